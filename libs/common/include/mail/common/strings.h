@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small string helpers shared by every layer (ASCII only: protocol keywords).
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace mail::common {
+
+std::string ascii_lower(std::string_view s);
+std::string ascii_upper(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string_view trim(std::string_view s);
+/// Random token of lowercase hex (from OpenSSL's RAND_bytes), e.g. queue ids.
+std::string random_hex(size_t bytes);
+
+/// Normalized mail address: local part and domain lowercased, surrounding
+/// space and one pair of angle brackets removed. Returns empty when the address
+/// has no '@', an empty part, or characters not allowed in a mailbox.
+std::string normalize_address(std::string_view address);
+/// The domain of a normalized address ("" when none).
+std::string_view address_domain(std::string_view normalized);
+std::string_view address_local(std::string_view normalized);
+/// A normalized domain name: lowercase, no trailing dot; empty when invalid.
+std::string normalize_domain(std::string_view domain);
+
+}  // namespace mail::common

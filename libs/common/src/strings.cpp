@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// ASCII helpers and address normalization (the one normalizer every service uses,
+// so that UNIQUE keys in the directory and lookups from the edges agree).
+#include "mail/common/strings.h"
+
+#include <openssl/rand.h>
+
+#include <cctype>
+#include <stdexcept>
+
+namespace mail::common {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string normalize_domain(std::string_view domain) {
+  std::string d = ascii_lower(trim(domain));
+  if (!d.empty() && d.back() == '.') d.pop_back();
+  if (d.empty() || d.size() > 253) return {};
+  size_t label = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(d[i]);
+    if (c == '.') {
+      if (label == 0) return {};
+      label = 0;
+      continue;
+    }
+    // Letters, digits, hyphen; bytes >= 0x80 are kept for UTF-8 domains (SMTPUTF8),
+    // and '[' ']' ':' for address literals.
+    if (!(std::isalnum(c) || c == '-' || c == '[' || c == ']' || c == ':' || c >= 0x80)) return {};
+    if (++label > 63) return {};
+  }
+  if (label == 0) return {};
+  return d;
+}
+
+std::string normalize_address(std::string_view address) {
+  std::string_view a = trim(address);
+  if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+  if (a.empty() || a.size() > 320) return {};
+  size_t at = a.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == a.size()) return {};
+  std::string_view local = a.substr(0, at);
+  if (local.size() > 64) return {};
+  for (char ch : local) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';') return {};
+  }
+  std::string domain = normalize_domain(a.substr(at + 1));
+  if (domain.empty()) return {};
+  return ascii_lower(local) + "@" + domain;
+}
+
+std::string_view address_domain(std::string_view normalized) {
+  size_t at = normalized.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : normalized.substr(at + 1);
+}
+
+std::string_view address_local(std::string_view normalized) {
+  size_t at = normalized.rfind('@');
+  return at == std::string_view::npos ? normalized : normalized.substr(0, at);
+}
+
+}  // namespace mail::common
