@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// PgQueue: the mta's queue of record in PostgreSQL (schema `queue`, bodies in
+// store.blobs/blob_chunks). One transaction per accepted message (body chunks,
+// job, one row per recipient); leases decide which worker owns a job; results
+// and retry times are written here. Redis (RedisSignals) only wakes workers.
+// Trusts: nothing from callers beyond types; all SQL is parameterized.
+// Errors: libpqxx exceptions propagate; callers map them (UNAVAILABLE).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/pg/pool.h"
+
+namespace mail::queue {
+
+struct Envelope {
+  std::string sender;  // '' = null reverse-path
+  std::vector<std::string> recipients;
+  std::string helo, client_ip, auth_user, protocol, idempotency_key;
+};
+
+struct Accepted {
+  int64_t job_id = 0;
+  std::string queue_id;
+  uint64_t size = 0;
+  bool duplicate = false;  // the idempotency key was seen before
+  int local_recipients = 0;
+};
+
+/// One message being written: chunks go to store.blob_chunks as they fill;
+/// nothing is visible until commit(). Destroying it without commit rolls back.
+class Submission {
+ public:
+  Submission(pqxx::connection& conn, size_t chunk_size);
+  void append(std::string_view bytes);
+  uint64_t size() const { return size_; }
+  /// Writes job and recipients and commits. Recipients whose domain is in
+  /// directory.domains are routed 'local', others 'remote'.
+  Accepted commit(const Envelope& env);
+
+ private:
+  void flush_chunk();
+  pqxx::work tx_;
+  size_t chunk_size_;
+  int64_t blob_id_ = 0;
+  int seq_ = 0;
+  uint64_t size_ = 0;
+  std::string pending_;
+};
+
+struct Recipient {
+  int64_t id = 0;
+  std::string address;
+  std::string route;  // local | remote
+  int attempts = 0;
+};
+
+struct Job {
+  int64_t id = 0;
+  std::string queue_id;
+  int64_t blob_id = 0;
+  std::string sender;
+  int attempts = 0;
+  std::chrono::system_clock::time_point received_at;
+  std::vector<Recipient> pending;
+};
+
+enum class Outcome { delivered, tempfail, permfail };
+
+struct RecipientResult {
+  int64_t recipient_id = 0;
+  Outcome outcome = Outcome::tempfail;
+  std::string code;    // enhanced status code, e.g. 4.2.2
+  std::string detail;
+};
+
+struct Stats {
+  int64_t depth = 0;               // queued jobs
+  double oldest_age_seconds = 0;   // age of the oldest queued job
+};
+
+struct QueueOptions {
+  std::chrono::milliseconds lease{60000};
+  std::chrono::milliseconds retry_min{60000};
+  std::chrono::milliseconds retry_max{3600000};
+  std::chrono::hours max_age{24 * 5};
+};
+
+class PgQueue {
+ public:
+  PgQueue(pg::Pool& pool, QueueOptions opts) : pool_(pool), opts_(opts) {}
+
+  /// Claim a due, unleased, queued job for `owner`; nullopt when someone else
+  /// holds it, it is done, or it is not due yet.
+  std::optional<Job> claim(int64_t job_id, const std::string& owner);
+  /// Extend the lease while working (false when the lease was lost).
+  bool renew(int64_t job_id, const std::string& owner);
+  /// Apply delivery results and release the lease. Returns the next attempt
+  /// time when recipients remain pending, nullopt when the job is finished.
+  std::optional<std::chrono::system_clock::time_point> finish(const Job& job, const std::string& owner,
+                                                              const std::vector<RecipientResult>& results);
+  /// Jobs that should have been worked on by now but are not leased: the
+  /// reconciler announces them again (after a Redis flush or a lost worker).
+  std::vector<int64_t> overdue(std::chrono::milliseconds grace, int limit);
+  /// Jobs whose retry time is in the future (to rebuild the retry set).
+  std::vector<std::pair<int64_t, std::chrono::system_clock::time_point>> scheduled(int limit);
+  Stats stats();
+
+  std::chrono::milliseconds backoff(int attempts) const;
+
+ private:
+  pg::Pool& pool_;
+  QueueOptions opts_;
+};
+
+/// A new public queue id: 12 upper-case hex characters from a random source.
+std::string new_queue_id();
+
+}  // namespace mail::queue

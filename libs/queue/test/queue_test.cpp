@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration tests of the queue against the real PostgreSQL and Redis that
+// scripts/test starts: commit, leases (expiry and reclaim), results and
+// retries, idempotency keys, and the Redis stream/retry set surviving a flush.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "mail/common/strings.h"
+#include "mail/pg/testing.h"
+#include "mail/queue/pg_queue.h"
+#include "mail/queue/redis_signals.h"
+
+using namespace mail;
+using namespace std::chrono_literals;
+
+namespace {
+
+class QueueTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
+  static void TearDownTestSuite() { delete db_; }
+  void SetUp() override {
+    pool_ = std::make_unique<pg::Pool>(db_->conninfo(), 4);
+    pool_->with([](pqxx::connection& c) {
+      pqxx::work tx(c);
+      tx.exec("INSERT INTO directory.domains(name) VALUES ('local.test') ON CONFLICT DO NOTHING");
+      tx.commit();
+      return 0;
+    });
+  }
+  queue::Accepted submit(const std::string& body, std::vector<std::string> rcpts, const std::string& key = "") {
+    auto lease = pool_->acquire();
+    queue::Submission s(*lease, 8);  // tiny chunks: exercise the chunking
+    s.append(body);
+    queue::Envelope env;
+    env.sender = "sender@remote.test";
+    env.recipients = std::move(rcpts);
+    env.idempotency_key = key;
+    return s.commit(env);
+  }
+  static pg::testing::TempDatabase* db_;
+  std::unique_ptr<pg::Pool> pool_;
+};
+pg::testing::TempDatabase* QueueTest::db_ = nullptr;
+
+queue::QueueOptions fast_options() {
+  queue::QueueOptions o;
+  o.lease = 300ms;
+  o.retry_min = 200ms;
+  o.retry_max = 1s;
+  return o;
+}
+
+}  // namespace
+
+TEST_F(QueueTest, CommitStoresBodyJobAndRoutedRecipients) {
+  auto acc = submit("Subject: x\r\n\r\nhello world\r\n", {"a@local.test", "b@remote.test", "a@local.test"});
+  EXPECT_EQ(acc.queue_id.size(), 12u);
+  EXPECT_EQ(acc.local_recipients, 1);
+  pool_->with([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "SELECT string_agg(encode(data, 'escape'), '' ORDER BY seq), count(*) FROM store.blob_chunks bc"
+        " JOIN queue.jobs j ON j.blob_id = bc.blob_id WHERE j.id = $1", acc.job_id);
+    EXPECT_EQ(r[0][0].as<std::string>(), "Subject: x\r\n\r\nhello world\r\n");
+    EXPECT_EQ(r[0][1].as<int>(), 4);  // 29 bytes in chunks of 8
+    auto rr = tx.exec_params("SELECT address, route FROM queue.recipients WHERE job_id = $1 ORDER BY address", acc.job_id);
+    EXPECT_EQ(rr.size(), 2u);  // the duplicate collapsed
+    EXPECT_EQ(rr[0][1].as<std::string>(), "local");
+    EXPECT_EQ(rr[1][1].as<std::string>(), "remote");
+    return 0;
+  });
+}
+
+TEST_F(QueueTest, LeaseExcludesOthersUntilItExpires) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto acc = submit("x\r\n", {"a@local.test"});
+  auto a = q.claim(acc.job_id, "worker-a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->pending.size(), 1u);
+  EXPECT_FALSE(q.claim(acc.job_id, "worker-b")) << "a leased job must not be claimed twice";
+  EXPECT_TRUE(q.renew(acc.job_id, "worker-a"));
+  EXPECT_FALSE(q.renew(acc.job_id, "worker-b"));
+  std::this_thread::sleep_for(450ms);
+  auto b = q.claim(acc.job_id, "worker-b");
+  ASSERT_TRUE(b) << "an expired lease must be reclaimable";
+  EXPECT_EQ(b->attempts, 2);
+  EXPECT_FALSE(q.renew(acc.job_id, "worker-a")) << "the old owner lost its lease";
+}
+
+TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto acc = submit("x\r\n", {"a@local.test", "b@local.test"});
+  auto job = q.claim(acc.job_id, "w");
+  ASSERT_TRUE(job);
+  ASSERT_EQ(job->pending.size(), 2u);
+  auto next = q.finish(*job, "w",
+                       {{job->pending[0].id, queue::Outcome::delivered, "2.0.0", ""},
+                        {job->pending[1].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
+  ASSERT_TRUE(next);
+  EXPECT_GT(*next, std::chrono::system_clock::now());
+  EXPECT_FALSE(q.claim(acc.job_id, "w")) << "not due yet";
+  auto sched = q.scheduled(100);
+  EXPECT_TRUE(std::any_of(sched.begin(), sched.end(), [&](auto& p) { return p.first == acc.job_id; }));
+  std::this_thread::sleep_for(300ms);
+  auto again = q.claim(acc.job_id, "w");
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->pending.size(), 1u) << "the delivered recipient is not retried";
+  EXPECT_EQ(again->pending[0].address, "b@local.test");
+  EXPECT_FALSE(q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::permfail, "5.1.1", "gone"}}));
+  auto st = q.stats();
+  EXPECT_GE(st.depth, 0);
+}
+
+TEST_F(QueueTest, IdempotencyKeyReturnsFirstQueueId) {
+  std::string key = "k-" + common::random_hex(4);
+  auto a = submit("one\r\n", {"a@local.test"}, key);
+  auto b = submit("two\r\n", {"a@local.test"}, key);
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_TRUE(b.duplicate);
+  EXPECT_EQ(a.queue_id, b.queue_id);
+  EXPECT_EQ(a.job_id, b.job_id);
+}
+
+TEST_F(QueueTest, OverdueFindsJobsRedisForgot) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto acc = submit("x\r\n", {"a@local.test"});
+  std::this_thread::sleep_for(150ms);
+  auto ids = q.overdue(100ms, 1000);
+  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.job_id) != ids.end());
+  ASSERT_TRUE(q.claim(acc.job_id, "w"));
+  ids = q.overdue(0ms, 1000);
+  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.job_id) == ids.end()) << "a leased job is not overdue";
+}
+
+namespace {
+queue::RedisOptions redis_options() {
+  const char* env = std::getenv("MAIL_TEST_REDIS");
+  if (!env) throw std::runtime_error("MAIL_TEST_REDIS is not set: run the tests through scripts/test");
+  std::string hp = env;
+  queue::RedisOptions o;
+  o.host = hp.substr(0, hp.find(':'));
+  o.port = std::stoi(hp.substr(hp.find(':') + 1));
+  std::string tag = common::random_hex(4);
+  o.stream = "test:" + tag + ":jobs";
+  o.retry_set = "test:" + tag + ":retry";
+  return o;
+}
+}  // namespace
+
+TEST(RedisSignalsTest, StreamGroupSurvivesFlushOfItsKeys) {
+  auto opts = redis_options();
+  queue::RedisSignals r(opts);
+  ASSERT_TRUE(r.ping());
+  ASSERT_TRUE(r.ensure_group());
+  ASSERT_TRUE(r.ensure_group()) << "an existing group is fine";
+  ASSERT_TRUE(r.announce(42));
+  auto got = r.read("c1", 10, 100ms, false);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].job_id, 42);
+  // Not acknowledged: after a "restart" the same consumer sees it again.
+  auto pend = r.read("c1", 10, 0ms, true);
+  ASSERT_TRUE(pend);
+  ASSERT_EQ(pend->size(), 1u);
+  EXPECT_TRUE(r.ack((*got)[0].id));
+  pend = r.read("c1", 10, 0ms, true);
+  ASSERT_TRUE(pend);
+  EXPECT_TRUE(pend->empty());
+  // After FLUSHALL the stream and its group are gone: a stream that never
+  // existed is the same state. read() reports NOGROUP once, then recreates.
+  auto o2 = opts;
+  o2.stream = opts.stream + ":gone";
+  queue::RedisSignals fresh(o2);
+  EXPECT_FALSE(fresh.read("c1", 10, 10ms, false)) << "NOGROUP is reported";
+  auto after = fresh.read("c1", 10, 10ms, false);
+  ASSERT_TRUE(after) << "the group was recreated after NOGROUP";
+  EXPECT_TRUE(fresh.announce(7));
+  after = fresh.read("c1", 10, 100ms, false);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].job_id, 7);
+}
+
+TEST(RedisSignalsTest, RetrySetHandsEachDueJobOut) {
+  queue::RedisSignals r(redis_options());
+  auto now = std::chrono::system_clock::now();
+  ASSERT_TRUE(r.schedule(1, now - 1s));
+  ASSERT_TRUE(r.schedule(2, now + 1h));
+  auto due = r.take_due(now, 100);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0], 1);
+  EXPECT_TRUE(r.take_due(now, 100).empty()) << "taken once";
+}

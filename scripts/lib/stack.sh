@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: Apache-2.0
+# The local stack: PostgreSQL and Redis with data under a run folder, schema
+# migrations, and the platform's services as background processes with pid
+# files and logs. Sourced by scripts/run and scripts/test; also usable as a CLI
+# by tests that restart or kill services:
+#   scripts/lib/stack.sh {start|stop|kill|restart} SERVICE   (env: MAIL_RUN_DIR)
+# Every port derives from MAIL_PORT_OFFSET (0 for scripts/run, 20000 for tests).
+
+SERVICES="admin mta mda msa pop3"
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+
+stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
+  ROOT=$1; RUN=$2; OFF=${3:-0}; BUILD=$4
+  export MAIL_RUN_DIR=$RUN MAIL_PORT_OFFSET=$OFF MAIL_BUILD_DIR=$BUILD MAIL_ROOT=$ROOT
+  P_SMTP=$((2525 + OFF)); P_SUBMIT=$((2587 + OFF)); P_SUBMITS=$((2465 + OFF))
+  P_POP3=$((2110 + OFF)); P_POP3S=$((2995 + OFF)); P_IMAP=$((2143 + OFF)); P_IMAPS=$((2993 + OFF))
+  P_ADMIN=$((7001 + OFF)); P_MTA=$((7002 + OFF)); P_MDA=$((7003 + OFF))
+  H_MSA=$((9101 + OFF)); H_MDA=$((9102 + OFF)); H_MTA=$((9103 + OFF)); H_IMAP=$((9104 + OFF))
+  H_POP3=$((9105 + OFF)); H_ADMIN=$((9106 + OFF))
+  P_PG=$((5433 + OFF)); P_REDIS=$((6380 + OFF))
+  [ "$OFF" -eq 0 ] && { P_PG=25432; P_REDIS=26379; }
+  export P_SMTP P_SUBMIT P_SUBMITS P_POP3 P_POP3S P_IMAP P_IMAPS P_ADMIN P_MTA P_MDA \
+    H_MSA H_MDA H_MTA H_IMAP H_POP3 H_ADMIN P_PG P_REDIS
+  PG_DB=mail
+  export MAIL_TEST_PG="host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB"
+  export MAIL_TEST_REDIS="127.0.0.1:$P_REDIS"
+  export MAILCTL_SERVER="127.0.0.1:$P_ADMIN"
+}
+
+# A folder the postgres user can enter: the run folder when it can, else one under /var/tmp.
+pg_dir() {
+  local want=$RUN/pg
+  mkdir -p "$want"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$want" 2>/dev/null; then
+    want=/var/tmp/mailplatform-$(echo "$RUN" | md5sum | cut -c1-10)/pg
+    mkdir -p "$want"
+  fi
+  echo "$want"
+}
+
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  local dir; dir=$(pg_dir)
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir" "$(dirname "$dir")" 2>/dev/null
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log"; return 1; }
+    cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $P_PG
+unix_socket_directories = '$dir'
+max_connections = 300
+shared_buffers = 256MB
+fsync = on
+synchronous_commit = on
+wal_compression = on
+max_wal_size = 2GB
+checkpoint_timeout = 15min
+log_min_messages = warning
+CONF
+  fi
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
+      { tail -20 "$dir/postgres.log"; return 1; }
+  fi
+  psql -h 127.0.0.1 -p "$P_PG" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1 ||
+    psql -h 127.0.0.1 -p "$P_PG" -U postgres -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+}
+
+stop_postgres() {
+  local dir; dir=$(pg_dir)
+  [ -f "$dir/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+  return 0
+}
+
+redis_cli() { redis-cli -h 127.0.0.1 -p "$P_REDIS" "$@"; }
+
+start_redis() {
+  mkdir -p "$RUN/redis"
+  redis_cli ping >/dev/null 2>&1 && return 0
+  redis-server --port "$P_REDIS" --bind 127.0.0.1 --daemonize yes --dir "$RUN/redis" \
+    --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log" \
+    --maxmemory-policy noeviction --save "" --appendonly no >/dev/null
+  for _ in $(seq 50); do redis_cli ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis did not start"; tail -5 "$RUN/redis/redis.log"; return 1
+}
+
+stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1; return 0; }
+
+migrate() {
+  "$BUILD/services/migrate/mail-migrate" --db "host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB" --dir "$ROOT/migrations"
+}
+
+# Writes one YAML config per service into $RUN/etc (the same keys compose and Helm use).
+write_configs() {
+  local etc=$RUN/etc db="host=127.0.0.1 port=$P_PG dbname=$PG_DB"
+  local level=${MAIL_LOG_LEVEL:-info}
+  mkdir -p "$etc" "$RUN/tls"
+  cat >"$etc/admin.yaml" <<Y
+log: {level: $level}
+admin: {listen: "127.0.0.1:$P_ADMIN"}
+http: {listen: "127.0.0.1:$H_ADMIN"}
+db: {url: "$db user=mail_admin", pool_size: 4}
+Y
+  cat >"$etc/mta.yaml" <<Y
+log: {level: $level}
+transfer: {listen: "127.0.0.1:$P_MTA"}
+http: {listen: "127.0.0.1:$H_MTA"}
+db: {url: "$db user=mail_mta", pool_size: 16}
+redis: {host: 127.0.0.1, port: $P_REDIS}
+mda: {address: "127.0.0.1:$P_MDA"}
+queue: {workers: 16, lease: ${MAIL_QUEUE_LEASE:-60s}, reconcile_interval: ${MAIL_QUEUE_RECONCILE:-30s}, retry_min: ${MAIL_QUEUE_RETRY_MIN:-60s}}
+Y
+  cat >"$etc/mda.yaml" <<Y
+log: {level: $level}
+delivery: {listen: "127.0.0.1:$P_MDA"}
+http: {listen: "127.0.0.1:$H_MDA"}
+db: {url: "$db user=mail_mda", pool_size: 16}
+Y
+  cat >"$etc/msa.yaml" <<Y
+log: {level: $level}
+smtp: {hostname: "${MAIL_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$P_SMTP", submission_listen: "127.0.0.1:$P_SUBMIT", submissions_listen: "127.0.0.1:$P_SUBMITS"}
+tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
+http: {listen: "127.0.0.1:$H_MSA"}
+mta: {address: "127.0.0.1:$P_MTA"}
+directory: {address: "127.0.0.1:$P_ADMIN"}
+Y
+  cat >"$etc/pop3.yaml" <<Y
+log: {level: $level}
+pop3: {hostname: "${MAIL_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_POP3", pop3s_listen: "127.0.0.1:$P_POP3S"}
+tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
+http: {listen: "127.0.0.1:$H_POP3"}
+db: {url: "$db user=mail_pop3", pool_size: 8}
+directory: {address: "127.0.0.1:$P_ADMIN"}
+Y
+}
+
+ensure_cert() {
+  [ -f "$RUN/tls/cert.pem" ] && [ -f "$RUN/tls/key.pem" ] && return 0
+  mkdir -p "$RUN/tls"
+  local host=${MAIL_HOSTNAME:-mail.example.test}
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$host" \
+    -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1" \
+    -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" >/dev/null 2>&1
+  chmod 600 "$RUN/tls/key.pem"
+}
+
+svc_bin() { echo "$BUILD/services/$1/mail-$1"; }
+svc_health() {
+  case $1 in msa) echo "$H_MSA" ;; mda) echo "$H_MDA" ;; mta) echo "$H_MTA" ;; pop3) echo "$H_POP3" ;; admin) echo "$H_ADMIN" ;; imap) echo "$H_IMAP" ;; esac
+}
+svc_pid() { cat "$RUN/pid/$1.pid" 2>/dev/null; }
+svc_running() { local p; p=$(svc_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+start_service() {
+  local svc=$1 bin; bin=$(svc_bin "$svc")
+  [ -x "$bin" ] || { echo "missing binary $bin"; return 1; }
+  mkdir -p "$RUN/pid" "$RUN/log"
+  svc_running "$svc" && return 0
+  nohup "$bin" --config "$RUN/etc/$svc.yaml" >>"$RUN/log/$svc.log" 2>&1 </dev/null &
+  echo $! >"$RUN/pid/$svc.pid"
+  sha1sum "$bin" | cut -c1-40 >"$RUN/pid/$svc.bin"
+}
+
+stop_service() {  # stop_service NAME [SIGNAL]
+  local svc=$1 sig=${2:-TERM} p; p=$(svc_pid "$svc")
+  [ -n "$p" ] || return 0
+  kill "-$sig" "$p" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  rm -f "$RUN/pid/$svc.pid"
+}
+
+wait_ready() {  # wait_ready NAME [SECONDS]
+  local svc=$1 t=${2:-60} port; port=$(svc_health "$svc")
+  for _ in $(seq $((t * 10))); do
+    curl -sf -m 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    svc_running "$svc" || { echo "$svc exited; last log lines:"; tail -15 "$RUN/log/$svc.log"; return 1; }
+    sleep 0.1
+  done
+  echo "$svc not ready after ${t}s; last log lines:"; tail -15 "$RUN/log/$svc.log"; return 1
+}
+
+# Starts (or, when the binary changed since it started, restarts) every service.
+start_services() {
+  local svc
+  for svc in $SERVICES; do
+    if svc_running "$svc" && [ "$(sha1sum "$(svc_bin "$svc")" | cut -c1-40)" != "$(cat "$RUN/pid/$svc.bin" 2>/dev/null)" ]; then
+      stop_service "$svc"
+    fi
+    start_service "$svc" || return 1
+    wait_ready "$svc" 60 || return 1
+  done
+}
+
+stop_services() {
+  local svc
+  for svc in $(echo "$SERVICES" | tr ' ' '\n' | tac); do stop_service "$svc"; done
+}
+
+# The demo domain and account (idempotent).
+seed_demo() {
+  local ctl=$BUILD/services/mailctl/mailctl pw=$RUN/demo-password
+  printf 'demo-password' >"$pw"
+  "$ctl" domain list 2>/dev/null | grep -qw example.test || "$ctl" domain add example.test >/dev/null
+  "$ctl" account show demo@example.test >/dev/null 2>&1 ||
+    "$ctl" account add demo@example.test --password-file "$pw" --quota 1G >/dev/null
+}
+
+# CLI entry for tests: stack.sh {start|stop|kill|restart} SERVICE
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  here=$(cd "$(dirname "$0")/../.." && pwd)
+  stack_env "$here" "${MAIL_RUN_DIR:?set MAIL_RUN_DIR}" "${MAIL_PORT_OFFSET:-0}" "${MAIL_BUILD_DIR:-$here/build}"
+  case "$1" in
+    start) start_service "$2" && wait_ready "$2" 60 ;;
+    stop) stop_service "$2" ;;
+    kill) stop_service "$2" KILL ;;
+    restart) stop_service "$2"; start_service "$2" && wait_ready "$2" 60 ;;
+    *) echo "usage: stack.sh {start|stop|kill|restart} SERVICE"; exit 2 ;;
+  esac
+fi
