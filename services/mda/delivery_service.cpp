@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Local delivery: resolution, loop check, one transaction per envelope recipient.
+#include "delivery_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "mail/common/log.h"
+#include "mail/common/strings.h"
+#include "mail/mime/header.h"
+#include "mail/store/mailstore.h"
+
+namespace mail::mda {
+
+namespace pb = mail::delivery::v1;
+
+DeliveryService::DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry)
+    : pool_(pool),
+      opts_(std::move(opts)),
+      outcomes_(prometheus::BuildCounter()
+                    .Name("mail_mda_deliveries_total")
+                    .Help("Envelope recipients handled, by outcome and enhanced status code")
+                    .Register(registry)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("mail_mda_deliver_duration_seconds")
+                    .Help("Time to handle one Deliver call")
+                    .Register(registry)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                      0.25, 0.5, 1, 2.5, 5})),
+      copies_(prometheus::BuildCounter()
+                  .Name("mail_mda_copies_stored_total")
+                  .Help("Message copies written into mailboxes")
+                  .Register(registry)
+                  .Add({})) {}
+
+namespace {
+
+pb::RecipientResult make_result(int64_t id, pb::Outcome outcome, std::string code, std::string detail) {
+  pb::RecipientResult r;
+  r.set_recipient_id(id);
+  r.set_outcome(outcome);
+  r.set_enhanced_code(std::move(code));
+  r.set_detail(std::move(detail));
+  return r;
+}
+
+const char* outcome_name(pb::Outcome o) {
+  switch (o) {
+    case pb::DELIVERED: return "delivered";
+    case pb::TEMPFAIL: return "tempfail";
+    case pb::PERMFAIL: return "permfail";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+DeliveryService::BlobHead DeliveryService::inspect_blob(int64_t blob_id) {
+  return pool_.with([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    BlobHead head;
+    auto info = store::blob_info(tx, blob_id);
+    if (!info) return head;
+    head.found = true;
+    head.size = info->size;
+    std::string prefix = store::read_blob_prefix(tx, blob_id, opts_.max_header_bytes);
+    auto end = mime::find_header_end(prefix);
+    // A header larger than what we read counts as all of it for the loop check.
+    head.header_size = static_cast<uint32_t>(end ? *end : prefix.size());
+    auto parsed = mime::parse_header(std::string_view(prefix).substr(0, head.header_size));
+    if (auto* h = std::get_if<mime::Header>(&parsed)) head.received = mime::count_fields(h->fields, "Received");
+    else head.received = opts_.max_received;  // too many fields to even count: treat as a loop
+    return head;
+  });
+}
+
+pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, const pb::Recipient& rcpt,
+                                                 const BlobHead& head) {
+  const std::string address = common::normalize_address(rcpt.address());
+  if (address.empty()) return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.3", "bad recipient address syntax");
+  try {
+    return pool_.with([&](pqxx::connection& c) -> pb::RecipientResult {
+      pqxx::work tx(c);
+      auto res = directory::resolve(tx, address, opts_.resolve);
+      switch (res.status) {
+        case directory::ResolveStatus::ok: break;
+        case directory::ResolveStatus::unknown:
+          return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.1", "no such user here: " + address);
+        case directory::ResolveStatus::loop:
+          return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.4.6", "alias loop for " + address);
+        case directory::ResolveStatus::not_local:
+          return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.2", "not a local domain: " + address);
+        case directory::ResolveStatus::invalid:
+          return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.3", "bad recipient address: " + address);
+      }
+      if (!res.remote.empty()) {
+        // Forwarding to remote targets needs outbound delivery, which is not
+        // there yet: keep the message queued rather than drop part of it.
+        return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.3.0",
+                           "alias " + address + " forwards to a remote address; outbound delivery is not available");
+      }
+      auto accounts = res.accounts;
+      std::sort(accounts.begin(), accounts.end(), [](auto& a, auto& b) { return a.account_id < b.account_id; });
+      const std::string return_path = "Return-Path: <" + req.sender() + ">\r\n";
+      int stored = 0;
+      for (const auto& acct : accounts) {
+        store::CopyRequest cr;
+        cr.job_id = req.job_id();
+        cr.recipient_id = rcpt.recipient_id();
+        cr.account_id = acct.account_id;
+        cr.blob_id = req.blob_id();
+        cr.blob_size = head.size;
+        cr.header_size = head.header_size;
+        cr.header_prefix = return_path + "Delivered-To: " + acct.address + "\r\n";
+        if (acct.quota_bytes > 0 &&
+            store::quota_used(tx, acct.account_id) + cr.header_prefix.size() + head.size > acct.quota_bytes) {
+          auto seen = tx.exec_params("SELECT 1 FROM store.deliveries WHERE job_id = $1 AND recipient_id = $2 AND account_id = $3",
+                                     cr.job_id, cr.recipient_id, cr.account_id);
+          if (seen.empty())
+            return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.2.2", "mailbox full: " + acct.address);
+        }
+        auto copy = store::store_copy(tx, cr);
+        if (!copy.already) ++stored;
+      }
+      tx.exec_params(
+          "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
+          " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
+          rcpt.recipient_id(), req.job_id());
+      tx.commit();
+      copies_.Increment(stored);
+      if (stored > 0)
+        log::info("delivered", {{"queue_id", req.queue_id()}, {"rcpt", address}, {"copies", stored}});
+      return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0",
+                         stored > 0 ? "delivered" : "delivered before (repeated call)");
+    });
+  } catch (const pqxx::unique_violation&) {
+    // A concurrent call for the same job and recipient committed first.
+    return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0", "delivered by a concurrent call");
+  } catch (const std::exception& e) {
+    log::warn("delivery failed", {{"queue_id", req.queue_id()}, {"rcpt", address}, {"error", e.what()}});
+    return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.3.0", "temporary local problem");
+  }
+}
+
+grpc::Status DeliveryService::Deliver(grpc::ServerContext*, const pb::DeliverRequest* req, pb::DeliverReply* reply) {
+  auto start = std::chrono::steady_clock::now();
+  if (req->job_id() <= 0 || req->blob_id() <= 0 || req->recipients_size() == 0)
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "job_id, blob_id and recipients are required");
+  BlobHead head;
+  try {
+    head = inspect_blob(req->blob_id());
+  } catch (const std::exception& e) {
+    log::warn("cannot read message", {{"queue_id", req->queue_id()}, {"error", e.what()}});
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "store unavailable");
+  }
+  for (const auto& rcpt : req->recipients()) {
+    pb::RecipientResult r;
+    if (!head.found)
+      r = make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.3.0", "message body not found");
+    else if (head.received >= opts_.max_received)
+      r = make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.4.6",
+                      "mail loop: " + std::to_string(head.received) + " Received headers");
+    else
+      r = deliver_one(*req, rcpt, head);
+    outcomes_.Add({{"outcome", outcome_name(r.outcome())}, {"code", r.enhanced_code()}}).Increment();
+    *reply->add_results() = std::move(r);
+  }
+  duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return grpc::Status::OK;
+}
+
+}  // namespace mail::mda

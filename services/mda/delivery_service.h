@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// DeliveryService: the mda's gRPC Delivery API. Stateless and idempotent: for
+// each envelope recipient it resolves the final mailboxes (directory rules),
+// stores one copy per mailbox and marks the queue recipient delivered, all in
+// one PostgreSQL transaction with a UNIQUE key, so a repeated call reports
+// DELIVERED without a second copy.
+// Trusts: nothing in the request beyond its types (ids are checked by the
+// database; addresses are normalized again).
+#pragma once
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "mail/delivery/v1/delivery.grpc.pb.h"
+#include "mail/directory/resolve.h"
+#include "mail/pg/pool.h"
+
+namespace mail::mda {
+
+struct DeliveryOptions {
+  size_t max_received = 100;             // this many Received headers or more: a loop (5.4.6)
+  size_t max_header_bytes = 256 * 1024;  // header section read for the loop check
+  directory::ResolveOptions resolve;
+};
+
+class DeliveryService final : public mail::delivery::v1::Delivery::Service {
+ public:
+  DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry);
+
+  grpc::Status Deliver(grpc::ServerContext* ctx, const mail::delivery::v1::DeliverRequest* req,
+                       mail::delivery::v1::DeliverReply* reply) override;
+
+ private:
+  struct BlobHead {
+    bool found = false;
+    uint64_t size = 0;
+    uint32_t header_size = 0;
+    size_t received = 0;
+  };
+  BlobHead inspect_blob(int64_t blob_id);
+  mail::delivery::v1::RecipientResult deliver_one(const mail::delivery::v1::DeliverRequest& req,
+                                                  const mail::delivery::v1::Recipient& rcpt, const BlobHead& head);
+
+  pg::Pool& pool_;
+  DeliveryOptions opts_;
+  prometheus::Family<prometheus::Counter>& outcomes_;
+  prometheus::Histogram& duration_;
+  prometheus::Counter& copies_;
+};
+
+}  // namespace mail::mda

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// Transfer.Submit: stream in, one commit, then answer.
+#include "transfer_service.h"
+
+#include <chrono>
+
+#include "mail/common/log.h"
+#include "mail/common/strings.h"
+#include "mail/queue/pg_queue.h"
+
+namespace mail::mta {
+
+namespace pb = mail::transfer::v1;
+
+TransferService::TransferService(pg::Pool& pool, TransferOptions opts, std::function<void(int64_t)> announce,
+                                 prometheus::Registry& registry)
+    : pool_(pool),
+      opts_(opts),
+      announce_(std::move(announce)),
+      submits_(prometheus::BuildCounter()
+                   .Name("mail_mta_submissions_total")
+                   .Help("Transfer.Submit calls by result")
+                   .Register(registry)),
+      bytes_(prometheus::BuildCounter()
+                 .Name("mail_mta_accepted_bytes_total")
+                 .Help("Message bytes committed to the queue")
+                 .Register(registry)
+                 .Add({})),
+      duration_(prometheus::BuildHistogram()
+                    .Name("mail_mta_submit_duration_seconds")
+                    .Help("Time from the first chunk to the commit of a message")
+                    .Register(registry)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                      0.25, 0.5, 1, 2.5, 5})) {}
+
+grpc::Status TransferService::Submit(grpc::ServerContext*, grpc::ServerReader<pb::SubmitRequest>* reader,
+                                     pb::SubmitReply* reply) {
+  auto start = std::chrono::steady_clock::now();
+  auto fail = [&](grpc::StatusCode code, const std::string& why) {
+    submits_.Add({{"result", code == grpc::StatusCode::UNAVAILABLE ? "unavailable" : "refused"}}).Increment();
+    return grpc::Status(code, why);
+  };
+  pb::SubmitRequest msg;
+  if (!reader->Read(&msg) || !msg.has_envelope())
+    return fail(grpc::StatusCode::INVALID_ARGUMENT, "the stream must start with the envelope");
+  const auto& e = msg.envelope();
+  queue::Envelope env;
+  if (!e.sender().empty()) {
+    env.sender = common::normalize_address(e.sender());
+    if (env.sender.empty()) return fail(grpc::StatusCode::INVALID_ARGUMENT, "bad sender address");
+  }
+  if (e.recipients_size() == 0) return fail(grpc::StatusCode::INVALID_ARGUMENT, "no recipients");
+  if (static_cast<size_t>(e.recipients_size()) > opts_.max_recipients)
+    return fail(grpc::StatusCode::INVALID_ARGUMENT, "too many recipients");
+  for (const auto& r : e.recipients()) {
+    std::string n = common::normalize_address(r);
+    if (n.empty()) return fail(grpc::StatusCode::INVALID_ARGUMENT, "bad recipient address: " + r);
+    env.recipients.push_back(std::move(n));
+  }
+  env.helo = e.helo().substr(0, 255);
+  env.client_ip = e.client_ip().substr(0, 64);
+  env.auth_user = e.auth_user().substr(0, 320);
+  env.protocol = e.protocol().substr(0, 16);
+  env.idempotency_key = e.idempotency_key().substr(0, 255);
+  if (e.size_hint() > opts_.max_message_size) return fail(grpc::StatusCode::RESOURCE_EXHAUSTED, "message too big");
+
+  queue::Accepted acc;
+  try {
+    auto lease = pool_.acquire();
+    queue::Submission sub(*lease, opts_.chunk_size);
+    while (reader->Read(&msg)) {
+      if (msg.part_case() != pb::SubmitRequest::kChunk)
+        return fail(grpc::StatusCode::INVALID_ARGUMENT, "only body chunks may follow the envelope");
+      if (sub.size() + msg.chunk().size() > opts_.max_message_size)
+        return fail(grpc::StatusCode::RESOURCE_EXHAUSTED, "message too big");
+      sub.append(msg.chunk());
+    }
+    if (sub.size() == 0) return fail(grpc::StatusCode::INVALID_ARGUMENT, "empty message");
+    acc = sub.commit(env);
+  } catch (const pqxx::broken_connection& ex) {
+    log::warn("queue commit failed", {{"error", ex.what()}});
+    return fail(grpc::StatusCode::UNAVAILABLE, "queue database unavailable");
+  } catch (const std::exception& ex) {
+    log::warn("queue commit failed", {{"error", ex.what()}});
+    return fail(grpc::StatusCode::UNAVAILABLE, "queue commit failed");
+  }
+  reply->set_queue_id(acc.queue_id);
+  reply->set_size(acc.size);
+  submits_.Add({{"result", acc.duplicate ? "duplicate" : "accepted"}}).Increment();
+  if (acc.duplicate) return grpc::Status::OK;
+  bytes_.Increment(static_cast<double>(acc.size));
+  duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  log::info("queued", {{"queue_id", acc.queue_id}, {"size", acc.size}, {"from", env.sender},
+                       {"nrcpt", env.recipients.size()}, {"client", env.client_ip}});
+  announce_(acc.job_id);
+  return grpc::Status::OK;
+}
+
+}  // namespace mail::mta
