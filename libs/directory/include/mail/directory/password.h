@@ -7,6 +7,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,9 @@ struct Argon2Params {
   uint32_t t_cost = 2;          ///< iterations
   uint32_t m_cost_kib = 19456;  ///< memory in KiB
   uint32_t parallelism = 1;     ///< lanes
+  /// Hashes computed at once (each takes m_cost_kib of memory); more callers
+  /// wait their turn. 0 = the number of CPUs.
+  uint32_t max_concurrent = 0;
 };
 
 /// Longer passwords are refused before hashing (hashing cost is not bounded by
@@ -28,6 +33,9 @@ class PasswordHasher {
   /// Throws std::invalid_argument when the parameters are out of range
   /// (start-up error). Computes one dummy hash for verify_dummy().
   explicit PasswordHasher(Argon2Params params = {});
+  ~PasswordHasher();
+  PasswordHasher(const PasswordHasher&) = delete;
+  PasswordHasher& operator=(const PasswordHasher&) = delete;
 
   /// A new encoded hash. Throws std::runtime_error if the RNG or Argon2 fail.
   std::string hash(std::string_view password) const;
@@ -44,6 +52,7 @@ class PasswordHasher {
 
  private:
   Argon2Params params_;
+  std::unique_ptr<std::counting_semaphore<>> slots_;  // bounds memory: max_concurrent * m_cost
   std::string prefix_;  // "$argon2id$v=19$m=...,t=...,p=...$"
   std::string dummy_;
 };
