@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// mailctl argument parsing. Pure: argv in, Command or UsageError out.
+// Options may appear anywhere after the program name; "--" ends them.
+#include "args.h"
+
+#include <cctype>
+
+#include "mail/common/config.h"
+#include "mail/common/strings.h"
+
+namespace mail::mailctl {
+
+const char* const kUsage =
+    "usage: mailctl [--server HOST:PORT] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  domain add DOMAIN\n"
+    "  domain delete DOMAIN                 (refused while the domain has accounts)\n"
+    "  domain list\n"
+    "  account add ADDRESS (--password-file FILE | --password-stdin) [--quota SIZE]\n"
+    "  account delete ADDRESS               (deletes the account's mail too)\n"
+    "  account show ADDRESS\n"
+    "  account list [DOMAIN]\n"
+    "  account passwd ADDRESS (--password-file FILE | --password-stdin)\n"
+    "  account quota ADDRESS SIZE           (SIZE: 500M, 1G, ...; 0 or unlimited = no limit)\n"
+    "  alias add ADDRESS TARGET...          (targets: local or remote addresses)\n"
+    "  alias delete ADDRESS [TARGET]        (no TARGET: the whole alias)\n"
+    "  alias list [DOMAIN]\n"
+    "\n"
+    "Options:\n"
+    "  --server HOST:PORT   admin service (default $MAILCTL_SERVER, else 127.0.0.1:7001)\n"
+    "  --password-file FILE read the password from the first line of FILE\n"
+    "  --password-stdin     read the password from standard input (prompted on a terminal)\n"
+    "  --quota SIZE         quota of a new account (default 0 = unlimited)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Passwords are never taken as command-line arguments.\n"
+    "Exit status: 0 done, 1 refused by the server, 2 usage error, 3 server unreachable.\n";
+
+namespace {
+
+struct Options {
+  std::optional<std::string> server, password_file, quota;
+  bool password_stdin = false;
+  bool help = false;
+};
+
+UsageError usage(std::string message) { return UsageError{std::move(message)}; }
+
+}  // namespace
+
+std::optional<uint64_t> parse_quota(std::string_view text) {
+  std::string t(common::trim(text));
+  std::string lower = common::ascii_lower(t);
+  if (lower == "unlimited" || lower == "none") return 0;
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 19) return std::nullopt;  // no sign, no space, no absurd length
+  // parse_size multiplies without an overflow check: bound the product first.
+  char unit = digits < t.size() ? static_cast<char>(std::toupper(static_cast<unsigned char>(t[digits]))) : 'B';
+  long double factor = unit == 'K' ? 0x1p10L : unit == 'M' ? 0x1p20L : unit == 'G' ? 0x1p30L : unit == 'T' ? 0x1p40L : 1.0L;
+  if (std::stold(t.substr(0, digits)) * factor >= 0x1p63L) return std::nullopt;
+  try {
+    return common::parse_size(t);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+// The command table: words, positional argument counts, which options apply.
+struct Spec {
+  const char* group;
+  const char* sub;
+  Verb verb;
+  size_t min_args, max_args;
+  bool password;      // needs --password-file or --password-stdin
+  bool quota_option;  // accepts --quota
+  const char* synopsis;
+};
+
+constexpr size_t kMany = 10000;
+
+constexpr Spec kSpecs[] = {
+    {"domain", "add", Verb::domain_add, 1, 1, false, false, "DOMAIN"},
+    {"domain", "delete", Verb::domain_delete, 1, 1, false, false, "DOMAIN"},
+    {"domain", "list", Verb::domain_list, 0, 0, false, false, ""},
+    {"account", "add", Verb::account_add, 1, 1, true, true, "ADDRESS (--password-file FILE | --password-stdin) [--quota SIZE]"},
+    {"account", "delete", Verb::account_delete, 1, 1, false, false, "ADDRESS"},
+    {"account", "show", Verb::account_show, 1, 1, false, false, "ADDRESS"},
+    {"account", "list", Verb::account_list, 0, 1, false, false, "[DOMAIN]"},
+    {"account", "passwd", Verb::account_passwd, 1, 1, true, false, "ADDRESS (--password-file FILE | --password-stdin)"},
+    {"account", "quota", Verb::account_quota, 2, 2, false, false, "ADDRESS SIZE"},
+    {"alias", "add", Verb::alias_add, 2, kMany, false, false, "ADDRESS TARGET..."},
+    {"alias", "delete", Verb::alias_delete, 1, 2, false, false, "ADDRESS [TARGET]"},
+    {"alias", "list", Verb::alias_list, 0, 1, false, false, "[DOMAIN]"},
+};
+
+std::string bounded(const std::string& s) { return s.size() > 60 ? s.substr(0, 60) + "..." : s; }
+
+}  // namespace
+
+std::variant<Command, UsageError> parse_args(const std::vector<std::string>& args, std::string_view default_server) {
+  Options opt;
+  std::vector<std::string> pos;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (options_done || a.size() < 2 || a[0] != '-') {
+      pos.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string name = a, value;
+    bool inline_value = false;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      inline_value = true;
+    }
+    auto take = [&](std::optional<std::string>& slot) -> std::optional<UsageError> {
+      if (slot) return usage(name + " given twice");
+      if (!inline_value) {
+        if (i + 1 >= args.size()) return usage(name + " needs a value");
+        value = args[++i];
+      }
+      if (value.empty()) return usage(name + " needs a value");
+      slot = value;
+      return std::nullopt;
+    };
+    std::optional<UsageError> err;
+    if ((name == "-h" || name == "--help") && !inline_value) {
+      opt.help = true;
+    } else if (name == "--server") {
+      err = take(opt.server);
+    } else if (name == "--password-file") {
+      err = take(opt.password_file);
+    } else if (name == "--quota") {
+      err = take(opt.quota);
+    } else if (name == "--password-stdin" && !inline_value) {
+      opt.password_stdin = true;
+    } else if (name == "--password" || name == "--pass" || name == "-p") {
+      return usage("passwords are never taken on the command line; use --password-file FILE or --password-stdin");
+    } else {
+      return usage("unknown option " + bounded(name));
+    }
+    if (err) return *err;
+  }
+
+  Command cmd;
+  cmd.server = opt.server.value_or(std::string(default_server));
+  if (opt.help || (pos.size() == 1 && pos[0] == "help")) return cmd;  // Verb::help
+  if (cmd.server.empty()) return usage("--server needs HOST:PORT");
+  if (pos.empty()) return usage("no command given");
+
+  const Spec* spec = nullptr;
+  bool group_known = false;
+  for (const Spec& s : kSpecs) {
+    if (pos[0] != s.group) continue;
+    group_known = true;
+    if (pos.size() >= 2 && pos[1] == s.sub) spec = &s;
+  }
+  if (!group_known) return usage("unknown command '" + bounded(pos[0]) + "'");
+  if (!spec) {
+    if (pos.size() < 2) return usage("'" + pos[0] + "' needs a subcommand (add, delete, list, ...)");
+    return usage("unknown command '" + pos[0] + " " + bounded(pos[1]) + "'");
+  }
+  std::string what = std::string(spec->group) + " " + spec->sub;
+  std::vector<std::string> rest(pos.begin() + 2, pos.end());
+  if (rest.size() < spec->min_args || rest.size() > spec->max_args) {
+    std::string problem = rest.size() < spec->min_args ? "missing arguments" : "unexpected argument '" +
+                                                                                  bounded(rest[spec->max_args]) + "'";
+    return usage(what + ": " + problem + "; usage: mailctl " + what + (*spec->synopsis ? " " : "") + spec->synopsis);
+  }
+  cmd.verb = spec->verb;
+  if (!rest.empty()) cmd.name = rest[0];
+
+  switch (spec->verb) {
+    case Verb::account_quota:
+      cmd.quota = parse_quota(rest[1]);
+      if (!cmd.quota) return usage("invalid size '" + bounded(rest[1]) + "' (examples: 500M, 1G, 0 for unlimited)");
+      break;
+    case Verb::alias_add:
+    case Verb::alias_delete:
+      cmd.targets.assign(rest.begin() + 1, rest.end());
+      break;
+    default:
+      break;
+  }
+
+  if (opt.password_file && opt.password_stdin) return usage("give either --password-file or --password-stdin, not both");
+  if (spec->password) {
+    if (opt.password_file) {
+      cmd.password = PasswordSource::file;
+      cmd.password_file = *opt.password_file;
+    } else if (opt.password_stdin) {
+      cmd.password = PasswordSource::standard_input;
+    } else {
+      return usage(what + ": needs --password-file FILE or --password-stdin");
+    }
+  } else if (opt.password_file || opt.password_stdin) {
+    return usage(what + " takes no password");
+  }
+  if (opt.quota) {
+    if (!spec->quota_option) return usage("--quota applies to 'account add' only (use 'account quota ADDRESS SIZE')");
+    cmd.quota = parse_quota(*opt.quota);
+    if (!cmd.quota) return usage("invalid size '" + bounded(*opt.quota) + "' (examples: 500M, 1G, 0 for unlimited)");
+  }
+  return cmd;
+}
+
+}  // namespace mail::mailctl
