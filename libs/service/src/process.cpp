@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared service lifecycle: config, logs, HTTP health/metrics, gRPC, stop.
+#include "mail/service/process.h"
+
+#include <cstring>
+#include <iostream>
+
+#include "mail/common/log.h"
+#include "mail/metrics/http_server.h"
+#include "mail/net/offload.h"
+
+namespace mail::service {
+
+std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    throw common::ConfigError("expected host:port, got '" + text + "'");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(text.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) throw common::ConfigError("bad port in '" + text + "'");
+  return {host, static_cast<uint16_t>(port)};
+}
+
+Process::Process(std::string name, int argc, char** argv)
+    : name_(std::move(name)) {
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      path = argv[++i];
+    } else {
+      throw common::ConfigError(std::string("usage: mail-") + name_ + " [--config FILE]");
+    }
+  }
+  config_ = common::Config::load(path);
+  log::init(name_, log::parse_level(config_.str("log.level", "info")));
+}
+
+Process::~Process() = default;
+
+net::Runtime& Process::runtime(size_t io_default, size_t blocking_default) {
+  if (!runtime_)
+    runtime_ = std::make_unique<net::Runtime>(static_cast<size_t>(config_.integer("threads.io", static_cast<int64_t>(io_default))),
+                                              static_cast<size_t>(config_.integer("threads.blocking", static_cast<int64_t>(blocking_default))));
+  return *runtime_;
+}
+
+void Process::serve_grpc(const std::string& listen, std::vector<grpc::Service*> services) {
+  grpc_listen_ = listen;
+  grpc_services_ = std::move(services);
+}
+
+int Process::run() {
+  auto& rt = runtime();
+  auto [http_host, http_port] = split_host_port(config_.str("http.listen", "127.0.0.1:0"));
+  metrics::HttpOptions hopts;
+  hopts.address = http_host;
+  hopts.port = http_port;
+  std::function<bool()> ready = ready_ ? ready_ : [] { return true; };
+  metrics::HttpServer http(rt.io(), rt.blocking(), hopts, metrics_, ready);
+  http.start();
+
+  if (!grpc_services_.empty()) {
+    grpc::ServerBuilder builder;
+    int bound = 0;
+    builder.AddListeningPort(grpc_listen_, grpc::InsecureServerCredentials(), &bound);
+    builder.SetMaxReceiveMessageSize(8 * 1024 * 1024);
+    for (auto* s : grpc_services_) builder.RegisterService(s);
+    grpc_ = builder.BuildAndStart();
+    if (!grpc_ || bound == 0) throw std::runtime_error("cannot listen for gRPC on " + grpc_listen_);
+  }
+  log::info("started", {{"grpc", grpc_listen_}, {"http", config_.str("http.listen", "")}});
+
+  rt.on_stop([this, &http, &rt]() -> net::awaitable<void> {
+    log::info("stopping");
+    for (auto& f : stop_async_) co_await f();
+    if (grpc_) {
+      // Finish in-flight calls (bounded), refuse new ones.
+      co_await net::offload(rt.blocking(), [this] {
+        grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(20));
+      });
+    }
+    co_await http.stop();
+  });
+  rt.run();
+  if (grpc_) grpc_->Wait();
+  for (auto& f : stop_sync_) f();
+  log::info("stopped");
+  return 0;
+}
+
+int guarded_main(const char* name, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"service", name}, {"error", e.what()}});
+    std::cerr << "mail-" << name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace mail::service

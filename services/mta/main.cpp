@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// mail-mta: the queue. Serves gRPC Transfer (intake), runs the dispatcher
+// (workers, retry scheduler, reconciler) and /metrics, /healthz, /readyz.
+// Config keys (YAML or MAIL_* environment):
+//   transfer.listen (127.0.0.1:7002)   http.listen (127.0.0.1:9103)
+//   db.url, db.url_file, db.pool_size (16)   redis.host, redis.port
+//   mda.address (127.0.0.1:7003)
+//   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
+//   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
+//   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
+#include <unistd.h>
+
+#include "dispatcher.h"
+#include "mail/common/log.h"
+#include "mail/service/process.h"
+#include "transfer_service.h"
+
+using namespace mail;
+using namespace std::chrono_literals;
+
+int main(int argc, char** argv) {
+  return service::guarded_main("mta", [&] {
+    service::Process proc("mta", argc, argv);
+    const auto& cfg = proc.config();
+    pg::Pool pool(cfg.secret("db.url", "dbname=mail user=mail_mta"), static_cast<size_t>(cfg.integer("db.pool_size", 16)));
+
+    queue::QueueOptions qopts;
+    qopts.lease = cfg.duration("queue.lease", 60s);
+    qopts.retry_min = cfg.duration("queue.retry_min", 60s);
+    qopts.retry_max = cfg.duration("queue.retry_max", 3600s);
+    qopts.max_age = std::chrono::duration_cast<std::chrono::hours>(cfg.duration("queue.max_age", 120h));
+    queue::PgQueue pgq(pool, qopts);
+
+    char host[256] = "mta";
+    gethostname(host, sizeof host - 1);
+    mta::DispatcherOptions dopts;
+    dopts.workers = static_cast<int>(cfg.integer("queue.workers", 16));
+    dopts.consumer_prefix = cfg.str("queue.consumer", host);
+    dopts.owner_prefix = std::string(host) + ":" + std::to_string(getpid());
+    dopts.reconcile_interval = cfg.duration("queue.reconcile_interval", 30s);
+    dopts.deliver_timeout = cfg.duration("queue.deliver_timeout", 30s);
+    dopts.redis.host = cfg.str("redis.host", "127.0.0.1");
+    dopts.redis.port = static_cast<int>(cfg.integer("redis.port", 6379));
+    auto mda = grpc::CreateChannel(cfg.str("mda.address", "127.0.0.1:7003"), grpc::InsecureChannelCredentials());
+    mta::Dispatcher dispatcher(pool, pgq, mda, dopts, proc.registry());
+
+    mta::TransferOptions topts;
+    topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);
+    topts.max_recipients = static_cast<size_t>(cfg.integer("limits.max_recipients", 1000));
+    mta::TransferService transfer(pool, topts, [&](int64_t id) { dispatcher.announce(id); }, proc.registry());
+
+    proc.serve_grpc(cfg.str("transfer.listen", "127.0.0.1:7002"), {&transfer});
+    // Ready when the queue's database answers; Redis only speeds things up.
+    proc.set_ready([&] { return pool.ping(); });
+    proc.after_stop([&] { dispatcher.stop(); });
+    dispatcher.start();
+    return proc.run();
+  });
+}
