@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The two backends a POP3 session talks to, as interfaces so that the
+// session can be tested with fakes: the Authenticator (the admin service's
+// Directory API) and the MaildropStore (the `store` schema in PostgreSQL).
+// Every method BLOCKS: the session calls them only through net::offload on
+// the blocking pool. Methods throw on infrastructure failure (database or
+// network down); the session maps that to "-ERR [SYS/TEMP]".
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mail/store/mailstore.h"
+
+namespace mail::pop3d {
+
+struct AuthResult {
+  enum class Status {
+    kOk,           ///< credentials accepted
+    kFailed,       ///< wrong user or password (or refused by policy)
+    kUnavailable,  ///< the directory could not answer now
+  };
+  Status status = Status::kUnavailable;
+  int64_t account_id = 0;
+  std::string address;  ///< the account's primary address
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  /// Never throws for a failed login; kUnavailable when the service is down.
+  virtual AuthResult authenticate(const std::string& user, const std::string& password, const std::string& client_ip) = 0;
+};
+
+/// Result of taking the lease and reading the snapshot in one transaction.
+struct OpenResult {
+  bool locked = false;           ///< false: another live session holds the lease
+  store::Maildrop maildrop;      ///< valid when locked
+};
+
+/// Result of the UPDATE state.
+struct CommitResult {
+  bool lease_held = true;  ///< false: the lease was lost, nothing was deleted
+  int deleted = 0;         ///< messages actually removed
+};
+
+class MaildropStore {
+ public:
+  virtual ~MaildropStore() = default;
+  /// Take (or extend) the account's maildrop lease for `holder` and, if it
+  /// was granted, load the INBOX snapshot; both in one transaction.
+  virtual OpenResult open(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
+  /// Extend the lease; false when another holder has it now.
+  virtual bool renew(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
+  /// Drop the lease if `holder` still has it.
+  virtual void release(int64_t account_id, const std::string& holder) = 0;
+  /// The whole message (trace prefix + body); nullopt when it no longer exists.
+  virtual std::optional<std::string> read_message(int64_t message_id) = 0;
+  /// The message in parts for streaming: part 0 is the trace prefix, parts
+  /// 1.. the body chunks. nullopt for part 0: the message no longer exists;
+  /// for a later part: there are no more.
+  virtual std::optional<std::string> read_part(int64_t message_id, size_t part) = 0;
+  /// UPDATE state in one transaction: check the lease is still ours, remove
+  /// the uids, release the lease. Nothing is removed when the lease is lost
+  /// or the transaction fails (then it throws).
+  virtual CommitResult commit(int64_t account_id, const std::string& holder, int ttl_seconds, int64_t mailbox_id,
+                              const std::vector<int64_t>& uids) = 0;
+};
+
+}  // namespace mail::pop3d

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pure helpers of the POP3 service (see helpers.h). Inputs are untrusted
+// where noted there; every failure is a nullopt, never an exception.
+#include "helpers.h"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <cstdio>
+
+#include "mail/common/base64.h"
+
+namespace mail::pop3d {
+
+std::string unique_id(int64_t uidvalidity, int64_t uid) {
+  auto v = static_cast<uint64_t>(uidvalidity);
+  auto u = static_cast<uint64_t>(uid);
+  char buf[40];
+  if (v <= 0xffffffffu && u <= 0xffffffffu)
+    std::snprintf(buf, sizeof buf, "%08llx%08llx", static_cast<unsigned long long>(v), static_cast<unsigned long long>(u));
+  else
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(v), static_cast<unsigned long long>(u));
+  return buf;
+}
+
+std::string auth_cache_key(std::string_view user, std::string_view password) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, user.data(), user.size()) == 1 && EVP_DigestUpdate(ctx, "\0", 1) == 1 &&
+            EVP_DigestUpdate(ctx, password.data(), password.size()) == 1 && EVP_DigestFinal_ex(ctx, digest, &len) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return {};  // the caller then skips the cache
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64) {
+  constexpr size_t kMaxField = 1024;
+  if (base64.empty()) return std::nullopt;
+  auto raw = common::base64_decode(base64);
+  if (!raw) return std::nullopt;
+  std::string_view s = *raw;
+  auto first = s.find('\0');
+  if (first == std::string_view::npos) return std::nullopt;
+  auto second = s.find('\0', first + 1);
+  if (second == std::string_view::npos || s.find('\0', second + 1) != std::string_view::npos) return std::nullopt;
+  PlainCredentials c;
+  c.authzid = std::string(s.substr(0, first));
+  c.authcid = std::string(s.substr(first + 1, second - first - 1));
+  c.password = std::string(s.substr(second + 1));
+  if (c.authcid.empty() || c.password.empty()) return std::nullopt;
+  if (c.authzid.size() > kMaxField || c.authcid.size() > kMaxField || c.password.size() > kMaxField) return std::nullopt;
+  return c;
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view text) {
+  Endpoint e;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    e.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    e.host = std::string(text.substr(0, colon));
+    if (e.host.find(':') != std::string::npos) return std::nullopt;  // bare IPv6 needs brackets
+    port = text.substr(colon + 1);
+  }
+  if (e.host.empty() || port.empty() || port.size() > 5) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) return std::nullopt;
+  e.port = static_cast<uint16_t>(value);
+  return e;
+}
+
+}  // namespace mail::pop3d

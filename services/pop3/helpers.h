@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pure helpers of the POP3 service: the UIDL unique-id of a stored message,
+// the positive auth-cache key, the SASL PLAIN decoder and "host:port" parsing.
+// No I/O. decode_sasl_plain() and parse_endpoint() take untrusted text and
+// return nullopt on anything malformed.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mail::pop3d {
+
+/// RFC 1939 unique-id of a message: UIDVALIDITY and UID as 8 + 8 lower-case
+/// hex digits ("65f1a2b300000007"). Stable across sessions as long as the
+/// mailbox keeps its UIDVALIDITY, and never reused for another message.
+/// Values above 32 bits (not expected) use 16 + 16 digits, so the two forms
+/// cannot collide.
+std::string unique_id(int64_t uidvalidity, int64_t uid);
+
+/// Key of the positive authentication cache: hex SHA-256 of user NUL password,
+/// so the cache never holds a password in clear.
+std::string auth_cache_key(std::string_view user, std::string_view password);
+
+/// RFC 4616 PLAIN message: authzid NUL authcid NUL passwd.
+struct PlainCredentials {
+  std::string authzid;  ///< empty unless the client asks to act as someone else
+  std::string authcid;
+  std::string password;
+};
+/// Decodes a base64 PLAIN response (the empty string is refused). Nullopt when
+/// the base64 is invalid, there are not exactly two NULs, authcid or password
+/// is empty, or a field is over 1024 octets.
+std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64);
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+/// "127.0.0.1:2110", "[::1]:110", "mail.example.test:110". The port must be
+/// 1..65535; the host must not be empty.
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+
+}  // namespace mail::pop3d

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// PgMaildropStore: MaildropStore over the `store` schema (role mail_pop3),
+// one pooled connection per operation, never one per session.
+// Trusts: ids from the session (which got them from the database).
+#pragma once
+#include "backends.h"
+#include "mail/pg/pool.h"
+
+namespace mail::pop3d {
+
+class PgMaildropStore : public MaildropStore {
+ public:
+  explicit PgMaildropStore(pg::Pool& pool) : pool_(pool) {}
+
+  OpenResult open(int64_t account_id, const std::string& holder, int ttl_seconds) override;
+  bool renew(int64_t account_id, const std::string& holder, int ttl_seconds) override;
+  void release(int64_t account_id, const std::string& holder) override;
+  std::optional<std::string> read_message(int64_t message_id) override;
+  std::optional<std::string> read_part(int64_t message_id, size_t part) override;
+  CommitResult commit(int64_t account_id, const std::string& holder, int ttl_seconds, int64_t mailbox_id,
+                      const std::vector<int64_t>& uids) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace mail::pop3d

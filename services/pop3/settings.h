@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Settings of mail-pop3, read once at start-up from the YAML config (with
+// MAIL_* environment overrides, see mail/common/config.h). Every key, its
+// default and its meaning is listed in settings.cpp and docs. Trusts the
+// operator; a bad value is a ConfigError at start-up, never later.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "helpers.h"
+#include "mail/common/config.h"
+#include "session.h"
+
+namespace mail::pop3d {
+
+struct Settings {
+  SessionConfig session;
+  std::optional<Endpoint> listen;        ///< pop3.listen: plain POP3 with STLS; empty disables
+  std::optional<Endpoint> pop3s_listen;  ///< pop3.pop3s_listen: implicit TLS; empty disables
+  std::string tls_cert, tls_key;         ///< tls.cert, tls.key (PEM); empty: no TLS at all
+  Endpoint http;                         ///< http.listen: /metrics /healthz /readyz
+  std::string db_url;                    ///< db.url (+ db.password / db.password_file)
+  size_t db_pool_size = 8;
+  std::chrono::milliseconds db_acquire_timeout{10000};
+  std::string directory_address;         ///< directory.address (admin gRPC)
+  std::chrono::milliseconds directory_timeout{5000};
+  std::chrono::milliseconds cache_ttl{30000};
+  size_t cache_size = 10000;
+  size_t max_connections = 1000;         ///< per listener
+  size_t io_threads = 2;
+  size_t blocking_threads = 16;
+  std::chrono::milliseconds shutdown_grace{5000};
+};
+
+/// Reads every key; throws common::ConfigError on a missing or bad value.
+Settings load_settings(const common::Config& config);
+
+}  // namespace mail::pop3d

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// PgMaildropStore against a real PostgreSQL (a throw-away database with the
+// migrations applied): lease exclusion and renewal, the snapshot, whole and
+// chunked reads adding up to the indexed size, and QUIT's commit (deletes
+// only with the lease, releases it).
+#include <gtest/gtest.h>
+
+#include "mail/pg/pool.h"
+#include "mail/pg/testing.h"
+#include "mail/store/mailstore.h"
+#include "pg_maildrop.h"
+
+using namespace mail;
+using namespace mail::pop3d;
+
+namespace {
+
+class PgMaildropTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
+  static void TearDownTestSuite() { delete db_; }
+  void SetUp() override {
+    // As the service's own role, so that missing grants fail here.
+    pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_pop3", 2);
+    pqxx::connection c(db_->conninfo());
+    pqxx::work tx(c);
+    auto d = tx.exec(
+        "INSERT INTO directory.domains(name) VALUES ('p.test') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+        " RETURNING id");
+    account_ = tx.exec_params(
+                     "INSERT INTO directory.accounts(domain_id, address, password_hash) VALUES ($1, $2, 'x') RETURNING id",
+                     d[0][0].as<int64_t>(), "u" + std::to_string(++counter_) + "@p.test")[0][0]
+                   .as<int64_t>();
+    // A body in three chunks, one line starting with a dot.
+    const std::string chunks[] = {"Subject: hi\r\n\r\n", ".dot line\r\n", "end\r\n"};
+    int64_t blob = tx.exec("INSERT INTO store.blobs(size, chunks) VALUES (0, 3) RETURNING id")[0][0].as<int64_t>();
+    size_t size = 0;
+    for (int i = 0; i < 3; ++i) {
+      tx.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, $2, $3)", blob, i,
+                     pqxx::binarystring(chunks[i]));
+      size += chunks[i].size();
+    }
+    tx.exec_params("UPDATE store.blobs SET size = $2 WHERE id = $1", blob, static_cast<int64_t>(size));
+    for (int job = 1; job <= 2; ++job) {
+      store::CopyRequest r;
+      r.job_id = job;
+      r.recipient_id = job;
+      r.account_id = account_;
+      r.blob_id = blob;
+      r.blob_size = size;
+      r.header_size = 15;
+      r.header_prefix = "Return-Path: <a@b.test>\r\n";
+      store::store_copy(tx, r);
+    }
+    tx.commit();
+  }
+
+  static pg::testing::TempDatabase* db_;
+  static int counter_;
+  std::unique_ptr<pg::Pool> pool_;
+  int64_t account_ = 0;
+};
+pg::testing::TempDatabase* PgMaildropTest::db_ = nullptr;
+int PgMaildropTest::counter_ = 0;
+
+}  // namespace
+
+TEST_F(PgMaildropTest, LeaseIsExclusiveAndRenewable) {
+  PgMaildropStore s(*pool_);
+  OpenResult a = s.open(account_, "A", 60);
+  ASSERT_TRUE(a.locked);
+  ASSERT_EQ(a.maildrop.messages.size(), 2u);
+  EXPECT_GT(a.maildrop.uidvalidity, 0);
+  EXPECT_FALSE(s.open(account_, "B", 60).locked);
+  EXPECT_TRUE(s.renew(account_, "A", 60));
+  EXPECT_FALSE(s.renew(account_, "B", 60));
+  s.release(account_, "B");  // not the holder: no effect
+  EXPECT_FALSE(s.open(account_, "B", 60).locked);
+  s.release(account_, "A");
+  EXPECT_TRUE(s.open(account_, "B", 60).locked);
+}
+
+TEST_F(PgMaildropTest, ExpiredLeaseCanBeTaken) {
+  PgMaildropStore s(*pool_);
+  ASSERT_TRUE(s.open(account_, "A", 0).locked);  // expires at once
+  EXPECT_TRUE(s.open(account_, "B", 60).locked);
+  EXPECT_FALSE(s.renew(account_, "A", 60));
+}
+
+TEST_F(PgMaildropTest, WholeAndChunkedReadsMatchTheIndexedSize) {
+  PgMaildropStore s(*pool_);
+  OpenResult o = s.open(account_, "A", 60);
+  ASSERT_TRUE(o.locked);
+  const auto& e = o.maildrop.messages[0];
+  auto whole = s.read_message(e.message_id);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(*whole, "Return-Path: <a@b.test>\r\nSubject: hi\r\n\r\n.dot line\r\nend\r\n");
+  EXPECT_EQ(whole->size(), e.size);
+  std::string parts;
+  size_t n = 0;
+  for (; auto p = s.read_part(e.message_id, n); ++n) parts += *p;
+  EXPECT_EQ(n, 4u) << "prefix + 3 chunks";
+  EXPECT_EQ(parts, *whole);
+  EXPECT_FALSE(s.read_message(987654321));
+  EXPECT_FALSE(s.read_part(987654321, 0));
+}
+
+TEST_F(PgMaildropTest, CommitDeletesOnlyWithTheLeaseAndReleasesIt) {
+  PgMaildropStore s(*pool_);
+  OpenResult o = s.open(account_, "A", 60);
+  ASSERT_TRUE(o.locked);
+  int64_t uid = o.maildrop.messages[0].uid;
+
+  CommitResult lost = s.commit(account_, "B", 60, o.maildrop.mailbox_id, {uid});
+  EXPECT_FALSE(lost.lease_held);
+  EXPECT_EQ(lost.deleted, 0);
+
+  CommitResult done = s.commit(account_, "A", 60, o.maildrop.mailbox_id, {uid});
+  EXPECT_TRUE(done.lease_held);
+  EXPECT_EQ(done.deleted, 1);
+  OpenResult again = s.open(account_, "B", 60);
+  ASSERT_TRUE(again.locked) << "QUIT released the lease";
+  ASSERT_EQ(again.maildrop.messages.size(), 1u);
+  EXPECT_EQ(again.maildrop.messages[0].uid, o.maildrop.messages[1].uid);
+  EXPECT_EQ(again.maildrop.uidvalidity, o.maildrop.uidvalidity);
+  // Repeating the commit (e.g. after a lost reply) removes nothing more.
+  EXPECT_EQ(s.commit(account_, "B", 60, again.maildrop.mailbox_id, {uid}).deleted, 0);
+}
