@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+// Connection: one client connection, the session skeleton every protocol
+// service (SMTP, POP3, IMAP) is written against. It owns the socket, a bounded
+// read buffer, optional TLS, and the per-operation deadlines.
+//
+// Trusts: nothing that arrives on the socket. Every read is bounded in size
+// (max_buffer, the caller's max_len) and in time (timeout); every write is
+// bounded in time. Peer misbehaviour comes back as a Status or `false`, never
+// as an exception.
+//
+// Threading: a Connection lives on one strand (the Server creates its socket
+// on a fresh strand and runs the handler coroutine there). All coroutines must
+// be awaited from that strand. At most one read operation (read_line, fill,
+// start_tls) and at most one write operation (write, shutdown) may be in
+// flight at a time; a read and a write may overlap (e.g. IMAP IDLE, with a
+// second coroutine co_spawned on get_executor()).
+//
+// Timeouts: each read or write gets `timeout()` from the moment it starts; if
+// it expires, the connection's pending I/O is cancelled and the operation
+// reports Status::timeout (reads) or false (writes). The session should then
+// write a short goodbye ("421 4.4.2 timeout") and return; the write has its
+// own fresh deadline.
+#pragma once
+#include "mail/net/asio.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mail::net {
+
+/// Outcome of a read.
+enum class Status {
+  ok,        ///< data available / line returned
+  too_long,  ///< read_line: the line exceeded max_len and was discarded up to
+             ///< and including its LF; the session may reply and continue.
+             ///< fill: the buffer already holds max_buffer() bytes.
+  eof,       ///< the peer closed the connection (also TLS truncation)
+  timeout,   ///< no data within timeout()
+  error,     ///< reset, TLS failure, closed locally, ...
+};
+
+/// "ok", "too_long", "eof", "timeout", "error" (for logs).
+const char* to_string(Status s);
+
+/// Result of read_line. `line` is meaningful only when status == ok.
+struct ReadResult {
+  Status status = Status::error;
+  std::string line;  ///< without its terminator (CRLF or bare LF)
+  bool ok() const { return status == Status::ok; }
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr Duration kDefaultTimeout = std::chrono::minutes(5);
+  static constexpr size_t kDefaultMaxBuffer = 64 * 1024;
+
+  /// Wraps a connected socket. The socket's executor should be a strand
+  /// (Server does this); that strand becomes the connection's executor.
+  /// Connections are always owned by a shared_ptr (timers hold weak refs).
+  static std::shared_ptr<Connection> create(asio::ip::tcp::socket socket);
+
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // ---- reading -----------------------------------------------------------
+
+  /// Next line, without its terminator. A line ends at LF; a CR right before
+  /// the LF is removed too, so both CRLF and bare LF end a line (as SMTP and
+  /// POP3 servers accept for commands). Other CRs stay in the line.
+  /// `max_len` bounds the line without its terminator (SMTP's 512 octets
+  /// including CRLF is max_len = 510). An over-long line is consumed and
+  /// dropped up to its LF and reported as too_long, so the session can answer
+  /// with an error and go on. On eof/timeout/error any partial line stays in
+  /// buffered().
+  awaitable<ReadResult> read_line(size_t max_len);
+
+  /// Bytes received but not yet consumed. Valid until the next fill(),
+  /// consume(), read_line() or start_tls().
+  std::string_view buffered() const { return std::string_view(buf_.data() + begin_, end_ - begin_); }
+
+  /// Drop the first n buffered bytes (n <= buffered().size()).
+  void consume(size_t n);
+
+  /// Read more bytes into the buffer (at least one on success), with the
+  /// timeout. Returns too_long without reading when the buffer already holds
+  /// max_buffer() bytes: consume some first. Lets a pure decoder (SMTP DATA,
+  /// IMAP literals) take exactly what it needs and leave the rest buffered.
+  awaitable<Status> fill();
+
+  // ---- writing -----------------------------------------------------------
+
+  /// Write all of `data`; false on error, timeout or closed connection.
+  /// `data` must stay valid until the coroutine completes.
+  awaitable<bool> write(std::string_view data);
+
+  // ---- TLS ---------------------------------------------------------------
+
+  /// Server-side TLS handshake on this connection (STARTTLS, STLS, or
+  /// implicit TLS before the greeting), bounded by timeout(). Discards every
+  /// byte already buffered first: commands pipelined after STARTTLS must not
+  /// be executed inside the TLS session (CVE-2011-0411 class). Returns false
+  /// on failure or if TLS is already active; the connection is then unusable
+  /// (no clear-text fallback) and the session should end. `ctx` must outlive
+  /// the connection.
+  awaitable<bool> start_tls(asio::ssl::context& ctx);
+
+  /// Client-side handshake (outbound SMTP). `sni` is sent as server name
+  /// when non-empty. Same buffer rule and failure semantics as start_tls.
+  awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& sni);
+
+  bool tls() const { return tls_active_; }
+  /// Negotiated protocol ("TLSv1.3") and cipher ("TLS_AES_256_GCM_SHA384"),
+  /// and the cipher's secret bits; empty / 0 without TLS. For Received headers.
+  std::string tls_protocol() const;
+  std::string tls_cipher() const;
+  int tls_cipher_bits() const;
+  /// The raw OpenSSL handle (nullptr without TLS), e.g. to read a client
+  /// certificate. Do not read or write through it.
+  SSL* tls_native_handle();
+
+  // ---- closing -----------------------------------------------------------
+
+  /// Close now: pending operations finish with error. Idempotent.
+  void close();
+  /// Close politely: with TLS, send close_notify and wait briefly (at most a
+  /// few seconds) for the peer's; then close(). Without TLS just close().
+  awaitable<void> shutdown();
+  bool is_open() const { return socket_.is_open(); }
+
+  // ---- facts and settings ------------------------------------------------
+
+  /// The client's address as text ("192.0.2.1", "2001:db8::1"; IPv4-mapped
+  /// IPv6 addresses are shown as IPv4). Captured at accept time.
+  const std::string& peer_ip() const { return peer_ip_; }
+  uint16_t peer_port() const { return peer_port_; }
+  /// Replace the peer address (a PROXY protocol header from a trusted
+  /// load balancer named the real client).
+  void set_peer(std::string ip, uint16_t port);
+  const std::string& local_ip() const { return local_ip_; }
+  uint16_t local_port() const { return local_port_; }
+
+  /// Deadline applied to every following read and write (default 5 min).
+  void set_timeout(Duration d) { timeout_ = d; }
+  Duration timeout() const { return timeout_; }
+  /// Upper bound of buffered() (default 64 KiB). read_line needs
+  /// max_buffer() >= max_len + 2.
+  void set_max_buffer(size_t n) { max_buffer_ = n < 256 ? 256 : n; }
+  size_t max_buffer() const { return max_buffer_; }
+
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+
+  /// The connection's strand.
+  Executor get_executor() { return socket_.get_executor(); }
+
+ private:
+  explicit Connection(asio::ip::tcp::socket socket);
+
+  struct Deadline {
+    explicit Deadline(const Executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    uint64_t generation = 0;
+    bool fired = false;
+  };
+  void arm(Deadline& d, Duration after);
+  void disarm(Deadline& d);
+  awaitable<bool> handshake(asio::ssl::context& ctx, bool server, const std::string& sni);
+  SSL* ssl() const;
+
+  asio::ip::tcp::socket socket_;
+  // Refers to socket_; declared after it so it is destroyed first.
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  bool tls_active_ = false;
+  Deadline read_deadline_;
+  Deadline write_deadline_;
+
+  std::string buf_;  // bytes [begin_, end_) are unconsumed
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  size_t max_buffer_ = kDefaultMaxBuffer;
+  Duration timeout_ = kDefaultTimeout;
+
+  std::string peer_ip_;
+  uint16_t peer_port_ = 0;
+  std::string local_ip_;
+  uint16_t local_port_ = 0;
+  uint64_t bytes_read_ = 0;
+  uint64_t bytes_written_ = 0;
+};
+
+/// Address as text; IPv4-mapped IPv6 shown as IPv4.
+std::string address_text(const asio::ip::address& a);
+
+}  // namespace mail::net
