@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// Admin RPC handlers: request -> Directory call -> reply or mapped status.
+#include "admin_service.h"
+
+#include "mail/common/log.h"
+#include "status.h"
+
+namespace mail::admin {
+namespace {
+
+constexpr const char* kService = "Admin";
+
+// Request text in logs: bounded (logfmt escapes the rest).
+std::string shown(const std::string& s) { return s.size() > 320 ? s.substr(0, 320) + "..." : s; }
+
+// Logs an admin change; `subject` is the domain or address it acts on.
+void changed(const char* what, grpc::ServerContext* ctx, const std::string& subject) {
+  log::info(what, {{"subject", shown(subject)}, {"peer", ctx->peer()}});
+}
+
+// Logs a refused or failed call and returns its status.
+grpc::Status refused(const char* method, grpc::ServerContext* ctx, const std::string& subject,
+                     const directory::Error& e) {
+  bool ours = e.code == directory::ErrorCode::unavailable || e.code == directory::ErrorCode::internal;
+  log::write(ours ? log::Level::error : log::Level::info, ours ? "admin request failed" : "admin request refused",
+             {{"method", method},
+              {"subject", shown(subject)},
+              {"code", directory::to_string(e.code)},
+              {"error", e.message},
+              {"peer", ctx->peer()}});
+  return to_grpc_status(e);
+}
+
+void fill(v1::Account* out, const directory::AccountInfo& a) {
+  out->set_id(a.id);
+  out->set_address(a.address);
+  out->set_quota_bytes(a.quota_bytes);
+  out->set_used_bytes(a.used_bytes);
+  out->set_messages(a.messages);
+}
+
+}  // namespace
+
+grpc::Status AdminService::AddDomain(Ctx* ctx, const v1::DomainRequest* req, v1::Domain* rep) {
+  RpcTimer t(metrics_, kService, "AddDomain");
+  auto r = dir_.add_domain(req->name());
+  if (!r) return t.finish(refused("AddDomain", ctx, req->name(), r.error()));
+  changed("domain added", ctx, r->name);
+  rep->set_name(r->name);
+  rep->set_accounts(r->accounts);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::DeleteDomain(Ctx* ctx, const v1::DomainRequest* req, v1::Empty*) {
+  RpcTimer t(metrics_, kService, "DeleteDomain");
+  // The API has no "force": a domain with accounts is refused (FAILED_PRECONDITION).
+  auto r = dir_.delete_domain(req->name(), /*force=*/false);
+  if (!r) return t.finish(refused("DeleteDomain", ctx, req->name(), r.error()));
+  changed("domain deleted", ctx, req->name());
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::ListDomains(Ctx* ctx, const v1::ListDomainsRequest*, v1::ListDomainsReply* rep) {
+  RpcTimer t(metrics_, kService, "ListDomains");
+  auto r = dir_.list_domains();
+  if (!r) return t.finish(refused("ListDomains", ctx, "", r.error()));
+  for (const auto& d : *r) {
+    auto* out = rep->add_domains();
+    out->set_name(d.name);
+    out->set_accounts(d.accounts);
+  }
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::AddAccount(Ctx* ctx, const v1::AddAccountRequest* req, v1::Account* rep) {
+  RpcTimer t(metrics_, kService, "AddAccount");
+  auto r = dir_.add_account(req->address(), req->password(), req->quota_bytes());
+  if (!r) return t.finish(refused("AddAccount", ctx, req->address(), r.error()));
+  log::info("account added", {{"subject", r->address}, {"quota_bytes", r->quota_bytes}, {"peer", ctx->peer()}});
+  fill(rep, *r);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::DeleteAccount(Ctx* ctx, const v1::AccountRequest* req, v1::Empty*) {
+  RpcTimer t(metrics_, kService, "DeleteAccount");
+  auto r = dir_.delete_account(req->address());
+  if (!r) return t.finish(refused("DeleteAccount", ctx, req->address(), r.error()));
+  changed("account deleted", ctx, req->address());
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::GetAccount(Ctx* ctx, const v1::AccountRequest* req, v1::Account* rep) {
+  RpcTimer t(metrics_, kService, "GetAccount");
+  auto r = dir_.get_account(req->address());
+  if (!r) return t.finish(refused("GetAccount", ctx, req->address(), r.error()));
+  fill(rep, *r);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::ListAccounts(Ctx* ctx, const v1::ListAccountsRequest* req, v1::ListAccountsReply* rep) {
+  RpcTimer t(metrics_, kService, "ListAccounts");
+  auto r = dir_.list_accounts(req->domain());
+  if (!r) return t.finish(refused("ListAccounts", ctx, req->domain(), r.error()));
+  for (const auto& a : *r) fill(rep->add_accounts(), a);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::SetPassword(Ctx* ctx, const v1::SetPasswordRequest* req, v1::Empty*) {
+  RpcTimer t(metrics_, kService, "SetPassword");
+  auto r = dir_.set_password(req->address(), req->password());
+  if (!r) return t.finish(refused("SetPassword", ctx, req->address(), r.error()));
+  changed("password changed", ctx, req->address());
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::SetQuota(Ctx* ctx, const v1::SetQuotaRequest* req, v1::Account* rep) {
+  RpcTimer t(metrics_, kService, "SetQuota");
+  auto r = dir_.set_quota(req->address(), req->quota_bytes());
+  if (!r) return t.finish(refused("SetQuota", ctx, req->address(), r.error()));
+  log::info("quota changed", {{"subject", r->address}, {"quota_bytes", r->quota_bytes}, {"peer", ctx->peer()}});
+  fill(rep, *r);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::AddAlias(Ctx* ctx, const v1::AddAliasRequest* req, v1::Alias* rep) {
+  RpcTimer t(metrics_, kService, "AddAlias");
+  std::vector<std::string> targets(req->targets().begin(), req->targets().end());
+  auto r = dir_.add_alias(req->address(), targets);
+  if (!r) return t.finish(refused("AddAlias", ctx, req->address(), r.error()));
+  log::info("alias targets added",
+            {{"subject", r->address}, {"added", static_cast<int64_t>(targets.size())},
+             {"targets", static_cast<int64_t>(r->targets.size())}, {"peer", ctx->peer()}});
+  rep->set_address(r->address);
+  for (const auto& target : r->targets) rep->add_targets(target);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::DeleteAlias(Ctx* ctx, const v1::DeleteAliasRequest* req, v1::Empty*) {
+  RpcTimer t(metrics_, kService, "DeleteAlias");
+  auto r = dir_.delete_alias(req->address(), req->target());
+  if (!r) return t.finish(refused("DeleteAlias", ctx, req->address(), r.error()));
+  log::info(req->target().empty() ? "alias deleted" : "alias target removed",
+            {{"subject", shown(req->address())}, {"target", shown(req->target())}, {"peer", ctx->peer()}});
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::ListAliases(Ctx* ctx, const v1::ListAliasesRequest* req, v1::ListAliasesReply* rep) {
+  RpcTimer t(metrics_, kService, "ListAliases");
+  auto r = dir_.list_aliases(req->domain());
+  if (!r) return t.finish(refused("ListAliases", ctx, req->domain(), r.error()));
+  for (const auto& a : *r) {
+    auto* out = rep->add_aliases();
+    out->set_address(a.address);
+    for (const auto& target : a.targets) out->add_targets(target);
+  }
+  return t.finish(grpc::Status::OK);
+}
+
+}  // namespace mail::admin

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// gRPC Admin (mail.admin.v1): domains, accounts and aliases, served over a
+// directory::Directory. Synchronous handlers: they run on gRPC's own bounded
+// thread pool, where blocking on the database is allowed.
+// Trusts: nothing in the requests (the directory validates every name).
+// Logs every change and every refusal with the caller's peer address; never
+// passwords.
+#pragma once
+#include "mail/admin/v1/admin.grpc.pb.h"
+#include "mail/directory/directory.h"
+#include "rpc_metrics.h"
+
+namespace mail::admin {
+
+class AdminService final : public mail::admin::v1::Admin::Service {
+ public:
+  AdminService(directory::Directory& dir, RpcMetrics& metrics) : dir_(dir), metrics_(metrics) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status AddDomain(Ctx*, const v1::DomainRequest*, v1::Domain*) override;
+  grpc::Status DeleteDomain(Ctx*, const v1::DomainRequest*, v1::Empty*) override;
+  grpc::Status ListDomains(Ctx*, const v1::ListDomainsRequest*, v1::ListDomainsReply*) override;
+  grpc::Status AddAccount(Ctx*, const v1::AddAccountRequest*, v1::Account*) override;
+  grpc::Status DeleteAccount(Ctx*, const v1::AccountRequest*, v1::Empty*) override;
+  grpc::Status GetAccount(Ctx*, const v1::AccountRequest*, v1::Account*) override;
+  grpc::Status ListAccounts(Ctx*, const v1::ListAccountsRequest*, v1::ListAccountsReply*) override;
+  grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*, v1::Empty*) override;
+  grpc::Status SetQuota(Ctx*, const v1::SetQuotaRequest*, v1::Account*) override;
+  grpc::Status AddAlias(Ctx*, const v1::AddAliasRequest*, v1::Alias*) override;
+  grpc::Status DeleteAlias(Ctx*, const v1::DeleteAliasRequest*, v1::Empty*) override;
+  grpc::Status ListAliases(Ctx*, const v1::ListAliasesRequest*, v1::ListAliasesReply*) override;
+
+ private:
+  directory::Directory& dir_;
+  RpcMetrics& metrics_;
+};
+
+}  // namespace mail::admin
