@@ -36,8 +36,13 @@ int serve(const Settings& s) {
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   AuthCache cache(s.cache_ttl, s.cache_size);
-  DirectoryClient directory(grpc::CreateChannel(s.directory_address, grpc::InsecureChannelCredentials()),
-                            s.directory_timeout, &cache);
+  grpc::ChannelArguments channel_args;
+  // Reconnect to a restarted admin service within seconds, not gRPC's 2 minutes.
+  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  DirectoryClient directory(
+      grpc::CreateCustomChannel(s.directory_address, grpc::InsecureChannelCredentials(), channel_args),
+      s.directory_timeout, &cache);
   metrics::Registry registry;
   Pop3Metrics pop3_metrics(registry, {"pop3", "pop3s"});
   std::optional<net::asio::ssl::context> tls;
