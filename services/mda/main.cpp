@@ -11,7 +11,7 @@ using namespace mail;
 
 int main(int argc, char** argv) {
   return service::guarded_main("mda", [&] {
-    service::Process proc("mda", argc, argv);
+    service::Process proc("mda", argc, argv, "127.0.0.1:9102");
     const auto& cfg = proc.config();
     pg::Pool pool(cfg.secret("db.url", "dbname=mail user=mail_mda"), static_cast<size_t>(cfg.integer("db.pool_size", 16)));
     mda::DeliveryOptions opts;

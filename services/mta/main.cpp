@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
   return service::guarded_main("mta", [&] {
-    service::Process proc("mta", argc, argv);
+    service::Process proc("mta", argc, argv, "127.0.0.1:9103");
     const auto& cfg = proc.config();
     pg::Pool pool(cfg.secret("db.url", "dbname=mail user=mail_mta"), static_cast<size_t>(cfg.integer("db.pool_size", 16)));
 

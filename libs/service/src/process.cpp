@@ -2,6 +2,8 @@
 // Shared service lifecycle: config, logs, HTTP health/metrics, gRPC, stop.
 #include "mail/service/process.h"
 
+#include <grpcpp/resource_quota.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -27,8 +29,8 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
   return {host, static_cast<uint16_t>(port)};
 }
 
-Process::Process(std::string name, int argc, char** argv)
-    : name_(std::move(name)) {
+Process::Process(std::string name, int argc, char** argv, std::string http_default)
+    : name_(std::move(name)), http_default_(std::move(http_default)) {
   std::string path;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -57,7 +59,7 @@ void Process::serve_grpc(const std::string& listen, std::vector<grpc::Service*> 
 
 int Process::run() {
   auto& rt = runtime();
-  auto [http_host, http_port] = split_host_port(config_.str("http.listen", "127.0.0.1:0"));
+  auto [http_host, http_port] = split_host_port(config_.str("http.listen", http_default_));
   metrics::HttpOptions hopts;
   hopts.address = http_host;
   hopts.port = http_port;
@@ -68,13 +70,17 @@ int Process::run() {
   if (!grpc_services_.empty()) {
     grpc::ServerBuilder builder;
     int bound = 0;
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.AddListeningPort(grpc_listen_, grpc::InsecureServerCredentials(), &bound);
+    grpc::ResourceQuota quota("mail-" + name_);
+    quota.SetMaxThreads(static_cast<int>(config_.integer("grpc.max_threads", 64)));
+    builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(8 * 1024 * 1024);
     for (auto* s : grpc_services_) builder.RegisterService(s);
     grpc_ = builder.BuildAndStart();
     if (!grpc_ || bound == 0) throw std::runtime_error("cannot listen for gRPC on " + grpc_listen_);
   }
-  log::info("started", {{"grpc", grpc_listen_}, {"http", config_.str("http.listen", "")}});
+  log::info("started", {{"grpc", grpc_listen_}, {"http", hopts.address + ":" + std::to_string(http.port())}});
 
   rt.on_stop([this, &http, &rt]() -> net::awaitable<void> {
     log::info("stopping");
@@ -82,7 +88,7 @@ int Process::run() {
     if (grpc_) {
       // Finish in-flight calls (bounded), refuse new ones.
       co_await net::offload(rt.blocking(), [this] {
-        grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(20));
+        grpc_->Shutdown(std::chrono::system_clock::now() + config_.duration("grpc.shutdown_grace", std::chrono::seconds(20)));
       });
     }
     co_await http.stop();

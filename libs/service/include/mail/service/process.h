@@ -25,7 +25,8 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text);
 class Process {
  public:
   /// Parses argv (--config FILE), loads the config, initializes logging.
-  Process(std::string name, int argc, char** argv);
+  /// `http_default` is the health/metrics listener when `http.listen` is unset.
+  Process(std::string name, int argc, char** argv, std::string http_default = "127.0.0.1:0");
   ~Process();
 
   const common::Config& config() const { return config_; }
@@ -38,6 +39,8 @@ class Process {
   net::Runtime& runtime(size_t io_default = 1, size_t blocking_default = 8);
 
   /// gRPC services to serve on `listen` ("host:port"), started by run().
+  /// Config: grpc.max_threads (64), grpc.shutdown_grace (20s). Port sharing
+  /// (SO_REUSEPORT) is off, so a second instance fails instead of splitting traffic.
   void serve_grpc(const std::string& listen, std::vector<grpc::Service*> services);
 
   /// What /readyz answers (run on the blocking pool). Default: always ready.
@@ -55,6 +58,7 @@ class Process {
 
  private:
   std::string name_;
+  std::string http_default_;
   common::Config config_;
   metrics::Registry metrics_;
   std::unique_ptr<net::Runtime> runtime_;
