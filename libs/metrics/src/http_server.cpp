@@ -112,7 +112,10 @@ net::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl, Connection& c
     const auto& req = parser.get();
     Reply reply = co_await route(*impl, req);
     bool keep_alive = req.keep_alive();
-    if (!co_await c.write(render(reply, req.version(), keep_alive, req.method() == http::verb::head))) co_return;
+    // Named locals, not temporaries, across co_await (g++ 12 coroutine bugs).
+    const std::string out = render(reply, req.version(), keep_alive, req.method() == http::verb::head);
+    const bool written = co_await c.write(out);
+    if (!written) co_return;
     if (!keep_alive) co_return;
   }
 }

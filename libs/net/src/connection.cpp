@@ -193,7 +193,7 @@ awaitable<bool> Connection::start_tls_client(asio::ssl::context& ctx, const std:
   return handshake(ctx, false, sni);
 }
 
-awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, const std::string& sni) {
+awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std::string sni) {
   // Whatever the peer sent before the handshake was sent in clear text and
   // must not be interpreted as if it had come through TLS.
   if (tls_ || !socket_.is_open()) co_return false;

@@ -203,7 +203,8 @@ awaitable<void> Server::stop(Duration grace) {
   for (auto& c : left) asio::dispatch(c->get_executor(), [c] { c->close(); });
   left.clear();
 
-  if (!co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5)))
+  const bool ended = co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  if (!ended)
     log::warn("sessions did not end after close", {{"server", s->opts.name}, {"sessions", s->active.load()}});
 }
 

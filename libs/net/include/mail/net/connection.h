@@ -169,7 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   void arm(Deadline& d, Duration after);
   void disarm(Deadline& d);
-  awaitable<bool> handshake(asio::ssl::context& ctx, bool server, const std::string& sni);
+  awaitable<bool> handshake(asio::ssl::context& ctx, bool server, std::string sni);  // by value: outlives the caller
   SSL* ssl() const;
 
   asio::ip::tcp::socket socket_;
