@@ -3,7 +3,7 @@
 // Config keys (YAML or MAIL_* environment):
 //   delivery.listen (127.0.0.1:7003)   http.listen (127.0.0.1:9102)
 //   db.url, db.url_file, db.pool_size (16)
-//   delivery.max_received (100)   delivery.subaddress_separators ("+")
+//   delivery.max_received (100)   directory.recipient_delimiter ("+", as mail-admin)
 #include "delivery_service.h"
 #include "mail/service/process.h"
 
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     pg::Pool pool(cfg.secret("db.url", "dbname=mail user=mail_mda"), static_cast<size_t>(cfg.integer("db.pool_size", 16)));
     mda::DeliveryOptions opts;
     opts.max_received = static_cast<size_t>(cfg.integer("delivery.max_received", 100));
-    opts.resolve.subaddress_separators = cfg.str("delivery.subaddress_separators", "+");
+    opts.resolve.subaddress_separators = cfg.str("directory.recipient_delimiter", "+");  // same key as mail-admin
     mda::DeliveryService delivery(pool, opts, proc.registry());
     proc.serve_grpc(cfg.str("delivery.listen", "127.0.0.1:7003"), {&delivery});
     proc.set_ready([&] { return pool.ping(); });
