@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading MsaConfig from the service's YAML/environment configuration.
+// Trusts: the operator's file, but checks ranges so that a typo fails at
+// start-up instead of producing an SMTP server with a zero-byte size limit.
+#include "config.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "mail/common/strings.h"
+
+namespace mail::msa {
+namespace {
+
+using common::ConfigError;
+
+uint16_t parse_port(const std::string& key, const std::string& text) {
+  if (text.empty() || text.size() > 5 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    throw ConfigError("config " + key + ": bad port in listen address");
+  unsigned long n = std::stoul(text);
+  if (n == 0 || n > 65535) throw ConfigError("config " + key + ": port out of range");
+  return static_cast<uint16_t>(n);
+}
+
+size_t positive(const common::Config& c, const std::string& key, int64_t def, int64_t max) {
+  int64_t v = c.integer(key, def);
+  if (v < 1 || v > max) throw ConfigError("config " + key + ": must be between 1 and " + std::to_string(max));
+  return static_cast<size_t>(v);
+}
+
+std::chrono::milliseconds duration(const common::Config& c, const std::string& key, std::chrono::milliseconds def) {
+  auto v = c.duration(key, def);
+  if (v.count() <= 0) throw ConfigError("config " + key + ": must be positive");
+  return v;
+}
+
+}  // namespace
+
+ListenAddress parse_listen(const std::string& key, const std::string& raw) {
+  std::string text(common::trim(raw));
+  ListenAddress a;
+  if (text.empty()) return a;
+  size_t colon;
+  if (text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw ConfigError("config " + key + ": expected [address]:port");
+    a.host = text.substr(1, close - 1);
+    colon = close + 1;
+  } else {
+    colon = text.rfind(':');
+    if (colon == std::string::npos) throw ConfigError("config " + key + ": expected address:port");
+    a.host = text.substr(0, colon);
+  }
+  if (a.host.empty()) a.host = "0.0.0.0";
+  a.port = parse_port(key, text.substr(colon + 1));
+  return a;
+}
+
+std::string default_postmaster_domain(const std::string& hostname) {
+  size_t dots = std::count(hostname.begin(), hostname.end(), '.');
+  if (dots < 2) return hostname;
+  return hostname.substr(hostname.find('.') + 1);
+}
+
+MsaConfig load_msa_config(const common::Config& c) {
+  MsaConfig m;
+  m.log_level = c.str("log.level", "info");
+
+  auto& s = m.smtp;
+  s.hostname = common::normalize_domain(c.str("smtp.hostname", "localhost"));
+  if (s.hostname.empty()) throw ConfigError("config smtp.hostname: not a valid host name");
+  s.postmaster_domain =
+      common::normalize_domain(c.str("smtp.postmaster_domain", default_postmaster_domain(s.hostname)));
+  if (s.postmaster_domain.empty()) throw ConfigError("config smtp.postmaster_domain: not a valid domain");
+
+  s.limits.max_message_size = c.size("smtp.max_message_size", 25ull * 1024 * 1024);
+  if (s.limits.max_message_size < 1024) throw ConfigError("config smtp.max_message_size: at least 1K");
+  s.limits.max_recipients = positive(c, "smtp.max_recipients", 100, 100000);
+  s.limits.max_command_line = positive(c, "smtp.max_command_line", 2048, 65536);
+  if (s.limits.max_command_line < 510) throw ConfigError("config smtp.max_command_line: RFC 5321 needs at least 510");
+  s.limits.max_text_line = positive(c, "smtp.max_text_line", 8192, 1 << 30);
+  if (s.limits.max_text_line < 1000) throw ConfigError("config smtp.max_text_line: RFC 5321 needs at least 1000");
+  s.max_errors = positive(c, "smtp.max_errors", 20, 100000);
+  s.max_auth_failures = positive(c, "smtp.max_auth_failures", 3, 1000);
+  s.auth_failure_delay = c.duration("smtp.auth_failure_delay", std::chrono::milliseconds(1000));
+  s.command_timeout = duration(c, "smtp.command_timeout", std::chrono::minutes(5));
+  s.data_timeout = duration(c, "smtp.data_timeout", std::chrono::minutes(10));
+  s.reverse_lookup = c.boolean("smtp.reverse_lookup", true);
+
+  m.mx_listen = parse_listen("smtp.mx_listen", c.str("smtp.mx_listen", "127.0.0.1:2525"));
+  m.submission_listen = parse_listen("smtp.submission_listen", c.str("smtp.submission_listen", "127.0.0.1:2587"));
+  m.submissions_listen = parse_listen("smtp.submissions_listen", c.str("smtp.submissions_listen", "127.0.0.1:2465"));
+  m.http_listen = parse_listen("http.listen", c.str("http.listen", "127.0.0.1:9101"));
+  m.max_connections = positive(c, "smtp.max_connections", 1000, 1000000);
+  m.shutdown_grace = c.duration("smtp.shutdown_grace", std::chrono::seconds(5));
+
+  m.tls_cert = c.str("tls.cert", "");
+  m.tls_key = c.str("tls.key", "");
+  if (m.tls_cert.empty() != m.tls_key.empty())
+    throw ConfigError("config tls: set both tls.cert and tls.key, or neither");
+
+  m.mta_address = c.str("mta.address", "127.0.0.1:7002");
+  m.mta_deadline = duration(c, "mta.deadline", std::chrono::seconds(60));
+  m.mta_chunk_size = c.size("mta.chunk_size", 256 * 1024);
+  if (m.mta_chunk_size < 4096 || m.mta_chunk_size > 4 * 1024 * 1024)
+    throw ConfigError("config mta.chunk_size: between 4K and 4M (gRPC's default message limit)");
+
+  m.directory_address = c.str("directory.address", "127.0.0.1:7001");
+  m.directory_deadline = duration(c, "directory.deadline", std::chrono::seconds(5));
+  m.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
+  m.recipient_cache_ttl = c.duration("directory.recipient_cache_ttl", std::chrono::seconds(10));
+  m.cache_entries = positive(c, "directory.cache_entries", 100000, 100000000);
+
+  int64_t cpus = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  m.io_threads = positive(c, "threads.io", cpus, 1024);
+  m.blocking_threads = positive(c, "threads.blocking", 32, 4096);
+  return m;
+}
+
+}  // namespace mail::msa

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// MsaMetrics: the msa's Prometheus series (all named mail_msa_*), created once
+// at start-up; sessions update them from any thread (prometheus-cpp is
+// thread-safe). Labels take only values we choose (listener, verb, code,
+// result, reason), never client text, so the series count stays bounded.
+#pragma once
+#include <array>
+#include <string_view>
+
+#include "mail/metrics/registry.h"
+#include "mail/smtp/command.h"
+#include "policy.h"
+
+namespace mail::msa {
+
+class MsaMetrics {
+ public:
+  explicit MsaMetrics(metrics::Registry& registry);
+
+  void connection_opened(Listener l);
+  void connection_closed(Listener l, double seconds);
+  /// `verb` nullptr = a line that did not parse.
+  void command(const smtp::Verb* verb);
+  void reply(int code);
+  void auth(std::string_view result);  ///< "success", "failure", "unavailable", "malformed"
+  void accepted(Listener l, uint64_t bytes, double submit_seconds);
+  /// A transaction refused at or after DATA (reason: bare_lf, too_big, mta_unavailable, ...).
+  void refused(std::string_view reason);
+  void submit_failed(double submit_seconds);
+  void overload(Listener l);
+
+ private:
+  static size_t index(Listener l) { return static_cast<size_t>(l); }
+
+  prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Counter>& replies_;
+  prometheus::Family<prometheus::Counter>& auth_;
+  prometheus::Family<prometheus::Counter>& refused_;
+  std::array<prometheus::Counter*, 3> connections_{};
+  std::array<prometheus::Gauge*, 3> current_{};
+  std::array<prometheus::Counter*, 3> messages_{};
+  std::array<prometheus::Counter*, 3> overload_{};
+  prometheus::Counter& bytes_;
+  prometheus::Histogram& submit_seconds_;
+  prometheus::Histogram& session_seconds_;
+};
+
+}  // namespace mail::msa

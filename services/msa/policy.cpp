@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// EHLO capability lists and the mapping of directory / mta answers to SMTP
+// replies (RFC 5321 4.2, enhanced codes RFC 3463).
+#include "policy.h"
+
+namespace mail::msa {
+
+std::string_view listener_name(Listener listener) {
+  switch (listener) {
+    case Listener::kMx: return "mx";
+    case Listener::kSubmission: return "submission";
+    case Listener::kSubmissions: return "submissions";
+  }
+  return "mx";
+}
+
+bool auth_required(Listener listener) { return listener != Listener::kMx; }
+
+std::vector<std::string> ehlo_extensions(const EhloState& s) {
+  std::vector<std::string> ext = {"PIPELINING", "SIZE " + std::to_string(s.max_message_size), "8BITMIME",
+                                  "ENHANCEDSTATUSCODES"};
+  if (!s.tls_active && s.tls_available) ext.push_back("STARTTLS");
+  if (s.tls_active) ext.push_back("AUTH PLAIN LOGIN");
+  return ext;
+}
+
+smtp::Reply recipient_reply(RecipientVerdict verdict, std::string_view address, bool authenticated) {
+  std::string a(address);
+  switch (verdict) {
+    case RecipientVerdict::kLocalOk: return {250, "2.1.5", "Ok"};
+    case RecipientVerdict::kLocalUnknown:
+      return {550, "5.1.1", "<" + a + ">: Recipient address rejected: User unknown"};
+    case RecipientVerdict::kLocalOverQuota: return {452, "4.2.2", "<" + a + ">: Mailbox full"};
+    case RecipientVerdict::kNotLocal:
+      // Outbound delivery (the mta's SMTP client) is a later issue; until it
+      // lands, authenticated users get a clear permanent refusal instead of
+      // mail that would sit in the queue and bounce.
+      if (authenticated) return {550, "5.7.1", "<" + a + ">: Delivery to remote domains is not enabled yet"};
+      return {550, "5.7.1", "<" + a + ">: Relay access denied"};
+    case RecipientVerdict::kBadAddress: return {501, "5.1.3", "Bad recipient address syntax"};
+    case RecipientVerdict::kUnavailable:
+      return {451, "4.3.0", "<" + a + ">: Temporary lookup failure, please try again"};
+  }
+  return {451, "4.3.0", "Temporary failure, please try again"};
+}
+
+smtp::Reply submit_reply(grpc::StatusCode code, std::string_view queue_id) {
+  switch (code) {
+    case grpc::StatusCode::OK: return {250, "2.0.0", "Ok: queued as " + std::string(queue_id)};
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return {552, "5.3.4", "Message too big"};
+    case grpc::StatusCode::INVALID_ARGUMENT: return {554, "5.5.0", "Message refused by the queue"};
+    default: return {451, "4.3.0", "Temporary failure, please try again"};
+  }
+}
+
+std::string_view submit_result_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "queued";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "mta_too_big";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "mta_invalid";
+    case grpc::StatusCode::UNAVAILABLE: return "mta_unavailable";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "mta_deadline";
+    default: return "mta_error";
+  }
+}
+
+}  // namespace mail::msa

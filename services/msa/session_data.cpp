@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// DATA for the SMTP session: read the message through smtp::DataDecoder, add
+// the trace and submission fields, hand it to the mta, and answer 250 only
+// after the mta committed it.
+//
+// The whole message is held in memory (at most smtp.max_message_size per
+// session in DATA) and streamed to the mta only once it is complete and
+// valid: the mta then holds a database connection for milliseconds, not for
+// as long as a slow client takes to send, and a refused message (bare LF,
+// too big) never reaches the queue at all.
+#include <chrono>
+#include <ctime>
+
+#include "mail/common/log.h"
+#include "mail/common/strings.h"
+#include "mail/net/offload.h"
+#include "mail/smtp/data.h"
+#include "rewrite.h"
+#include "session.h"
+
+namespace mail::msa {
+
+namespace {
+
+// The reply and log/metric reason for a DATA decoding error.
+smtp::Reply data_error_reply(smtp::DataError e, const smtp::Limits& limits) {
+  switch (e) {
+    case smtp::DataError::kBareLf:
+    case smtp::DataError::kBareCr:
+      // Lines must end in CRLF; a bare CR or LF is how SMTP smuggling hides a
+      // second message behind an end of data that other servers accept.
+      return {550, "5.6.0", "Message refused: bare CR or LF in message text; lines must end with CRLF"};
+    case smtp::DataError::kTooBig: return {552, "5.3.4", "Message too big"};
+    case smtp::DataError::kLineTooLong:
+      return {500, "5.5.2",
+              "Message refused: a line is longer than " + std::to_string(limits.max_text_line) + " octets"};
+    case smtp::DataError::kNone: break;
+  }
+  return {554, "5.6.0", "Message refused"};
+}
+
+}  // namespace
+
+net::awaitable<void> Session::do_data() {
+  if (!txn_.active) {
+    reply(503, "5.5.1", "Error: need MAIL command");
+    co_return;
+  }
+  if (txn_.recipients.empty()) {
+    if (txn_.rcpt_refused == 0) {
+      reply(503, "5.5.1", "Error: need RCPT command");
+      co_return;
+    }
+    reply(554, "5.5.1", "No valid recipients");
+    co_return;
+  }
+  reply(354, "", "End data with <CR><LF>.<CR><LF>");
+  bool flushed = co_await flush();
+  if (!flushed) co_return;
+
+  std::string message;
+  smtp::DataError error = smtp::DataError::kNone;
+  conn_.set_timeout(settings_.data_timeout);
+  bool complete = co_await read_message(message, error);
+  conn_.set_timeout(settings_.command_timeout);
+  if (!complete) co_return;
+
+  if (error != smtp::DataError::kNone) {
+    refuse_transaction(smtp::data_error_name(error), data_error_reply(error, settings_.limits));
+    reset_transaction();
+    co_return;
+  }
+  co_await submit(std::move(message));
+  reset_transaction();
+}
+
+// Feeds the decoder until the terminating CRLF.CRLF. False when the
+// connection ended or timed out first (the session is then closing).
+net::awaitable<bool> Session::read_message(std::string& message, smtp::DataError& error) {
+  smtp::DataDecoder decoder(settings_.limits);
+  while (true) {
+    std::string_view buffered = conn_.buffered();
+    if (!buffered.empty()) conn_.consume(decoder.feed(buffered));
+    if (decoder.done()) break;
+    net::Status st = co_await conn_.fill();
+    if (st == net::Status::ok) continue;
+    if (st == net::Status::timeout) {
+      log::info("timeout in DATA", {{"session", session_id_}, {"client", conn_.peer_ip()}});
+      reply(421, "4.4.2", settings_.hostname + " Error: timeout exceeded");
+    } else {
+      log::info("lost connection in DATA", {{"session", session_id_}, {"client", conn_.peer_ip()}});
+      out_.clear();
+    }
+    closing_ = true;
+    co_return false;
+  }
+  error = decoder.error();
+  // The decoder keeps the decoded message in one buffer; take it whole
+  // rather than copying it piece by piece.
+  if (error == smtp::DataError::kNone) message = decoder.take_output();
+  co_return true;
+}
+
+net::awaitable<void> Session::submit(std::string message) {
+  const std::string id = new_transaction_id();
+  const bool submission = authenticated_ || listener_ != Listener::kMx;
+  const std::time_t now = std::time(nullptr);
+
+  TraceInfo trace;
+  trace.helo = helo_;
+  trace.client_name = client_name_;
+  trace.client_ip = conn_.peer_ip();
+  trace.hostname = settings_.hostname;
+  trace.protocol = protocol();
+  trace.id = id;
+  if (conn_.tls()) {
+    trace.tls_version = conn_.tls_protocol();
+    trace.tls_cipher = conn_.tls_cipher();
+    trace.tls_bits = conn_.tls_cipher_bits();
+  }
+  if (txn_.recipients.size() == 1) trace.for_recipient = txn_.recipients.front();
+  trace.time = now;
+
+  RewriteOptions opts;
+  opts.submission = submission;
+  opts.now = now;
+  opts.message_id = "<" + common::random_hex(12) + "." + id + "@" + settings_.hostname + ">";
+  auto rewritten = rewrite_message(message, trace, opts);
+  if (std::holds_alternative<RewriteError>(rewritten)) {
+    refuse_transaction("header_limits", {552, "5.3.4", "Message header section too large"});
+    co_return;
+  }
+  const Rewritten& rw = std::get<Rewritten>(rewritten);
+  std::string_view body = std::string_view(message).substr(rw.body_offset);
+  const uint64_t size = rw.head.size() + body.size();
+
+  mail::transfer::v1::Envelope env;
+  env.set_sender(txn_.sender);
+  for (const auto& r : txn_.recipients) env.add_recipients(r);
+  env.set_helo(helo_);
+  env.set_client_ip(conn_.peer_ip());
+  env.set_auth_user(auth_user_);
+  env.set_protocol(trace.protocol);
+  env.set_size_hint(size);
+  env.set_body_8bitmime(txn_.body_8bitmime);
+  // Unique per transaction: lets a later retry of the same Submit return
+  // the first queue id instead of queueing a second copy.
+  env.set_idempotency_key(settings_.hostname + "/" + id);
+
+  const auto started = std::chrono::steady_clock::now();
+  SubmitResult result =
+      co_await net::offload(ctx_.blocking, [this, &env, &rw, body] { return ctx_.mta.submit(env, rw.head, body); });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  smtp::Reply r = submit_reply(result.code, result.queue_id);
+  if (result.code != grpc::StatusCode::OK) {
+    ctx_.metrics.submit_failed(seconds);
+    log::warn("mta submit failed",
+              {{"session", session_id_}, {"id", id}, {"code", static_cast<int>(result.code)}, {"error", result.error}});
+    refuse_transaction(submit_result_name(result.code), r);
+    co_return;
+  }
+  ctx_.metrics.accepted(listener_, size, seconds);
+  log::info("accepted", {{"session", session_id_},
+                         {"id", id},
+                         {"queue_id", result.queue_id},
+                         {"from", txn_.sender.empty() ? "<>" : txn_.sender},
+                         {"nrcpt", txn_.recipients.size()},
+                         {"size", size},
+                         {"client", conn_.peer_ip()},
+                         {"auth_user", auth_user_},
+                         {"protocol", trace.protocol},
+                         {"seconds", seconds}});
+  reply(r);
+}
+
+}  // namespace mail::msa

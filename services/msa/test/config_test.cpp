@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unit tests for the msa's configuration (config.h) and its TTL cache.
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include "ttl_cache.h"
+
+namespace mail::msa {
+namespace {
+
+using common::Config;
+using common::ConfigError;
+
+TEST(MsaConfig, DefaultsAndStackKeys) {
+  auto c = load_msa_config(Config::from_map({
+      {"smtp.hostname", "Mail.Example.Test"},
+      {"smtp.mx_listen", "127.0.0.1:2525"},
+      {"smtp.submission_listen", "127.0.0.1:2587"},
+      {"smtp.submissions_listen", "[::1]:2465"},
+      {"tls.cert", "/c.pem"},
+      {"tls.key", "/k.pem"},
+      {"http.listen", "127.0.0.1:9101"},
+      {"mta.address", "127.0.0.1:7002"},
+      {"directory.address", "127.0.0.1:7001"},
+  }));
+  EXPECT_EQ(c.smtp.hostname, "mail.example.test");
+  EXPECT_EQ(c.smtp.postmaster_domain, "example.test");
+  EXPECT_EQ(c.mx_listen.host, "127.0.0.1");
+  EXPECT_EQ(c.mx_listen.port, 2525);
+  EXPECT_EQ(c.submissions_listen.host, "::1");
+  EXPECT_EQ(c.submissions_listen.port, 2465);
+  EXPECT_EQ(c.smtp.limits.max_message_size, 25u * 1024 * 1024);
+  EXPECT_EQ(c.smtp.limits.max_recipients, 100u);
+  EXPECT_EQ(c.smtp.limits.max_command_line, 2048u);
+  EXPECT_EQ(c.smtp.limits.max_text_line, 8192u);
+  EXPECT_EQ(c.smtp.max_errors, 20u);
+  EXPECT_EQ(c.smtp.max_auth_failures, 3u);
+  EXPECT_EQ(c.smtp.command_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(c.smtp.data_timeout, std::chrono::minutes(10));
+  EXPECT_EQ(c.cache_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(c.recipient_cache_ttl, std::chrono::seconds(10));
+  EXPECT_EQ(c.mta_address, "127.0.0.1:7002");
+  EXPECT_EQ(c.directory_address, "127.0.0.1:7001");
+}
+
+TEST(MsaConfig, LimitsAreConfigurable) {
+  auto c = load_msa_config(Config::from_map({{"smtp.max_message_size", "10M"},
+                                             {"smtp.max_recipients", "5"},
+                                             {"smtp.max_text_line", "1000"},
+                                             {"smtp.command_timeout", "30s"},
+                                             {"smtp.submissions_listen", ""},
+                                             {"directory.cache_ttl", "0"}}));
+  EXPECT_EQ(c.smtp.limits.max_message_size, 10u * 1024 * 1024);
+  EXPECT_EQ(c.smtp.limits.max_recipients, 5u);
+  EXPECT_EQ(c.smtp.limits.max_text_line, 1000u);
+  EXPECT_EQ(c.smtp.command_timeout, std::chrono::seconds(30));
+  EXPECT_FALSE(c.submissions_listen.enabled());
+  EXPECT_EQ(c.cache_ttl.count(), 0);
+}
+
+TEST(MsaConfig, BadValuesFailAtStartup) {
+  const std::map<std::string, std::string> bad[] = {
+      {{"smtp.mx_listen", "127.0.0.1"}},  {{"smtp.mx_listen", "127.0.0.1:0"}}, {{"smtp.mx_listen", "127.0.0.1:99999"}},
+      {{"smtp.mx_listen", "[::1:25"}},    {{"smtp.max_recipients", "0"}},      {{"smtp.max_text_line", "999"}},
+      {{"smtp.max_command_line", "100"}}, {{"smtp.max_message_size", "12"}},   {{"smtp.hostname", "bad host"}},
+      {{"tls.cert", "/only-cert.pem"}},   {{"smtp.command_timeout", "0s"}},    {{"mta.chunk_size", "10M"}},
+  };
+  for (const auto& m : bad) EXPECT_THROW(load_msa_config(Config::from_map(m)), ConfigError) << m.begin()->first;
+}
+
+TEST(MsaConfig, PostmasterDomain) {
+  EXPECT_EQ(default_postmaster_domain("mail.example.test"), "example.test");
+  EXPECT_EQ(default_postmaster_domain("example.test"), "example.test");
+  EXPECT_EQ(default_postmaster_domain("localhost"), "localhost");
+}
+
+TEST(TtlCache, ExpiresAndBounds) {
+  using Clock = std::chrono::steady_clock;
+  TtlCache<std::string, int> cache(std::chrono::seconds(30), 3);
+  auto t0 = Clock::now();
+  cache.put("a", 1, t0);
+  EXPECT_EQ(cache.get("a", t0 + std::chrono::seconds(29)), 1);
+  EXPECT_FALSE(cache.get("a", t0 + std::chrono::seconds(30)));
+  EXPECT_FALSE(cache.get("b", t0));
+  // Full: expired entries go first; if none expired, the cache starts over.
+  cache.put("x", 1, t0);
+  cache.put("y", 2, t0);
+  cache.put("z", 3, t0 + std::chrono::seconds(20));
+  cache.put("w", 4, t0 + std::chrono::seconds(40));  // x, y expired → swept
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.get("z", t0 + std::chrono::seconds(41)), 3);
+  cache.put("v", 5, t0 + std::chrono::seconds(41));
+  cache.put("u", 6, t0 + std::chrono::seconds(41));  // full, nothing expired → cleared
+  EXPECT_LE(cache.size(), 3u);
+  EXPECT_EQ(cache.get("u", t0 + std::chrono::seconds(41)), 6);
+
+  TtlCache<int, int> off(std::chrono::milliseconds(0), 10);
+  off.put(1, 1);
+  EXPECT_FALSE(off.get(1));
+}
+
+}  // namespace
+}  // namespace mail::msa

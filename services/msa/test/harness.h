@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test harness for the SMTP session: real msa sessions on real sockets (port
+// 0, all three roles), talking gRPC to an in-process fake Directory and fake
+// Transfer. The fakes stand in for the admin service and the mta only; the
+// behaviour under test (the session, its gRPC clients, caching, rewriting)
+// is the real code. A blocking SMTP client with bounded waits drives it.
+#pragma once
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "directory_client.h"
+#include "mail/metrics/registry.h"
+#include "mail/net/server.h"
+#include "mail/net/tls.h"
+#include "msa_metrics.h"
+#include "mta_client.h"
+#include "session.h"
+
+namespace mail::msa::test {
+
+namespace asio = net::asio;
+namespace dpb = mail::directory::v1;
+namespace tpb = mail::transfer::v1;
+using namespace std::chrono_literals;
+
+// ---- fakes ---------------------------------------------------------------------
+
+/// demo@example.test / secret (account 1, may send as demo@ and alias@);
+/// recipients: demo@, postmaster@ ok; full@ over quota; down@ → UNAVAILABLE;
+/// other @example.test unknown; other domains not local. `directory_down`
+/// makes every call UNAVAILABLE.
+class FakeDirectory final : public dpb::Directory::Service {
+ public:
+  grpc::Status Authenticate(grpc::ServerContext*, const dpb::AuthenticateRequest* req,
+                            dpb::AuthenticateReply* rep) override {
+    ++auth_calls;
+    if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+    if (req->username() == "demo@example.test" && req->password() == "secret") {
+      rep->set_ok(true);
+      rep->set_account_id(1);
+      rep->set_address("demo@example.test");
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status SenderAddresses(grpc::ServerContext*, const dpb::SenderAddressesRequest* req,
+                               dpb::SenderAddressesReply* rep) override {
+    if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+    if (req->account_id() == 1) {
+      rep->add_addresses("demo@example.test");
+      rep->add_addresses("Alias@Example.Test");
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status CheckRecipient(grpc::ServerContext*, const dpb::CheckRecipientRequest* req,
+                              dpb::CheckRecipientReply* rep) override {
+    ++rcpt_calls;
+    const std::string& a = req->address();
+    if (down || a == "down@example.test") return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+    rep->set_normalized(a);
+    if (a == "demo@example.test" || a == "postmaster@example.test" || a == "other@example.test")
+      rep->set_status(dpb::LOCAL_OK);
+    else if (a == "full@example.test")
+      rep->set_status(dpb::LOCAL_OVER_QUOTA);
+    else if (a.size() > 13 && a.substr(a.size() - 13) == "@example.test")
+      rep->set_status(dpb::LOCAL_UNKNOWN);
+    else
+      rep->set_status(dpb::NOT_LOCAL);
+    return grpc::Status::OK;
+  }
+  std::atomic<bool> down{false};
+  std::atomic<int> auth_calls{0}, rcpt_calls{0};
+};
+
+/// Records what it receives; answers Q<n>, or `fail_with` when set.
+class FakeTransfer final : public tpb::Transfer::Service {
+ public:
+  grpc::Status Submit(grpc::ServerContext*, grpc::ServerReader<tpb::SubmitRequest>* reader,
+                      tpb::SubmitReply* reply) override {
+    tpb::SubmitRequest req;
+    tpb::Envelope env;
+    std::string data;
+    size_t chunks = 0;
+    if (!reader->Read(&req) || !req.has_envelope()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "env");
+    env = req.envelope();
+    while (reader->Read(&req)) {
+      data += req.chunk();
+      ++chunks;
+    }
+    std::lock_guard lock(mu);
+    if (fail_with != grpc::StatusCode::OK) return grpc::Status(fail_with, "configured failure");
+    envelopes.push_back(env);
+    messages.push_back(data);
+    chunk_counts.push_back(chunks);
+    reply->set_queue_id("Q" + std::to_string(envelopes.size()));
+    return grpc::Status::OK;
+  }
+  size_t count() {
+    std::lock_guard lock(mu);
+    return messages.size();
+  }
+  std::mutex mu;
+  grpc::StatusCode fail_with = grpc::StatusCode::OK;
+  std::vector<tpb::Envelope> envelopes;
+  std::vector<std::string> messages;
+  std::vector<size_t> chunk_counts;
+};
+
+// ---- client --------------------------------------------------------------------
+
+/// A blocking SMTP client; every wait is bounded so a broken server fails
+/// the test instead of hanging it.
+class Client {
+ public:
+  explicit Client(uint16_t port) : socket_(io_) {
+    boost::system::error_code ec;
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  bool handshake() {
+    ctx_.emplace(asio::ssl::context::tls_client);
+    ctx_->set_verify_mode(asio::ssl::verify_none);
+    tls_.emplace(socket_, *ctx_);
+    boost::system::error_code ec = asio::error::timed_out;
+    tls_->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
+    return run(5000ms) && !ec;
+  }
+  void send(const std::string& data) {
+    boost::system::error_code ec = asio::error::timed_out;
+    auto done = [&](boost::system::error_code e, size_t) { ec = e; };
+    if (tls_)
+      asio::async_write(*tls_, asio::buffer(data), done);
+    else
+      asio::async_write(socket_, asio::buffer(data), done);
+    run(10000ms);
+    EXPECT_FALSE(ec) << "send: " << ec.message();
+  }
+  /// One line with CRLF, or "<eof>" / "<timeout>" / "<error>".
+  std::string line(std::chrono::milliseconds wait = 5000ms) {
+    boost::system::error_code ec = asio::error::timed_out;
+    size_t n = 0;
+    auto done = [&](boost::system::error_code e, size_t k) { ec = e, n = k; };
+    if (tls_)
+      asio::async_read_until(*tls_, asio::dynamic_buffer(in_), "\n", done);
+    else
+      asio::async_read_until(socket_, asio::dynamic_buffer(in_), "\n", done);
+    if (!run(wait)) return "<timeout>";
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return "<eof>";
+    if (ec) return "<error>";
+    std::string l = in_.substr(0, n);
+    in_.erase(0, n);
+    return l;
+  }
+  /// A whole (possibly multi-line) reply, lines joined.
+  std::string reply(std::chrono::milliseconds wait = 5000ms) {
+    std::string all;
+    for (;;) {
+      std::string l = line(wait);
+      all += l;
+      if (l.size() < 4 || l[0] == '<' || l[3] != '-') return all;
+    }
+  }
+  std::string cmd(const std::string& c) {
+    send(c + "\r\n");
+    return reply();
+  }
+  bool closed(std::chrono::milliseconds wait = 5000ms) {
+    std::string l = line(wait);
+    return l == "<eof>" || l == "<error>";
+  }
+  /// Bytes already received but not read as lines.
+  const std::string& pending() const { return in_; }
+
+ private:
+  bool run(std::chrono::milliseconds wait) {
+    io_.restart();
+    io_.run_for(wait);
+    if (io_.stopped()) return true;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+    io_.restart();
+    io_.run_for(1000ms);
+    return false;
+  }
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  std::optional<asio::ssl::context> ctx_;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::string in_;
+};
+
+// ---- the msa under test ----------------------------------------------------------
+
+inline SmtpSettings test_settings() {
+  SmtpSettings s;
+  s.hostname = "mail.example.test";
+  s.postmaster_domain = "example.test";
+  s.limits.max_message_size = 64 * 1024;
+  s.limits.max_recipients = 3;
+  s.limits.max_text_line = 1000;
+  s.max_errors = 20;
+  s.max_auth_failures = 3;
+  s.auth_failure_delay = 0ms;
+  s.reverse_lookup = false;
+  return s;
+}
+
+class Msa {
+ public:
+  explicit Msa(SmtpSettings settings = test_settings(), size_t chunk_size = 256 * 1024)
+      : settings_(std::move(settings)), work_(io_.get_executor()) {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port_);
+    b.RegisterService(&directory_svc);
+    b.RegisterService(&transfer_svc);
+    grpc_ = b.BuildAndStart();
+    std::string target = "127.0.0.1:" + std::to_string(grpc_port_);
+    auto args = client_channel_arguments();
+    directory_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args),
+                       DirectoryOptions{2000ms, 30000ms, 10000ms, 1000});
+    mta_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args), 5000ms, chunk_size);
+
+    dir_ = std::filesystem::temp_directory_path() / ("msa-test-" + std::to_string(::getpid()));
+    net::ensure_self_signed((dir_ / "cert.pem").string(), (dir_ / "key.pem").string(), "mail.example.test");
+    tls_.emplace(net::make_server_tls_context((dir_ / "cert.pem").string(), (dir_ / "key.pem").string()));
+    metrics_.emplace(registry);
+    ctx_.emplace(SessionContext{settings_, &*tls_, *directory_, *mta_, pool_, *metrics_, sessions});
+
+    for (Listener l : {Listener::kMx, Listener::kSubmission, Listener::kSubmissions}) {
+      net::ServerOptions o;
+      o.address = "127.0.0.1";
+      o.port = 0;
+      o.timeout = settings_.command_timeout;
+      if (l == Listener::kSubmissions) o.implicit_tls = &*tls_;
+      auto handler = [this, l](net::Connection& c) -> net::awaitable<void> {
+        auto s = std::make_shared<Session>(c, l, *ctx_);
+        co_await s->run();
+      };
+      servers_.push_back(std::make_unique<net::Server>(io_, o, handler));
+      servers_.back()->start();
+    }
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~Msa() {
+    for (auto& s : servers_) asio::co_spawn(io_, s->stop(0ms), asio::use_future).get();
+    work_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    pool_.join();
+    grpc_->Shutdown(std::chrono::system_clock::now() + 1s);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  uint16_t port(Listener l) const { return servers_[static_cast<size_t>(l)]->port(); }
+
+  FakeDirectory directory_svc;
+  FakeTransfer transfer_svc;
+  metrics::Registry registry;
+  SessionRegistry sessions;
+
+ private:
+  SmtpSettings settings_;
+  int grpc_port_ = 0;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::optional<DirectoryClient> directory_;
+  std::optional<MtaClient> mta_;
+  std::filesystem::path dir_;
+  std::optional<asio::ssl::context> tls_;
+  std::optional<MsaMetrics> metrics_;
+  std::optional<SessionContext> ctx_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::thread_pool pool_{4};
+  std::vector<std::unique_ptr<net::Server>> servers_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace mail::msa::test
