@@ -88,6 +88,7 @@ MsaConfig load_msa_config(const common::Config& c) {
   s.command_timeout = duration(c, "smtp.command_timeout", std::chrono::minutes(5));
   s.data_timeout = duration(c, "smtp.data_timeout", std::chrono::minutes(10));
   s.reverse_lookup = c.boolean("smtp.reverse_lookup", true);
+  s.mta_retry_window = c.duration("mta.retry_window", std::chrono::seconds(10));
 
   m.mx_listen = parse_listen("smtp.mx_listen", c.str("smtp.mx_listen", "127.0.0.1:2525"));
   m.submission_listen = parse_listen("smtp.submission_listen", c.str("smtp.submission_listen", "127.0.0.1:2587"));

@@ -33,6 +33,9 @@
 //   mta.address                "127.0.0.1:7002"   Transfer.Submit
 //   mta.deadline               60s     whole Submit call (stream and commit)
 //   mta.chunk_size             256K    body chunk per stream message
+//   mta.retry_window           10s     how long a DATA reply may wait for an unavailable mta
+//                                      (a restart) before answering 451; retries reuse the
+//                                      idempotency key, so they never queue a second copy
 //   directory.address          "127.0.0.1:7001"   Directory (admin service)
 //   directory.deadline         5s      per Directory call
 //   directory.cache_ttl        30s     positive auth answers and sender lists
@@ -73,6 +76,7 @@ struct SmtpSettings {
   std::chrono::milliseconds command_timeout{5 * 60 * 1000};
   std::chrono::milliseconds data_timeout{10 * 60 * 1000};
   bool reverse_lookup = true;
+  std::chrono::milliseconds mta_retry_window{10000};
 };
 
 struct MsaConfig {

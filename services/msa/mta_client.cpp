@@ -85,6 +85,8 @@ SubmitResult MtaClient::submit(const pb::Envelope& envelope, std::string_view he
   return r;
 }
 
+bool MtaClient::connected() { return channel_->GetState(true) == GRPC_CHANNEL_READY; }
+
 bool MtaClient::ready() {
   auto s = channel_->GetState(true);
   return s != GRPC_CHANNEL_TRANSIENT_FAILURE && s != GRPC_CHANNEL_SHUTDOWN;

@@ -35,6 +35,9 @@ class MtaClient {
 
   /// False while the channel is in TRANSIENT_FAILURE or SHUTDOWN.
   bool ready();
+  /// True when the channel is connected now (asks it to connect otherwise).
+  /// Never blocks.
+  bool connected();
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

@@ -103,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   net::awaitable<void> do_data();  // session_data.cpp
   net::awaitable<bool> read_message(std::string& message, smtp::DataError& error);
   net::awaitable<void> submit(std::string message);
+  net::awaitable<SubmitResult> submit_with_retry(const mail::transfer::v1::Envelope& env, std::string_view head,
+                                                 std::string_view body, std::chrono::steady_clock::time_point give_up);
+  net::awaitable<void> wait_for_mta(std::chrono::steady_clock::time_point until);
   net::awaitable<void> do_starttls();  // session_auth.cpp
   net::awaitable<void> do_auth(const smtp::Command& cmd);
   net::awaitable<void> auth_failed(const char* why);

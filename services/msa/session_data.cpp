@@ -8,6 +8,7 @@
 // valid: the mta then holds a database connection for milliseconds, not for
 // as long as a slow client takes to send, and a refused message (bare LF,
 // too big) never reaches the queue at all.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <ctime>
 
@@ -148,8 +149,7 @@ net::awaitable<void> Session::submit(std::string message) {
   env.set_idempotency_key(settings_.hostname + "/" + id);
 
   const auto started = std::chrono::steady_clock::now();
-  SubmitResult result =
-      co_await net::offload(ctx_.blocking, [this, &env, &rw, body] { return ctx_.mta.submit(env, rw.head, body); });
+  SubmitResult result = co_await submit_with_retry(env, rw.head, body, started + settings_.mta_retry_window);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   smtp::Reply r = submit_reply(result.code, result.queue_id);
@@ -172,6 +172,36 @@ net::awaitable<void> Session::submit(std::string message) {
                          {"protocol", trace.protocol},
                          {"seconds", seconds}});
   reply(r);
+}
+
+// Transfer.Submit, retried while the mta is UNAVAILABLE (or the call was
+// CANCELLED because the mta died under it) and `give_up` has not passed.
+// Either the mta kept nothing, or it committed just before dying and the
+// idempotency key makes the retry return that queue id; so a restart of the
+// mta costs the client a slower reply, not a 451, and never a second copy.
+net::awaitable<SubmitResult> Session::submit_with_retry(const mail::transfer::v1::Envelope& env, std::string_view head,
+                                                        std::string_view body,
+                                                        std::chrono::steady_clock::time_point give_up) {
+  for (int attempt = 1;; ++attempt) {
+    SubmitResult r =
+        co_await net::offload(ctx_.blocking, [this, &env, head, body] { return ctx_.mta.submit(env, head, body); });
+    const bool retry = r.code == grpc::StatusCode::UNAVAILABLE || r.code == grpc::StatusCode::CANCELLED;
+    if (!retry || std::chrono::steady_clock::now() >= give_up) co_return r;
+    log::info("mta unavailable, waiting",
+              {{"session", session_id_}, {"id", env.idempotency_key()}, {"attempt", attempt}});
+    co_await wait_for_mta(give_up);
+  }
+}
+
+// Polls the channel (no thread is held while waiting) until it is connected
+// again or `until` has passed.
+net::awaitable<void> Session::wait_for_mta(std::chrono::steady_clock::time_point until) {
+  while (std::chrono::steady_clock::now() < until) {
+    net::asio::steady_timer timer(conn_.get_executor(), std::chrono::milliseconds(100));
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+    if (ctx_.mta.connected()) break;
+  }
 }
 
 }  // namespace mail::msa

@@ -94,6 +94,11 @@ class FakeTransfer final : public tpb::Transfer::Service {
       ++chunks;
     }
     std::lock_guard lock(mu);
+    keys_seen.push_back(env.idempotency_key());
+    if (fail_times > 0) {
+      --fail_times;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "configured transient failure");
+    }
     if (fail_with != grpc::StatusCode::OK) return grpc::Status(fail_with, "configured failure");
     envelopes.push_back(env);
     messages.push_back(data);
@@ -107,6 +112,8 @@ class FakeTransfer final : public tpb::Transfer::Service {
   }
   std::mutex mu;
   grpc::StatusCode fail_with = grpc::StatusCode::OK;
+  int fail_times = 0;  ///< the next n calls fail with UNAVAILABLE
+  std::vector<std::string> keys_seen;
   std::vector<tpb::Envelope> envelopes;
   std::vector<std::string> messages;
   std::vector<size_t> chunk_counts;
@@ -208,6 +215,7 @@ inline SmtpSettings test_settings() {
   s.max_auth_failures = 3;
   s.auth_failure_delay = 0ms;
   s.reverse_lookup = false;
+  s.mta_retry_window = 500ms;
   return s;
 }
 

@@ -317,6 +317,27 @@ TEST(Session, DirectoryAndMtaFailuresAreTemporary) {
   }
 }
 
+TEST(Session, ShortMtaOutageIsRetriedWithTheSameIdempotencyKey) {
+  SmtpSettings s = test_settings();
+  s.mta_retry_window = 5000ms;
+  Msa msa(s);
+  msa.transfer_svc.fail_times = 2;
+  Client c(msa.port(Listener::kMx));
+  c.reply();
+  ehlo(c);
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<a@elsewhere.invalid>"), "250"));
+  EXPECT_TRUE(starts(c.cmd("RCPT TO:<demo@example.test>"), "250"));
+  EXPECT_TRUE(starts(c.cmd("DATA"), "354"));
+  c.send("Subject: s\r\n\r\nx\r\n.\r\n");
+  EXPECT_EQ(c.reply(), "250 2.0.0 Ok: queued as Q1\r\n");
+  std::lock_guard lock(msa.transfer_svc.mu);
+  ASSERT_EQ(msa.transfer_svc.keys_seen.size(), 3u);
+  EXPECT_FALSE(msa.transfer_svc.keys_seen[0].empty());
+  EXPECT_EQ(msa.transfer_svc.keys_seen[0], msa.transfer_svc.keys_seen[1]);
+  EXPECT_EQ(msa.transfer_svc.keys_seen[0], msa.transfer_svc.keys_seen[2]);
+  EXPECT_EQ(msa.transfer_svc.messages.size(), 1u);
+}
+
 TEST(Session, LargeMessageIsStreamedInChunks) {
   SmtpSettings s = test_settings();
   s.limits.max_message_size = 1024 * 1024;
