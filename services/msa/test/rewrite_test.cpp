@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace mail::msa {
@@ -187,6 +188,40 @@ TEST(RewriteMessage, HeaderLimits) {
   o.header_limits.max_header_bytes = 100;
   std::string ok = "Subject: s\r\n\r\n" + std::string(10000, 'b') + "\r\n";
   EXPECT_TRUE(std::holds_alternative<Rewritten>(rewrite_message(ok, trace(), o)));
+}
+
+// Random messages built from header-ish and body-ish pieces: whatever the
+// input, the output starts with our Received field, the body after the
+// header end is byte-identical, no Return-Path survives in the header
+// section, and Date/Message-ID appear exactly when they were missing.
+TEST(RewriteMessage, RandomizedInvariants) {
+  const char* pieces[] = {"Return-Path: <x@y>\r\n", "return-path:\r\n\t<folded@y>\r\n", "Date: d\r\n",
+                          "Message-ID: <m@x>\r\n", "Subject: s\r\n", " continuation\r\n", "no colon line\r\n",
+                          "\r\n", "body text\r\n", "Return-Path in body\r\n", "\x80\xff: 8bit\r\n", ":\r\n"};
+  std::mt19937 rng(12345);
+  for (int i = 0; i < 5000; ++i) {
+    std::string msg;
+    int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) msg += pieces[rng() % std::size(pieces)];
+    auto r = rewrite_message(msg, trace(), submission());
+    ASSERT_TRUE(std::holds_alternative<Rewritten>(r)) << msg;
+    const auto& rw = std::get<Rewritten>(r);
+    ASSERT_LE(rw.body_offset, msg.size());
+    EXPECT_EQ(rw.head.rfind("Received: from client.example", 0), 0u);
+    std::string out = rw.head + msg.substr(rw.body_offset);
+    auto parsed = mime::parse_header(out);
+    ASSERT_TRUE(std::holds_alternative<mime::Header>(parsed));
+    const auto& h = std::get<mime::Header>(parsed);
+    EXPECT_EQ(mime::count_fields(h.fields, "Return-Path"), 0u) << msg;
+    EXPECT_EQ(out.substr(out.size() - (msg.size() - rw.body_offset)), msg.substr(rw.body_offset));
+    auto in_parsed = std::get<mime::Header>(mime::parse_header(msg));
+    size_t had_date = mime::count_fields(in_parsed.fields, "Date");
+    size_t had_mid = mime::count_fields(in_parsed.fields, "Message-ID");
+    EXPECT_EQ(rw.added_date, had_date == 0);
+    EXPECT_EQ(rw.added_message_id, had_mid == 0);
+    EXPECT_EQ(mime::count_fields(h.fields, "Date"), had_date ? had_date : 1u) << msg;
+    EXPECT_EQ(mime::count_fields(h.fields, "Message-ID"), had_mid ? had_mid : 1u) << msg;
+  }
 }
 
 }  // namespace
