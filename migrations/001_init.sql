@@ -171,7 +171,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA directory TO mail_mda;
 
 GRANT USAGE ON SCHEMA store TO mail_admin, mail_mta, mail_mda, mail_pop3, mail_imap;
 GRANT SELECT ON store.quota_usage, store.mailboxes TO mail_admin;
-GRANT SELECT, INSERT ON store.blobs, store.blob_chunks TO mail_mta;
+GRANT SELECT, INSERT, UPDATE ON store.blobs TO mail_mta;
+GRANT SELECT, INSERT ON store.blob_chunks TO mail_mta;
 GRANT SELECT ON store.blobs, store.blob_chunks TO mail_mda, mail_pop3, mail_imap;
 GRANT SELECT, INSERT, UPDATE, DELETE ON store.mailboxes, store.messages, store.mail_index, store.expunged,
   store.quota_usage, store.deliveries TO mail_mda;

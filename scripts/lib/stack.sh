@@ -95,7 +95,7 @@ migrate() {
 # Writes one YAML config per service into $RUN/etc (the same keys compose and Helm use).
 write_configs() {
   local etc=$RUN/etc db="host=127.0.0.1 port=$P_PG dbname=$PG_DB"
-  local level=${MAIL_LOG_LEVEL:-info}
+  local level=${STACK_LOG_LEVEL:-info}
   mkdir -p "$etc" "$RUN/tls"
   cat >"$etc/admin.yaml" <<Y
 log: {level: $level}
@@ -110,7 +110,7 @@ http: {listen: "127.0.0.1:$H_MTA"}
 db: {url: "$db user=mail_mta", pool_size: 16}
 redis: {host: 127.0.0.1, port: $P_REDIS}
 mda: {address: "127.0.0.1:$P_MDA"}
-queue: {workers: 16, lease: ${MAIL_QUEUE_LEASE:-60s}, reconcile_interval: ${MAIL_QUEUE_RECONCILE:-30s}, retry_min: ${MAIL_QUEUE_RETRY_MIN:-60s}}
+queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}}
 Y
   cat >"$etc/mda.yaml" <<Y
 log: {level: $level}
@@ -120,7 +120,7 @@ db: {url: "$db user=mail_mda", pool_size: 16}
 Y
   cat >"$etc/msa.yaml" <<Y
 log: {level: $level}
-smtp: {hostname: "${MAIL_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$P_SMTP", submission_listen: "127.0.0.1:$P_SUBMIT", submissions_listen: "127.0.0.1:$P_SUBMITS"}
+smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$P_SMTP", submission_listen: "127.0.0.1:$P_SUBMIT", submissions_listen: "127.0.0.1:$P_SUBMITS", reverse_lookup: false}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_MSA"}
 mta: {address: "127.0.0.1:$P_MTA"}
@@ -128,7 +128,7 @@ directory: {address: "127.0.0.1:$P_ADMIN"}
 Y
   cat >"$etc/pop3.yaml" <<Y
 log: {level: $level}
-pop3: {hostname: "${MAIL_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_POP3", pop3s_listen: "127.0.0.1:$P_POP3S"}
+pop3: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_POP3", pop3s_listen: "127.0.0.1:$P_POP3S"}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_POP3"}
 db: {url: "$db user=mail_pop3", pool_size: 8}
@@ -139,7 +139,7 @@ Y
 ensure_cert() {
   [ -f "$RUN/tls/cert.pem" ] && [ -f "$RUN/tls/key.pem" ] && return 0
   mkdir -p "$RUN/tls"
-  local host=${MAIL_HOSTNAME:-mail.example.test}
+  local host=${STACK_HOSTNAME:-mail.example.test}
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$host" \
     -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1" \
     -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" >/dev/null 2>&1
