@@ -119,6 +119,7 @@ CREATE TABLE store.deliveries (
   delivered_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (job_id, recipient_id, account_id)
 );
+CREATE INDEX deliveries_job_account ON store.deliveries(job_id, account_id);
 
 -- A POP3 maildrop is held by one session at a time (a lease, not a connection lock,
 -- so that no session holds a PostgreSQL connection).

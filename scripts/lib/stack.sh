@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The local stack: PostgreSQL and Redis with data under a run folder, schema
 # migrations, and the platform's services as background processes with pid
@@ -124,7 +125,7 @@ smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_MSA"}
 mta: {address: "127.0.0.1:$P_MTA"}
-directory: {address: "127.0.0.1:$P_ADMIN"}
+directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 Y
   cat >"$etc/pop3.yaml" <<Y
 log: {level: $level}
@@ -132,7 +133,7 @@ pop3: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_P
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_POP3"}
 db: {url: "$db user=mail_pop3", pool_size: 8}
-directory: {address: "127.0.0.1:$P_ADMIN"}
+directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 Y
 }
 

@@ -114,8 +114,9 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         cr.header_prefix = return_path + "Delivered-To: " + acct.address + "\r\n";
         if (acct.quota_bytes > 0 &&
             store::quota_used(tx, acct.account_id) + cr.header_prefix.size() + head.size > acct.quota_bytes) {
-          auto seen = tx.exec_params("SELECT 1 FROM store.deliveries WHERE job_id = $1 AND recipient_id = $2 AND account_id = $3",
-                                     cr.job_id, cr.recipient_id, cr.account_id);
+          // Over quota only matters when this job has no copy in the mailbox yet.
+          auto seen = tx.exec_params("SELECT 1 FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1",
+                                     cr.job_id, cr.account_id);
           if (seen.empty())
             return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.2.2", "mailbox full: " + acct.address);
         }

@@ -33,7 +33,7 @@ TransferService::TransferService(pg::Pool& pool, TransferOptions opts, std::func
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                                       0.25, 0.5, 1, 2.5, 5})) {}
 
-grpc::Status TransferService::Submit(grpc::ServerContext*, grpc::ServerReader<pb::SubmitRequest>* reader,
+grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReader<pb::SubmitRequest>* reader,
                                      pb::SubmitReply* reply) {
   auto start = std::chrono::steady_clock::now();
   auto fail = [&](grpc::StatusCode code, const std::string& why) {
@@ -75,7 +75,13 @@ grpc::Status TransferService::Submit(grpc::ServerContext*, grpc::ServerReader<pb
         return fail(grpc::StatusCode::RESOURCE_EXHAUSTED, "message too big");
       sub.append(msg.chunk());
     }
+    // A stream that ended because the caller went away (cancelled, deadline)
+    // or that carried fewer bytes than announced is not a whole message:
+    // commit nothing.
+    if (ctx->IsCancelled()) return fail(grpc::StatusCode::CANCELLED, "caller cancelled");
     if (sub.size() == 0) return fail(grpc::StatusCode::INVALID_ARGUMENT, "empty message");
+    if (e.size_hint() != 0 && sub.size() != e.size_hint())
+      return fail(grpc::StatusCode::INVALID_ARGUMENT, "message shorter or longer than announced");
     acc = sub.commit(env);
   } catch (const pqxx::broken_connection& ex) {
     log::warn("queue commit failed", {{"error", ex.what()}});

@@ -61,6 +61,20 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
     out.message_id = seen[0][0].as<int64_t>();
     return out;
   }
+  // One copy per mailbox per accepted transaction: when another envelope
+  // recipient of the same job already resolved to this account (an alias and
+  // the address itself, postmaster@ and its owner), record this recipient
+  // against that copy instead of storing a second one.
+  auto same_job = tx.exec_params(
+      "SELECT message_id FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1", req.job_id,
+      req.account_id);
+  if (!same_job.empty()) {
+    out.already = true;
+    out.message_id = same_job[0][0].as<int64_t>();
+    tx.exec_params("INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
+                   req.job_id, req.recipient_id, req.account_id, out.message_id);
+    return out;
+  }
   out.mailbox_id = ensure_mailbox(tx, req.account_id, kInbox);
   const int64_t size = static_cast<int64_t>(req.header_prefix.size() + req.blob_size);
   auto m = tx.exec_params(

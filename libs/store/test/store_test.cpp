@@ -128,3 +128,17 @@ TEST_F(StoreTest, EmptyMaildropWithoutInbox) {
   EXPECT_TRUE(md.messages.empty());
   EXPECT_EQ(store::read_blob_prefix(tx, blob_, 5), "Subje");
 }
+
+TEST_F(StoreTest, TwoRecipientsOfOneJobInOneMailboxGetOneCopy) {
+  pqxx::work tx(*conn_);
+  auto a = store::store_copy(tx, request(7, 1));  // e.g. postmaster@ resolved to this account
+  auto b = store::store_copy(tx, request(7, 2));  // and the account's own address
+  EXPECT_FALSE(a.already);
+  EXPECT_TRUE(b.already);
+  EXPECT_EQ(a.message_id, b.message_id);
+  EXPECT_EQ(store::load_maildrop(tx, account_).messages.size(), 1u);
+  auto again = store::store_copy(tx, request(7, 2));
+  EXPECT_TRUE(again.already) << "the repeat of the deduplicated recipient is a no-op too";
+  auto rows = tx.exec("SELECT count(*) FROM store.deliveries WHERE job_id = 7");
+  EXPECT_EQ(rows[0][0].as<int>(), 2);
+}

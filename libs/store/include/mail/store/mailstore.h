@@ -62,7 +62,9 @@ struct CopyRequest {
 };
 
 /// Stores one copy into the account's INBOX unless (job, recipient, account)
-/// was stored before. Updates counts, quota usage, UID and MODSEQ.
+/// was stored before, or another recipient of the same job already put a copy
+/// in this account (then only the delivery record is added: one copy per
+/// mailbox per transaction). Updates counts, quota usage, UID and MODSEQ.
 StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req);
 
 struct MaildropEntry {
