@@ -93,8 +93,8 @@ TEST_F(StoreTest, ConcurrentDuplicateHitsUniqueKey) {
 TEST_F(StoreTest, UidsAndModseqsIncreaseAndExpungeReleasesQuota) {
   pqxx::work tx(*conn_);
   auto c1 = store::store_copy(tx, request(3, 1));
-  auto c2 = store::store_copy(tx, request(3, 2));
-  auto c3 = store::store_copy(tx, request(3, 3));
+  auto c2 = store::store_copy(tx, request(4, 1));
+  auto c3 = store::store_copy(tx, request(5, 1));
   EXPECT_EQ(c2.uid, c1.uid + 1);
   EXPECT_EQ(c3.uid, c2.uid + 1);
   EXPECT_GT(c3.modseq, c1.modseq);
