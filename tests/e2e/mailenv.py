@@ -164,7 +164,11 @@ def smtp_submit(user, pw, port=None, implicit=False):
         s.ehlo("client.example")
         s.starttls(context=tls_context())
         s.ehlo("client.example")
-    s.login(user, pw)
+    try:
+        s.login(user, pw)
+    except Exception:
+        s.close()
+        raise
     return s
 
 

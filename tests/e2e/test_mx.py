@@ -224,6 +224,85 @@ class MX(unittest.TestCase):
         finally:
             c.close()
 
+    def test_command_sequence_and_syntax_errors(self):
+        c = env.RawClient(env.P_SMTP)
+        try:
+            self.assertEqual(c.reply()[0], 220)
+            self.assertEqual(c.cmd("EHLO outside.example")[0], 250)
+            for cmd, want in (("RCPT TO:<postmaster@example.test>", 503), ("DATA", 503),
+                              ("MAIL FROM:<no address>", 501), ("FROBNICATE", 500), ("HELO", 501),
+                              (f"MAIL FROM:<{OUTSIDE}>", 250), (f"MAIL FROM:<{OUTSIDE}>", 503),
+                              ("DATA", 503), ("NOOP " + "a" * 3000, 500), ("RSET", 250)):
+                code, text = c.cmd(cmd)
+                self.assertEqual(code, want, f"{cmd[:40]}: {code} {text!r}")
+                if code >= 400:
+                    self.assertRegex(text, rb"^\d{3} [245]\.\d{1,3}\.\d{1,3} ", f"no enhanced status code: {text!r}")
+            self.assertEqual(c.cmd("QUIT")[0], 221)
+        finally:
+            c.close()
+
+    def test_too_many_recipients_452(self):
+        local, domain = self.user.split("@")
+        with mx() as s:
+            self.assertEqual(s.mail(OUTSIDE)[0], 250)
+            for i in range(1000):
+                code, resp = s.rcpt(f"{local}+{i}@{domain}")  # distinct addresses, one mailbox
+                if code != 250:
+                    break
+            self.assertEqual(code, 452, f"recipient {i + 1}: {code} {resp!r}")
+            self.assertGreaterEqual(i, 100, "fewer than 100 recipients allowed (RFC 5321 4.5.3.1.8)")
+            s.rset()
+
+    def test_line_too_long_refused(self):
+        tag = env.token()
+        with mx() as s:
+            self.assertEqual(s.mail(OUTSIDE)[0], 250)
+            self.assertEqual(s.rcpt(self.user)[0], 250)
+            code, resp = s.data(f"Subject: long {tag}\r\n\r\n".encode() + b"z" * 100000 + b"\r\n")
+            self.assertTrue(500 <= code < 600, f"a 100000-octet line answered {code} {resp!r}")
+            self.assertEqual(s.noop()[0], 250)
+
+    @staticmethod
+    def _received(n):
+        return "".join(f"Received: from h{i}.example by h{i + 1}.example; Mon, 06 Jan 2025 10:00:00 +0000\r\n"
+                       for i in range(n))
+
+    def test_mail_loop_100_received(self):
+        """99 Received headers from outside + the msa's own = 100: a loop, never delivered
+        (refused at DATA with 554 5.4.6, or accepted and failed at delivery). 98 + 1 passes."""
+        tags = {n: env.token() for n in (98, 99)}
+        with mx() as s:
+            for n, tag in tags.items():
+                self.assertEqual(s.mail("<>")[0], 250)  # the null sender: a failure makes no bounce
+                self.assertEqual(s.rcpt(self.user)[0], 250)
+                code, resp = s.data((self._received(n) + f"Subject: hops{n} {tag}\r\n\r\nx\r\n").encode())
+                if n == 98:
+                    self.assertEqual(code, 250, resp)
+                else:
+                    self.assertTrue(code == 250 or (code == 554 and b"5.4.6" in resp), f"{code} {resp!r}")
+        env.wait_for_messages(self.user, self.pw, env.subject_is(tags[98]))
+        self._marker(self.user, self.pw)
+        self.assertFalse(any(env.subject_is(tags[99])(m) for m in env.fetch_all(self.user, self.pw)),
+                         "a message with 100 Received headers was delivered")
+
+    def test_loop_bounced_to_local_sender(self):
+        """A message that fails permanently at delivery comes back to its (local) sender as a
+        bounce: null Return-Path, Auto-Submitted: auto-replied, naming the reason (DESIGN.md)."""
+        sender, spw = env.new_account()
+        tag = env.token()
+        with mx() as s:
+            self.assertEqual(s.mail(sender)[0], 250)
+            self.assertEqual(s.rcpt(self.user)[0], 250)
+            code, resp = s.data((self._received(120) + f"Subject: looping {tag}\r\n\r\nx\r\n").encode())
+        if code == 554:
+            self.assertIn(b"5.4.6", resp)
+            return  # refused at DATA: the client holds the bounce, nothing is owed
+        self.assertEqual(code, 250, resp)
+        bounce = env.wait_for_messages(sender, spw, lambda m: tag.encode() in m, timeout=30)[0]
+        self.assertEqual(env.header_values(bounce, "return-path"), [b"<>"])
+        self.assertEqual([v.lower() for v in env.header_values(bounce, "auto-submitted")], [b"auto-replied"])
+        self.assertIn(b"5.4.6", bounce)
+
     def test_alias_delivery(self):
         alias = f"alias-{env.token()}@{env.DOMAIN}"
         env.mailctl_ok("alias", "add", alias, self.user)
