@@ -101,6 +101,12 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
       }
       auto accounts = res.accounts;
       std::sort(accounts.begin(), accounts.end(), [](auto& a, auto& b) { return a.account_id < b.account_id; });
+      // Mark the queue recipient first: the store's last statement takes the
+      // mailbox lock, and only the commit should follow it.
+      tx.exec_params(
+          "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
+          " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
+          rcpt.recipient_id(), req.job_id());
       const std::string return_path = "Return-Path: <" + req.sender() + ">\r\n";
       int stored = 0;
       for (const auto& acct : accounts) {
@@ -123,10 +129,6 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         auto copy = store::store_copy(tx, cr);
         if (!copy.already) ++stored;
       }
-      tx.exec_params(
-          "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
-          " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
-          rcpt.recipient_id(), req.job_id());
       tx.commit();
       copies_.Increment(stored);
       if (stored > 0)

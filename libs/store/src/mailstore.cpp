@@ -87,20 +87,22 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   // treats unique_violation as "already delivered").
   tx.exec_params("INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
                  req.job_id, req.recipient_id, req.account_id, out.message_id);
-  tx.exec_params(
-      "INSERT INTO store.quota_usage(account_id, bytes, messages) VALUES ($1, $2, 1)"
-      " ON CONFLICT (account_id) DO UPDATE SET bytes = store.quota_usage.bytes + EXCLUDED.bytes,"
-      " messages = store.quota_usage.messages + 1",
-      req.account_id, size);
-  // Last: take the UID and MODSEQ under the mailbox row lock.
+  // Last, in ONE statement so that the mailbox row lock (which orders UIDs)
+  // is held only for this round trip and the commit: take the UID and MODSEQ,
+  // add to the quota (its row locked after the mailbox's, the order expunge
+  // uses too), and index the message.
   auto u = tx.exec_params(
-      "UPDATE store.mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1,"
-      " messages = messages + 1, unseen = unseen + 1 WHERE id = $1 RETURNING uid_next - 1, highest_modseq",
-      out.mailbox_id);
+      "WITH m AS (UPDATE store.mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1,"
+      "   messages = messages + 1, unseen = unseen + 1 WHERE id = $3"
+      "   RETURNING uid_next - 1 AS uid, highest_modseq AS modseq),"
+      " q AS (INSERT INTO store.quota_usage(account_id, bytes, messages) SELECT $1, $2, 1 FROM m"
+      "   ON CONFLICT (account_id) DO UPDATE SET bytes = store.quota_usage.bytes + EXCLUDED.bytes,"
+      "   messages = store.quota_usage.messages + 1)"
+      " INSERT INTO store.mail_index(mailbox_id, uid, message_id, modseq) SELECT $3, uid, $4, modseq FROM m"
+      " RETURNING uid, modseq",
+      req.account_id, size, out.mailbox_id, out.message_id);
   out.uid = u[0][0].as<int64_t>();
   out.modseq = u[0][1].as<int64_t>();
-  tx.exec_params("INSERT INTO store.mail_index(mailbox_id, uid, message_id, modseq) VALUES ($1, $2, $3, $4)",
-                 out.mailbox_id, out.uid, out.message_id, out.modseq);
   return out;
 }
 
