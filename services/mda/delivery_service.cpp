@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Local delivery: resolution, loop check, one transaction per envelope recipient.
+#include "mail/pg/exec.h"
 #include "delivery_service.h"
 
 #include <algorithm>
@@ -57,13 +58,14 @@ const char* outcome_name(pb::Outcome o) {
 
 DeliveryService::BlobHead DeliveryService::inspect_blob(int64_t blob_id) {
   return pool_.with([&](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    // Blobs never change once committed: no transaction needed.
+    pqxx::nontransaction tx(c);
     BlobHead head;
     auto info = store::blob_info(tx, blob_id);
     if (!info) return head;
     head.found = true;
     head.size = info->size;
-    std::string prefix = store::read_blob_prefix(tx, blob_id, opts_.max_header_bytes);
+    std::string prefix = store::read_blob_prefix(tx, blob_id, std::min<uint64_t>(opts_.max_header_bytes, info->size));
     auto end = mime::find_header_end(prefix);
     // A header larger than what we read counts as all of it for the loop check.
     head.header_size = static_cast<uint32_t>(end ? *end : prefix.size());
@@ -103,7 +105,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
       std::sort(accounts.begin(), accounts.end(), [](auto& a, auto& b) { return a.account_id < b.account_id; });
       // Mark the queue recipient first: the store's last statement takes the
       // mailbox lock, and only the commit should follow it.
-      tx.exec_params(
+      pg::exec(tx, 
           "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
           " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
           rcpt.recipient_id(), req.job_id());
@@ -121,7 +123,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         if (acct.quota_bytes > 0 &&
             store::quota_used(tx, acct.account_id) + cr.header_prefix.size() + head.size > acct.quota_bytes) {
           // Over quota only matters when this job has no copy in the mailbox yet.
-          auto seen = tx.exec_params("SELECT 1 FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1",
+          auto seen = pg::exec(tx, "SELECT 1 FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1",
                                      cr.job_id, cr.account_id);
           if (seen.empty())
             return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.2.2", "mailbox full: " + acct.address);

@@ -4,6 +4,7 @@
 // body chunk per call so that a large message is streamed and never held
 // whole in memory. Runs on the blocking pool only; pqxx exceptions propagate
 // to the session, which answers "-ERR [SYS/TEMP]".
+#include "mail/pg/exec.h"
 #include "pg_maildrop.h"
 
 namespace mail::pop3d {
@@ -51,9 +52,9 @@ std::optional<std::string> PgMaildropStore::read_part(int64_t message_id, size_t
     pqxx::read_transaction tx(c);
     pqxx::result r;
     if (part == 0)
-      r = tx.exec_params("SELECT header_prefix FROM store.messages WHERE id = $1", message_id);
+      r = pg::exec(tx, "SELECT header_prefix FROM store.messages WHERE id = $1", message_id);
     else
-      r = tx.exec_params(
+      r = pg::exec(tx, 
           "SELECT c.data FROM store.messages m JOIN store.blob_chunks c ON c.blob_id = m.blob_id AND c.seq = $2"
           " WHERE m.id = $1",
           message_id, static_cast<int>(part - 1));

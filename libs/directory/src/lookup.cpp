@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One-address directory lookup: account, alias, subaddress base, RFC 2142 role.
 // Reads directory.domains/accounts/aliases only (the mda's grants suffice).
+#include "mail/pg/exec.h"
 #include "lookup.h"
 
 #include "mail/common/strings.h"
@@ -10,7 +11,7 @@ namespace mail::directory::detail {
 namespace {
 
 bool find_account(pqxx::transaction_base& tx, const std::string& address, Entry& e) {
-  pqxx::result r = tx.exec_params(
+  pqxx::result r = pg::exec(tx, 
       "SELECT id, quota_bytes, disabled FROM directory.accounts WHERE address = $1", address);
   if (r.empty()) return false;
   e.kind = Entry::Kind::account;
@@ -22,7 +23,7 @@ bool find_account(pqxx::transaction_base& tx, const std::string& address, Entry&
 }
 
 bool find_alias(pqxx::transaction_base& tx, const std::string& address, Entry& e) {
-  pqxx::result r = tx.exec_params("SELECT 1 FROM directory.aliases WHERE address = $1 LIMIT 1", address);
+  pqxx::result r = pg::exec(tx, "SELECT 1 FROM directory.aliases WHERE address = $1 LIMIT 1", address);
   if (r.empty()) return false;
   e.kind = Entry::Kind::alias;
   e.address = address;
@@ -34,7 +35,7 @@ bool find_alias(pqxx::transaction_base& tx, const std::string& address, Entry& e
 Entry lookup(pqxx::transaction_base& tx, const std::string& normalized, std::string_view separators) {
   Entry e;
   std::string domain(common::address_domain(normalized));
-  pqxx::result d = tx.exec_params("SELECT id FROM directory.domains WHERE name = $1", domain);
+  pqxx::result d = pg::exec(tx, "SELECT id FROM directory.domains WHERE name = $1", domain);
   if (d.empty()) {
     e.kind = Entry::Kind::not_local;
     return e;
@@ -50,7 +51,7 @@ Entry lookup(pqxx::transaction_base& tx, const std::string& normalized, std::str
   if (is_role_local_part(common::address_local(base))) {
     e.kind = Entry::Kind::role;
     e.address = base;
-    pqxx::result r = tx.exec_params(
+    pqxx::result r = pg::exec(tx, 
         "SELECT id, address, quota_bytes, disabled FROM directory.accounts WHERE domain_id = $1 ORDER BY id LIMIT 1",
         domain_id);
     if (!r.empty()) {
@@ -67,7 +68,7 @@ Entry lookup(pqxx::transaction_base& tx, const std::string& normalized, std::str
 
 std::vector<std::string> alias_targets(pqxx::transaction_base& tx, const std::string& alias) {
   std::vector<std::string> out;
-  for (const auto& row : tx.exec_params("SELECT target FROM directory.aliases WHERE address = $1 ORDER BY target", alias))
+  for (const auto& row : pg::exec(tx, "SELECT target FROM directory.aliases WHERE address = $1 ORDER BY target", alias))
     out.push_back(row[0].as<std::string>());
   return out;
 }

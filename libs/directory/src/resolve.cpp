@@ -2,6 +2,7 @@
 // Alias expansion for local delivery (see resolve.h for the rules).
 // Bounded: nesting depth, number of lookups, and each alias is expanded once
 // per call (a diamond of aliases is not a loop, and costs one expansion).
+#include "mail/pg/exec.h"
 #include "mail/directory/resolve.h"
 
 #include <set>
@@ -102,7 +103,7 @@ Resolution resolve(pqxx::transaction_base& tx, std::string_view address, const R
   std::string normalized = common::normalize_address(address);
   if (normalized.empty()) return Resolution{ResolveStatus::invalid, {}, {}, {}};
   // The recipient itself must be ours; only alias targets may point elsewhere.
-  pqxx::result d = tx.exec_params("SELECT 1 FROM directory.domains WHERE name = $1",
+  pqxx::result d = pg::exec(tx, "SELECT 1 FROM directory.domains WHERE name = $1",
                                   std::string(common::address_domain(normalized)));
   if (d.empty()) return Resolution{ResolveStatus::not_local, {}, {}, {}};
   Walker w(tx, options);

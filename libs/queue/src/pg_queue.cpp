@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // PostgreSQL side of the queue: commit of accepted messages, leases, results.
+#include "mail/pg/exec.h"
 #include "mail/queue/pg_queue.h"
 
 #include <algorithm>
@@ -13,7 +14,7 @@ using Clock = std::chrono::system_clock;
 std::string new_queue_id() { return common::ascii_upper(common::random_hex(6)); }
 
 Submission::Submission(pqxx::connection& conn, size_t chunk_size) : tx_(conn), chunk_size_(chunk_size) {
-  auto r = tx_.exec("INSERT INTO store.blobs(size, chunks) VALUES (0, 0) RETURNING id");
+  auto r = pg::exec(tx_, "INSERT INTO store.blobs(size, chunks) VALUES (0, 0) RETURNING id");
   blob_id_ = r[0][0].as<int64_t>();
   pending_.reserve(std::min<size_t>(chunk_size_, 64 * 1024));
 }
@@ -31,7 +32,7 @@ void Submission::append(std::string_view bytes) {
 
 void Submission::flush_chunk() {
   if (pending_.empty()) return;
-  tx_.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, $2, $3)", blob_id_, seq_,
+  pg::exec(tx_, "INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, $2, $3)", blob_id_, seq_,
                   pqxx::binarystring(pending_.data(), pending_.size()));
   ++seq_;
   pending_.clear();
@@ -40,7 +41,7 @@ void Submission::flush_chunk() {
 Accepted Submission::commit(const Envelope& env) {
   Accepted acc;
   if (!env.idempotency_key.empty()) {
-    auto r = tx_.exec_params("SELECT id, queue_id, size FROM queue.jobs WHERE idempotency_key = $1", env.idempotency_key);
+    auto r = pg::exec(tx_, "SELECT id, queue_id, size FROM queue.jobs WHERE idempotency_key = $1", env.idempotency_key);
     if (!r.empty()) {
       tx_.abort();
       acc.job_id = r[0][0].as<int64_t>();
@@ -51,11 +52,11 @@ Accepted Submission::commit(const Envelope& env) {
     }
   }
   flush_chunk();
-  tx_.exec_params("UPDATE store.blobs SET size = $2, chunks = $3 WHERE id = $1", blob_id_, static_cast<int64_t>(size_), seq_);
+  pg::exec(tx_, "UPDATE store.blobs SET size = $2, chunks = $3 WHERE id = $1", blob_id_, static_cast<int64_t>(size_), seq_);
   acc.queue_id = new_queue_id();
   acc.size = size_;
   // NULLIF keeps the UNIQUE idempotency key out of play when none was given.
-  auto r = tx_.exec_params(
+  auto r = pg::exec(tx_, 
       "INSERT INTO queue.jobs(queue_id, blob_id, sender, size, helo, client_ip, auth_user, protocol, idempotency_key)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) RETURNING id",
       acc.queue_id, blob_id_, env.sender, static_cast<int64_t>(size_), env.helo, env.client_ip, env.auth_user,
@@ -64,7 +65,7 @@ Accepted Submission::commit(const Envelope& env) {
   // Route fixed now: local when the domain is ours. Duplicates in the envelope
   // collapse to one row (UNIQUE (job_id, address)).
   for (const auto& rcpt : env.recipients) {
-    auto rr = tx_.exec_params(
+    auto rr = pg::exec(tx_, 
         "INSERT INTO queue.recipients(job_id, address, route)"
         " SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM directory.domains WHERE name = $3)"
         "   THEN 'local' ELSE 'remote' END"
@@ -85,10 +86,7 @@ std::chrono::milliseconds PgQueue::backoff(int attempts) const {
 std::optional<Job> PgQueue::claim(int64_t job_id, const std::string& owner) {
   return pool_.with([&](pqxx::connection& c) -> std::optional<Job> {
     pqxx::work tx(c);
-    // A lost lease only means the job is claimed again later and the mda's
-    // UNIQUE key absorbs the repeat, so this commit need not wait for fsync.
-    tx.exec("SET LOCAL synchronous_commit = off");
-    auto r = tx.exec_params(
+    auto r = pg::exec(tx, 
         "UPDATE queue.jobs SET lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond',"
         " attempts = attempts + 1"
         " WHERE id = $1 AND state = 'queued' AND lease_until < now() AND next_attempt_at <= now()"
@@ -103,7 +101,7 @@ std::optional<Job> PgQueue::claim(int64_t job_id, const std::string& owner) {
     job.attempts = r[0][3].as<int>();
     job.received_at = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(r[0][4].as<double>())));
-    auto rr = tx.exec_params(
+    auto rr = pg::exec(tx, 
         "SELECT id, address, route, attempts FROM queue.recipients WHERE job_id = $1 AND state = 'pending' ORDER BY id",
         job_id);
     for (const auto& row : rr)
@@ -116,8 +114,7 @@ std::optional<Job> PgQueue::claim(int64_t job_id, const std::string& owner) {
 bool PgQueue::renew(int64_t job_id, const std::string& owner) {
   return pool_.with([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec("SET LOCAL synchronous_commit = off");
-    auto r = tx.exec_params(
+    auto r = pg::exec(tx, 
         "UPDATE queue.jobs SET lease_until = now() + $3 * interval '1 millisecond'"
         " WHERE id = $1 AND lease_owner = $2 AND state = 'queued' RETURNING id",
         job_id, owner, static_cast<int64_t>(opts_.lease.count()));
@@ -130,17 +127,11 @@ std::optional<Clock::time_point> PgQueue::finish(const Job& job, const std::stri
                                                  const std::vector<RecipientResult>& results) {
   return pool_.with([&](pqxx::connection& c) -> std::optional<Clock::time_point> {
     pqxx::work tx(c);
-    // Delivered recipients were already marked by the mda in its own (durable)
-    // transaction; what is written here can be rebuilt by running the job again.
-    tx.exec("SET LOCAL synchronous_commit = off");
     for (const auto& res : results) {
-      if (res.outcome == Outcome::delivered) {
-        tx.exec_params(
-            "UPDATE queue.recipients SET state = 'delivered', last_code = $3, last_error = '', updated_at = now()"
-            " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
-            res.recipient_id, job.id, res.code);
-      } else {
-        tx.exec_params(
+      // A delivered recipient was marked in the mda's own delivery
+      // transaction (that shared commit is what makes delivery exactly-once).
+      if (res.outcome != Outcome::delivered) {
+        pg::exec(tx, 
             "UPDATE queue.recipients SET attempts = attempts + 1, last_code = $3, last_error = $4,"
             " state = CASE WHEN $5 THEN 'failed' ELSE state END, updated_at = now()"
             " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
@@ -148,30 +139,28 @@ std::optional<Clock::time_point> PgQueue::finish(const Job& job, const std::stri
       }
     }
     // Recipients still pending past the queue's maximum age fail for good.
-    tx.exec_params(
-        "UPDATE queue.recipients r SET state = 'failed', last_code = '4.4.7',"
-        " last_error = 'message expired in queue: ' || r.last_error"
-        " FROM queue.jobs j WHERE j.id = $1 AND r.job_id = j.id AND r.state = 'pending'"
-        " AND j.received_at < now() - $2 * interval '1 hour'",
-        job.id, static_cast<int64_t>(opts_.max_age.count()));
-    auto left = tx.exec_params("SELECT count(*) FROM queue.recipients WHERE job_id = $1 AND state = 'pending'", job.id);
+    if (job.received_at < Clock::now() - opts_.max_age) {
+      pg::exec(tx,
+          "UPDATE queue.recipients SET state = 'failed', last_code = '4.4.7',"
+          " last_error = 'message expired in queue: ' || last_error WHERE job_id = $1 AND state = 'pending'",
+          job.id);
+    }
+    // One statement finishes the job or schedules its next attempt.
+    auto r = pg::exec(tx,
+        "UPDATE queue.jobs j SET"
+        " state = CASE WHEN p.n = 0 THEN 'done' ELSE 'queued' END,"
+        " finished_at = CASE WHEN p.n = 0 THEN now() END,"
+        " next_attempt_at = CASE WHEN p.n = 0 THEN j.next_attempt_at ELSE now() + $3 * interval '1 millisecond' END,"
+        " lease_owner = NULL, lease_until = '-infinity'"
+        " FROM (SELECT count(*) AS n FROM queue.recipients WHERE job_id = $1 AND state = 'pending') p"
+        " WHERE j.id = $1 AND j.lease_owner = $2 RETURNING p.n, extract(epoch from j.next_attempt_at)",
+        job.id, owner, static_cast<int64_t>(backoff(job.attempts).count()));
     std::optional<Clock::time_point> next;
-    if (left[0][0].as<int64_t>() == 0) {
-      tx.exec_params(
-          "UPDATE queue.jobs SET state = 'done', finished_at = now(), lease_owner = NULL, lease_until = '-infinity'"
-          " WHERE id = $1 AND lease_owner = $2",
-          job.id, owner);
-    } else {
-      auto delay = backoff(job.attempts);
-      auto r = tx.exec_params(
-          "UPDATE queue.jobs SET next_attempt_at = now() + $3 * interval '1 millisecond',"
-          " lease_owner = NULL, lease_until = '-infinity'"
-          " WHERE id = $1 AND lease_owner = $2 RETURNING extract(epoch from next_attempt_at)",
-          job.id, owner, static_cast<int64_t>(delay.count()));
-      if (!r.empty())
-        next = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r[0][0].as<double>())));
-      else
-        next = Clock::now() + delay;
+    if (r.empty()) {
+      // The lease was lost meanwhile: whoever holds it now decides.
+      next = Clock::now() + backoff(job.attempts);
+    } else if (r[0][0].as<int64_t>() > 0) {
+      next = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r[0][1].as<double>())));
     }
     tx.commit();
     return next;
@@ -181,7 +170,7 @@ std::optional<Clock::time_point> PgQueue::finish(const Job& job, const std::stri
 std::vector<int64_t> PgQueue::overdue(std::chrono::milliseconds grace, int limit) {
   return pool_.with([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    auto r = tx.exec_params(
+    auto r = pg::exec(tx, 
         "SELECT id FROM queue.jobs WHERE state = 'queued' AND lease_until < now()"
         " AND next_attempt_at <= now() - $1 * interval '1 millisecond' ORDER BY next_attempt_at LIMIT $2",
         static_cast<int64_t>(grace.count()), limit);
@@ -195,7 +184,7 @@ std::vector<int64_t> PgQueue::overdue(std::chrono::milliseconds grace, int limit
 std::vector<std::pair<int64_t, Clock::time_point>> PgQueue::scheduled(int limit) {
   return pool_.with([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    auto r = tx.exec_params(
+    auto r = pg::exec(tx, 
         "SELECT id, extract(epoch from next_attempt_at) FROM queue.jobs WHERE state = 'queued'"
         " AND next_attempt_at > now() ORDER BY next_attempt_at LIMIT $1",
         limit);

@@ -95,6 +95,13 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
   auto job = q.claim(acc.job_id, "w");
   ASSERT_TRUE(job);
   ASSERT_EQ(job->pending.size(), 2u);
+  {
+    // The mda marks a delivered recipient inside its own delivery transaction.
+    pqxx::connection mda(db_->conninfo() + " user=mail_mda");
+    pqxx::work tx(mda);
+    tx.exec_params("UPDATE queue.recipients SET state = 'delivered' WHERE id = $1", job->pending[0].id);
+    tx.commit();
+  }
   auto next = q.finish(*job, "w",
                        {{job->pending[0].id, queue::Outcome::delivered, "2.0.0", ""},
                         {job->pending[1].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // PostgreSQL implementation of the mailbox store operations.
+#include "mail/pg/exec.h"
 #include "mail/store/mailstore.h"
 
 #include <algorithm>
@@ -7,7 +8,7 @@
 namespace mail::store {
 
 std::optional<BlobInfo> blob_info(pqxx::transaction_base& tx, int64_t blob_id) {
-  auto r = tx.exec_params("SELECT size FROM store.blobs WHERE id = $1", blob_id);
+  auto r = pg::exec(tx, "SELECT size FROM store.blobs WHERE id = $1", blob_id);
   if (r.empty()) return std::nullopt;
   return BlobInfo{blob_id, r[0][0].as<uint64_t>()};
 }
@@ -16,7 +17,7 @@ std::string read_blob_prefix(pqxx::transaction_base& tx, int64_t blob_id, size_t
   std::string out;
   int seq = 0;
   while (out.size() < max_bytes) {
-    auto r = tx.exec_params("SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = $2", blob_id, seq++);
+    auto r = pg::exec(tx, "SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = $2", blob_id, seq++);
     if (r.empty()) break;
     pqxx::binarystring b(r[0][0]);
     out.append(reinterpret_cast<const char*>(b.data()), std::min(b.size(), max_bytes - out.size()));
@@ -26,7 +27,7 @@ std::string read_blob_prefix(pqxx::transaction_base& tx, int64_t blob_id, size_t
 
 void for_each_chunk(pqxx::transaction_base& tx, int64_t blob_id, const std::function<void(std::string_view)>& fn) {
   for (int seq = 0;; ++seq) {
-    auto r = tx.exec_params("SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = $2", blob_id, seq);
+    auto r = pg::exec(tx, "SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = $2", blob_id, seq);
     if (r.empty()) break;
     pqxx::binarystring b(r[0][0]);
     fn(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
@@ -34,26 +35,26 @@ void for_each_chunk(pqxx::transaction_base& tx, int64_t blob_id, const std::func
 }
 
 int64_t ensure_mailbox(pqxx::transaction_base& tx, int64_t account_id, std::string_view name) {
-  auto r = tx.exec_params("SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
+  auto r = pg::exec(tx, "SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
   if (!r.empty()) return r[0][0].as<int64_t>();
   // UIDVALIDITY: seconds since the epoch at creation, as Dovecot does.
-  r = tx.exec_params(
+  r = pg::exec(tx, 
       "INSERT INTO store.mailboxes(account_id, name, uidvalidity) VALUES ($1, $2, extract(epoch from now())::bigint)"
       " ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
       account_id, std::string(name));
   if (!r.empty()) return r[0][0].as<int64_t>();
-  r = tx.exec_params("SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
+  r = pg::exec(tx, "SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
   return r[0][0].as<int64_t>();
 }
 
 uint64_t quota_used(pqxx::transaction_base& tx, int64_t account_id) {
-  auto r = tx.exec_params("SELECT bytes FROM store.quota_usage WHERE account_id = $1", account_id);
+  auto r = pg::exec(tx, "SELECT bytes FROM store.quota_usage WHERE account_id = $1", account_id);
   return r.empty() ? 0 : r[0][0].as<uint64_t>();
 }
 
 StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   StoredCopy out;
-  auto seen = tx.exec_params(
+  auto seen = pg::exec(tx, 
       "SELECT message_id FROM store.deliveries WHERE job_id = $1 AND recipient_id = $2 AND account_id = $3",
       req.job_id, req.recipient_id, req.account_id);
   if (!seen.empty()) {
@@ -65,19 +66,19 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   // recipient of the same job already resolved to this account (an alias and
   // the address itself, postmaster@ and its owner), record this recipient
   // against that copy instead of storing a second one.
-  auto same_job = tx.exec_params(
+  auto same_job = pg::exec(tx, 
       "SELECT message_id FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1", req.job_id,
       req.account_id);
   if (!same_job.empty()) {
     out.already = true;
     out.message_id = same_job[0][0].as<int64_t>();
-    tx.exec_params("INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
+    pg::exec(tx, "INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
                    req.job_id, req.recipient_id, req.account_id, out.message_id);
     return out;
   }
   out.mailbox_id = ensure_mailbox(tx, req.account_id, kInbox);
   const int64_t size = static_cast<int64_t>(req.header_prefix.size() + req.blob_size);
-  auto m = tx.exec_params(
+  auto m = pg::exec(tx, 
       "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size)"
       " VALUES ($1, $2, $3, $4, $5) RETURNING id",
       req.account_id, req.blob_id, pqxx::binarystring(req.header_prefix.data(), req.header_prefix.size()), size,
@@ -85,13 +86,13 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   out.message_id = m[0][0].as<int64_t>();
   // The UNIQUE primary key makes a concurrent duplicate fail here (the caller
   // treats unique_violation as "already delivered").
-  tx.exec_params("INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
+  pg::exec(tx, "INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
                  req.job_id, req.recipient_id, req.account_id, out.message_id);
   // Last, in ONE statement so that the mailbox row lock (which orders UIDs)
   // is held only for this round trip and the commit: take the UID and MODSEQ,
   // add to the quota (its row locked after the mailbox's, the order expunge
   // uses too), and index the message.
-  auto u = tx.exec_params(
+  auto u = pg::exec(tx, 
       "WITH m AS (UPDATE store.mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1,"
       "   messages = messages + 1, unseen = unseen + 1 WHERE id = $3"
       "   RETURNING uid_next - 1 AS uid, highest_modseq AS modseq),"
@@ -108,12 +109,12 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
 
 Maildrop load_maildrop(pqxx::transaction_base& tx, int64_t account_id) {
   Maildrop md;
-  auto b = tx.exec_params("SELECT id, uidvalidity FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id,
+  auto b = pg::exec(tx, "SELECT id, uidvalidity FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id,
                           std::string(kInbox));
   if (b.empty()) return md;
   md.mailbox_id = b[0][0].as<int64_t>();
   md.uidvalidity = b[0][1].as<int64_t>();
-  auto r = tx.exec_params(
+  auto r = pg::exec(tx, 
       "SELECT i.uid, i.message_id, m.size FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
       " WHERE i.mailbox_id = $1 ORDER BY i.uid",
       md.mailbox_id);
@@ -123,7 +124,7 @@ Maildrop load_maildrop(pqxx::transaction_base& tx, int64_t account_id) {
 }
 
 bool lock_maildrop(pqxx::transaction_base& tx, int64_t account_id, std::string_view holder, int ttl_seconds) {
-  auto r = tx.exec_params(
+  auto r = pg::exec(tx, 
       "INSERT INTO store.maildrop_locks(account_id, holder, until) VALUES ($1, $2, now() + $3 * interval '1 second')"
       " ON CONFLICT (account_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until"
       " WHERE store.maildrop_locks.until < now() OR store.maildrop_locks.holder = EXCLUDED.holder"
@@ -133,11 +134,11 @@ bool lock_maildrop(pqxx::transaction_base& tx, int64_t account_id, std::string_v
 }
 
 void unlock_maildrop(pqxx::transaction_base& tx, int64_t account_id, std::string_view holder) {
-  tx.exec_params("DELETE FROM store.maildrop_locks WHERE account_id = $1 AND holder = $2", account_id, std::string(holder));
+  pg::exec(tx, "DELETE FROM store.maildrop_locks WHERE account_id = $1 AND holder = $2", account_id, std::string(holder));
 }
 
 std::string read_message(pqxx::transaction_base& tx, int64_t message_id) {
-  auto r = tx.exec_params("SELECT header_prefix, blob_id, size FROM store.messages WHERE id = $1", message_id);
+  auto r = pg::exec(tx, "SELECT header_prefix, blob_id, size FROM store.messages WHERE id = $1", message_id);
   if (r.empty()) return {};
   pqxx::binarystring prefix(r[0][0]);
   std::string out;
@@ -155,11 +156,11 @@ int expunge(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id, 
   for (size_t i = 0; i < sorted.size(); ++i) arr += (i ? "," : "") + std::to_string(sorted[i]);
   arr += "}";
   // Lock the mailbox row first (one order for every writer), then remove.
-  auto m = tx.exec_params("UPDATE store.mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING highest_modseq",
+  auto m = pg::exec(tx, "UPDATE store.mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING highest_modseq",
                           mailbox_id);
   if (m.empty()) return 0;
   int64_t modseq = m[0][0].as<int64_t>();
-  auto gone = tx.exec_params(
+  auto gone = pg::exec(tx, 
       "WITH d AS (DELETE FROM store.mail_index WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])"
       "   RETURNING uid, message_id, flags),"
       " e AS (INSERT INTO store.expunged(mailbox_id, uid, modseq) SELECT $1, uid, $3 FROM d"
@@ -171,9 +172,9 @@ int expunge(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id, 
   int64_t bytes = gone[0][1].as<int64_t>();
   int unseen = gone[0][2].as<int>();
   if (n > 0) {
-    tx.exec_params("UPDATE store.mailboxes SET messages = messages - $2, unseen = GREATEST(unseen - $3, 0) WHERE id = $1",
+    pg::exec(tx, "UPDATE store.mailboxes SET messages = messages - $2, unseen = GREATEST(unseen - $3, 0) WHERE id = $1",
                    mailbox_id, n, unseen);
-    tx.exec_params(
+    pg::exec(tx, 
         "UPDATE store.quota_usage SET bytes = GREATEST(bytes - $2, 0), messages = GREATEST(messages - $3, 0)"
         " WHERE account_id = $1",
         account_id, bytes, n);

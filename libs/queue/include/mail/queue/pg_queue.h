@@ -92,6 +92,10 @@ struct QueueOptions {
 
 class PgQueue {
  public:
+  /// `pool` should have synchronous_commit off (see kAsyncCommitOption): a
+  /// lease or result lost in a database crash only means the job runs again,
+  /// and the mda's UNIQUE key absorbs the repeat; what must be durable (the
+  /// message, a delivery) is committed elsewhere with fsync.
   PgQueue(pg::Pool& pool, QueueOptions opts) : pool_(pool), opts_(opts) {}
 
   /// Claim a due, unleased, queued job for `owner`; nullopt when someone else
@@ -116,6 +120,9 @@ class PgQueue {
   pg::Pool& pool_;
   QueueOptions opts_;
 };
+
+/// Append to a conninfo for PgQueue's pool.
+inline constexpr const char* kAsyncCommitOption = " options='-c synchronous_commit=off'";
 
 /// A new public queue id: 12 upper-case hex characters from a random source.
 std::string new_queue_id();
