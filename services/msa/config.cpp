@@ -83,6 +83,7 @@ MsaConfig load_msa_config(const common::Config& c) {
   s.limits.max_text_line = positive(c, "smtp.max_text_line", 8192, 1 << 30);
   if (s.limits.max_text_line < 1000) throw ConfigError("config smtp.max_text_line: RFC 5321 needs at least 1000");
   s.max_errors = positive(c, "smtp.max_errors", 20, 100000);
+  s.max_received = positive(c, "smtp.max_received", 100, 100000);
   s.max_auth_failures = positive(c, "smtp.max_auth_failures", 3, 1000);
   s.auth_failure_delay = c.duration("smtp.auth_failure_delay", std::chrono::milliseconds(1000));
   s.command_timeout = duration(c, "smtp.command_timeout", std::chrono::minutes(5));

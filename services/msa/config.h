@@ -20,6 +20,7 @@
 //                                      8192 accepts that mail while still refusing binary junk
 //                                      that is not line-structured at all.
 //   smtp.max_errors            20      5xx replies per connection, then 421 4.7.0 and close
+//   smtp.max_received          100     Received fields (ours included) that make a mail loop: 554 5.4.6
 //   smtp.max_auth_failures     3       failed AUTH per connection, then 421 4.7.0 and close
 //   smtp.auth_failure_delay    1s      pause before answering a failed AUTH (slows guessing)
 //   smtp.command_timeout       5m      per command read (RFC 5321 4.5.3.2.7)
@@ -71,6 +72,7 @@ struct SmtpSettings {
   std::string postmaster_domain = "localhost";
   smtp::Limits limits;
   size_t max_errors = 20;
+  size_t max_received = 100;
   size_t max_auth_failures = 3;
   std::chrono::milliseconds auth_failure_delay{1000};
   std::chrono::milliseconds command_timeout{5 * 60 * 1000};

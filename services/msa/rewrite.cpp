@@ -102,6 +102,8 @@ std::variant<Rewritten, RewriteError> rewrite_message(std::string_view message, 
   auto parsed = mime::parse_header(message, options.header_limits);
   if (auto* e = std::get_if<mime::Error>(&parsed)) return RewriteError{e->text};
   const auto& header = std::get<mime::Header>(parsed);
+  if (mime::count_fields(header.fields, "Received") + 1 >= options.max_received)
+    return RewriteError{"too many Received fields: mail loop", true};
 
   Rewritten r;
   r.body_offset = header.end;

@@ -41,6 +41,9 @@ struct RewriteOptions {
   std::string message_id;        ///< "<random@hostname>" to use when one is missing
   std::time_t now = 0;           ///< for an added Date
   mime::Limits header_limits{};  ///< bounds the header scan
+  /// With our own Received field, this many or more is a mail loop (RFC 5321
+  /// 6.3); refused at DATA so that nobody is owed a bounce.
+  size_t max_received = 100;
 };
 
 struct Rewritten {
@@ -54,9 +57,11 @@ struct Rewritten {
   bool added_message_id = false;
 };
 
-/// The header section was over the limits (too large or too many fields).
+/// The header section was over the limits (too large or too many fields),
+/// or the message has looped (too_many_hops).
 struct RewriteError {
   std::string text;
+  bool too_many_hops = false;
 };
 
 /// RFC 5322 3.3 date-time in UTC: "Sun, 29 Nov 2026 07:00:00 +0000".

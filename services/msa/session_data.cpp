@@ -125,10 +125,14 @@ net::awaitable<void> Session::submit(std::string message) {
   RewriteOptions opts;
   opts.submission = submission;
   opts.now = now;
+  opts.max_received = settings_.max_received;
   opts.message_id = "<" + common::random_hex(12) + "." + id + "@" + settings_.hostname + ">";
   auto rewritten = rewrite_message(message, trace, opts);
-  if (std::holds_alternative<RewriteError>(rewritten)) {
-    refuse_transaction("header_limits", {552, "5.3.4", "Message header section too large"});
+  if (auto* err = std::get_if<RewriteError>(&rewritten)) {
+    if (err->too_many_hops)
+      refuse_transaction("loop", {554, "5.4.6", "Too many hops: mail loop detected"});
+    else
+      refuse_transaction("header_limits", {552, "5.3.4", "Message header section too large"});
     co_return;
   }
   const Rewritten& rw = std::get<Rewritten>(rewritten);

@@ -107,7 +107,9 @@ TEST_F(CommandsTest, SuccessAndDeadline) {
   EXPECT_EQ(out_.str(), "domain new.test added\n");
   EXPECT_EQ(err_.str(), "");
   EXPECT_GT(fake_.deadline_left, std::chrono::seconds(5));
-  EXPECT_LE(fake_.deadline_left, kRpcDeadline);
+  // The server sees the deadline through gRPC's own clock conversion, which
+  // may round it up slightly; a deadline far above the limit is the bug.
+  EXPECT_LE(fake_.deadline_left, kRpcDeadline + std::chrono::seconds(1));
 }
 
 TEST_F(CommandsTest, RefusedIsExitOneWithServerMessage) {

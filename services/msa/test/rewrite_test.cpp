@@ -226,3 +226,19 @@ TEST(RewriteMessage, RandomizedInvariants) {
 
 }  // namespace
 }  // namespace mail::msa
+
+TEST(RewriteMessage, HundredReceivedFieldsAreALoop) {
+  auto with_received = [](int n) {
+    std::string m;
+    for (int i = 0; i < n; ++i) m += "Received: from hop" + std::to_string(i) + " by x; Sun, 29 Nov 2026 07:00:00 +0000\r\n";
+    return m + "Subject: loop\r\n\r\nbody\r\n";
+  };
+  RewriteOptions o;
+  auto ok = rewrite_message(with_received(98), trace(), o);
+  EXPECT_TRUE(std::holds_alternative<Rewritten>(ok)) << "98 + ours = 99 hops is still fine";
+  auto loop = rewrite_message(with_received(99), trace(), o);
+  ASSERT_TRUE(std::holds_alternative<RewriteError>(loop));
+  EXPECT_TRUE(std::get<RewriteError>(loop).too_many_hops);
+  o.max_received = 200;
+  EXPECT_TRUE(std::holds_alternative<Rewritten>(rewrite_message(with_received(150), trace(), o))) << "configurable";
+}
