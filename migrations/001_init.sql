@@ -160,6 +160,7 @@ CREATE TABLE queue.recipients (
   attempts    integer NOT NULL DEFAULT 0,
   last_code   text NOT NULL DEFAULT '',
   last_error  text NOT NULL DEFAULT '',
+  notified    boolean NOT NULL DEFAULT false,   -- a failure already reported to the sender
   updated_at  timestamptz NOT NULL DEFAULT now(),
   UNIQUE (job_id, address)
 );

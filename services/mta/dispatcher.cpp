@@ -122,10 +122,11 @@ void Dispatcher::process(queue::RedisSignals& redis, int64_t job_id, const std::
     auto local_results = deliver_local(*job, local);
     results.insert(results.end(), local_results.begin(), local_results.end());
   }
-  auto next = queue_.finish(*job, owner, results);
+  auto done = queue_.finish(*job, owner, results);
   busy_.Decrement();
   attempt_duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (next) redis.schedule(job_id, *next);
+  if (done.next) redis.schedule(job_id, *done.next);
+  if (done.bounce_job != 0) redis.announce(done.bounce_job);
 }
 
 std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& job,

@@ -7,6 +7,7 @@
 //   mda.address (127.0.0.1:7003)
 //   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
+//   mta.hostname (the host name; names us in bounces)
 //   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
     qopts.retry_min = cfg.duration("queue.retry_min", 60s);
     qopts.retry_max = cfg.duration("queue.retry_max", 3600s);
     qopts.max_age = std::chrono::duration_cast<std::chrono::hours>(cfg.duration("queue.max_age", 120h));
+    char hostname[256] = "localhost";
+    gethostname(hostname, sizeof hostname - 1);
+    qopts.hostname = cfg.str("mta.hostname", hostname);
     queue::PgQueue pgq(work_pool, qopts);
 
     char host[256] = "mta";

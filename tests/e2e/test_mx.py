@@ -303,6 +303,36 @@ class MX(unittest.TestCase):
         self.assertEqual([v.lower() for v in env.header_values(bounce, "auto-submitted")], [b"auto-replied"])
         self.assertIn(b"5.4.6", bounce)
 
+    def test_failed_delivery_bounces_to_sender(self):
+        """Accepted, then failed for good at delivery (an alias whose only target does
+        not exist): the sender gets one bounce with a null Return-Path, Auto-Submitted,
+        the failed recipient and status, and the original headers (RFC 3464)."""
+        sender, spw = env.new_account()
+        alias = f"broken-{env.token()}@{env.DOMAIN}"
+        env.mailctl_ok("alias", "add", alias, f"nobody-{env.token()}@{env.DOMAIN}")
+        tag = env.token()
+        deadline = time.time() + 20  # the directory answers are cached briefly
+        while True:
+            with mx() as s:
+                self.assertEqual(s.mail(sender)[0], 250)
+                code, resp = s.rcpt(alias)
+                if code == 250:
+                    code, resp = s.data(env.make_message(sender, alias, f"bounce {tag}", "to a broken alias\r\n"))
+            if code == 250 or time.time() > deadline:
+                break
+            time.sleep(1)
+        self.assertEqual(code, 250, f"mail to the alias: {code} {resp!r}")
+        bounce = env.wait_for_messages(sender, spw, lambda m: tag.encode() in m, timeout=30)[0]
+        self.assertEqual(env.header_values(bounce, "return-path"), [b"<>"])
+        self.assertEqual([v.lower() for v in env.header_values(bounce, "auto-submitted")], [b"auto-replied"])
+        self.assertIn(b"multipart/report", bounce)
+        self.assertIn(f"Final-Recipient: rfc822; {alias}".encode(), bounce)
+        self.assertIn(b"Status: 5.1.1", bounce)
+        self.assertIn(f"Subject: bounce {tag}".encode(), bounce)  # the returned original headers
+        time.sleep(2)
+        got = env.wait_for_messages(sender, spw, lambda m: tag.encode() in m, timeout=5)
+        self.assertEqual(len(got), 1, "exactly one bounce")
+
     def test_alias_delivery(self):
         alias = f"alias-{env.token()}@{env.DOMAIN}"
         env.mailctl_ok("alias", "add", alias, self.user)

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 
+#include "mail/common/log.h"
 #include "mail/common/strings.h"
+#include "mail/mime/header.h"
+#include "mail/queue/dsn.h"
 
 namespace mail::queue {
 
@@ -13,13 +16,13 @@ using Clock = std::chrono::system_clock;
 
 std::string new_queue_id() { return common::ascii_upper(common::random_hex(6)); }
 
-Submission::Submission(pqxx::connection& conn, size_t chunk_size) : tx_(conn), chunk_size_(chunk_size) {
+BlobWriter::BlobWriter(pqxx::transaction_base& tx, size_t chunk_size) : tx_(tx), chunk_size_(chunk_size) {
   auto r = pg::exec(tx_, "INSERT INTO store.blobs(size, chunks) VALUES (0, 0) RETURNING id");
   blob_id_ = r[0][0].as<int64_t>();
   pending_.reserve(std::min<size_t>(chunk_size_, 64 * 1024));
 }
 
-void Submission::append(std::string_view bytes) {
+void BlobWriter::append(std::string_view bytes) {
   size_ += bytes.size();
   while (!bytes.empty()) {
     size_t room = chunk_size_ - pending_.size();
@@ -30,42 +33,47 @@ void Submission::append(std::string_view bytes) {
   }
 }
 
-void Submission::flush_chunk() {
+void BlobWriter::flush_chunk() {
   if (pending_.empty()) return;
   pg::exec(tx_, "INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, $2, $3)", blob_id_, seq_,
-                  pqxx::binarystring(pending_.data(), pending_.size()));
+           pqxx::binarystring(pending_.data(), pending_.size()));
   ++seq_;
   pending_.clear();
 }
 
-Accepted Submission::commit(const Envelope& env) {
-  Accepted acc;
-  if (!env.idempotency_key.empty()) {
-    auto r = pg::exec(tx_, "SELECT id, queue_id, size FROM queue.jobs WHERE idempotency_key = $1", env.idempotency_key);
-    if (!r.empty()) {
-      tx_.abort();
-      acc.job_id = r[0][0].as<int64_t>();
-      acc.queue_id = r[0][1].as<std::string>();
-      acc.size = r[0][2].as<uint64_t>();
-      acc.duplicate = true;
-      return acc;
-    }
-  }
+int64_t BlobWriter::finish() {
   flush_chunk();
   pg::exec(tx_, "UPDATE store.blobs SET size = $2, chunks = $3 WHERE id = $1", blob_id_, static_cast<int64_t>(size_), seq_);
+  return blob_id_;
+}
+
+std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::string& key) {
+  if (key.empty()) return std::nullopt;
+  auto r = pg::exec(tx, "SELECT id, queue_id, size FROM queue.jobs WHERE idempotency_key = $1", key);
+  if (r.empty()) return std::nullopt;
+  Accepted acc;
+  acc.job_id = r[0][0].as<int64_t>();
+  acc.queue_id = r[0][1].as<std::string>();
+  acc.size = r[0][2].as<uint64_t>();
+  acc.duplicate = true;
+  return acc;
+}
+
+Accepted insert_job(pqxx::transaction_base& tx, const Envelope& env, int64_t blob_id, uint64_t size) {
+  Accepted acc;
   acc.queue_id = new_queue_id();
-  acc.size = size_;
+  acc.size = size;
   // NULLIF keeps the UNIQUE idempotency key out of play when none was given.
-  auto r = pg::exec(tx_, 
+  auto r = pg::exec(tx,
       "INSERT INTO queue.jobs(queue_id, blob_id, sender, size, helo, client_ip, auth_user, protocol, idempotency_key)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')) RETURNING id",
-      acc.queue_id, blob_id_, env.sender, static_cast<int64_t>(size_), env.helo, env.client_ip, env.auth_user,
+      acc.queue_id, blob_id, env.sender, static_cast<int64_t>(size), env.helo, env.client_ip, env.auth_user,
       env.protocol, env.idempotency_key);
   acc.job_id = r[0][0].as<int64_t>();
   // Route fixed now: local when the domain is ours. Duplicates in the envelope
   // collapse to one row (UNIQUE (job_id, address)).
   for (const auto& rcpt : env.recipients) {
-    auto rr = pg::exec(tx_, 
+    auto rr = pg::exec(tx,
         "INSERT INTO queue.recipients(job_id, address, route)"
         " SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM directory.domains WHERE name = $3)"
         "   THEN 'local' ELSE 'remote' END"
@@ -73,6 +81,18 @@ Accepted Submission::commit(const Envelope& env) {
         acc.job_id, rcpt, std::string(common::address_domain(rcpt)));
     if (!rr.empty() && rr[0][0].as<std::string>() == "local") ++acc.local_recipients;
   }
+  return acc;
+}
+
+Submission::Submission(pqxx::connection& conn, size_t chunk_size) : tx_(conn), blob_(tx_, chunk_size) {}
+
+Accepted Submission::commit(const Envelope& env) {
+  if (auto dup = find_idempotent(tx_, env.idempotency_key)) {
+    tx_.abort();
+    return *dup;
+  }
+  const int64_t blob_id = blob_.finish();
+  Accepted acc = insert_job(tx_, env, blob_id, blob_.size());
   tx_.commit();
   return acc;
 }
@@ -123,9 +143,8 @@ bool PgQueue::renew(int64_t job_id, const std::string& owner) {
   });
 }
 
-std::optional<Clock::time_point> PgQueue::finish(const Job& job, const std::string& owner,
-                                                 const std::vector<RecipientResult>& results) {
-  return pool_.with([&](pqxx::connection& c) -> std::optional<Clock::time_point> {
+FinishResult PgQueue::finish(const Job& job, const std::string& owner, const std::vector<RecipientResult>& results) {
+  return pool_.with([&](pqxx::connection& c) -> FinishResult {
     pqxx::work tx(c);
     for (const auto& res : results) {
       // A delivered recipient was marked in the mda's own delivery
@@ -155,16 +174,58 @@ std::optional<Clock::time_point> PgQueue::finish(const Job& job, const std::stri
         " FROM (SELECT count(*) AS n FROM queue.recipients WHERE job_id = $1 AND state = 'pending') p"
         " WHERE j.id = $1 AND j.lease_owner = $2 RETURNING p.n, extract(epoch from j.next_attempt_at)",
         job.id, owner, static_cast<int64_t>(backoff(job.attempts).count()));
-    std::optional<Clock::time_point> next;
+    FinishResult out;
     if (r.empty()) {
       // The lease was lost meanwhile: whoever holds it now decides.
-      next = Clock::now() + backoff(job.attempts);
-    } else if (r[0][0].as<int64_t>() > 0) {
-      next = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r[0][1].as<double>())));
+      out.next = Clock::now() + backoff(job.attempts);
+      return out;
     }
+    if (r[0][0].as<int64_t>() > 0)
+      out.next = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r[0][1].as<double>())));
+    if (!job.sender.empty()) out.bounce_job = queue_bounce(tx, job);
     tx.commit();
-    return next;
+    return out;
   });
+}
+
+int64_t PgQueue::queue_bounce(pqxx::transaction_base& tx, const Job& job) {
+  auto failed = pg::exec(tx,
+      "UPDATE queue.recipients SET notified = true WHERE job_id = $1 AND state = 'failed' AND NOT notified"
+      " RETURNING address, last_code, last_error",
+      job.id);
+  if (failed.empty()) return 0;
+  // The bounce is a promise to the sender: this commit waits for fsync.
+  tx.exec("SET LOCAL synchronous_commit = on");
+  DsnInput in;
+  in.reporting_host = opts_.hostname;
+  in.queue_id = job.queue_id;
+  in.original_sender = job.sender;
+  in.arrival = Clock::to_time_t(job.received_at);
+  in.now = Clock::to_time_t(Clock::now());
+  for (const auto& row : failed)
+    in.failed.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+  auto head = pg::exec(tx, "SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = 0", job.blob_id);
+  if (!head.empty()) {
+    pqxx::binarystring b(head[0][0]);
+    std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
+    auto end = mime::find_header_end(text);
+    in.original_headers = std::string(text.substr(0, std::min(end.value_or(text.size()), kMaxReturnedHeaders)));
+  }
+  in.boundary = "dsn-" + common::random_hex(12);
+  in.message_id = "<" + common::random_hex(12) + ".dsn@" + opts_.hostname + ">";
+  Envelope env;
+  env.recipients = {job.sender};  // sender stays empty: the null reverse-path
+  env.helo = opts_.hostname;
+  env.protocol = "local";
+  env.idempotency_key = "dsn:" + std::to_string(job.id) + ":" + in.failed.front().address;
+  if (auto dup = find_idempotent(tx, env.idempotency_key)) return 0;
+  BlobWriter blob(tx, opts_.chunk_size);
+  blob.append(build_dsn(in));
+  const int64_t blob_id = blob.finish();
+  Accepted acc = insert_job(tx, env, blob_id, blob.size());
+  log::info("bounce queued", {{"queue_id", acc.queue_id}, {"for", job.queue_id}, {"to", job.sender},
+                              {"failed", in.failed.size()}});
+  return acc.job_id;
 }
 
 std::vector<int64_t> PgQueue::overdue(std::chrono::milliseconds grace, int limit) {

@@ -105,8 +105,9 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
   auto next = q.finish(*job, "w",
                        {{job->pending[0].id, queue::Outcome::delivered, "2.0.0", ""},
                         {job->pending[1].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
-  ASSERT_TRUE(next);
-  EXPECT_GT(*next, std::chrono::system_clock::now());
+  ASSERT_TRUE(next.next);
+  EXPECT_GT(*next.next, std::chrono::system_clock::now());
+  EXPECT_EQ(next.bounce_job, 0) << "nothing failed for good yet";
   EXPECT_FALSE(q.claim(acc.job_id, "w")) << "not due yet";
   auto sched = q.scheduled(100);
   EXPECT_TRUE(std::any_of(sched.begin(), sched.end(), [&](auto& p) { return p.first == acc.job_id; }));
@@ -115,7 +116,28 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
   ASSERT_TRUE(again);
   ASSERT_EQ(again->pending.size(), 1u) << "the delivered recipient is not retried";
   EXPECT_EQ(again->pending[0].address, "b@local.test");
-  EXPECT_FALSE(q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::permfail, "5.1.1", "gone"}}));
+  auto done = q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::permfail, "5.1.1", "gone"}});
+  EXPECT_FALSE(done.next) << "finished";
+  ASSERT_GT(done.bounce_job, 0) << "the permanent failure is bounced to the sender";
+  pool_->with([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "SELECT j.sender, r.address, string_agg(encode(bc.data, 'escape'), '' ORDER BY bc.seq) FROM queue.jobs j"
+        " JOIN queue.recipients r ON r.job_id = j.id JOIN store.blob_chunks bc ON bc.blob_id = j.blob_id"
+        " WHERE j.id = $1 GROUP BY j.sender, r.address", done.bounce_job);
+    EXPECT_EQ(r[0][0].as<std::string>(), "") << "bounces have a null sender";
+    EXPECT_EQ(r[0][1].as<std::string>(), "sender@remote.test");
+    std::string body = r[0][2].as<std::string>();
+    EXPECT_NE(body.find("Final-Recipient: rfc822; b@local.test"), std::string::npos);
+    EXPECT_NE(body.find("Status: 5.1.1"), std::string::npos);
+    EXPECT_NE(body.find("Auto-Submitted: auto-replied"), std::string::npos);
+    return 0;
+  });
+  // The bounce itself fails: a null-sender message is never bounced.
+  auto bjob = q.claim(done.bounce_job, "w");
+  ASSERT_TRUE(bjob);
+  auto bdone = q.finish(*bjob, "w", {{bjob->pending[0].id, queue::Outcome::permfail, "5.1.1", "no such sender"}});
+  EXPECT_EQ(bdone.bounce_job, 0);
   auto st = q.stats();
   EXPECT_GE(st.depth, 0);
 }

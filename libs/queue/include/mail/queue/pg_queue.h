@@ -31,25 +31,46 @@ struct Accepted {
   int local_recipients = 0;
 };
 
-/// One message being written: chunks go to store.blob_chunks as they fill;
-/// nothing is visible until commit(). Destroying it without commit rolls back.
-class Submission {
+/// Writes a message body into store.blobs/blob_chunks, in chunks as they
+/// fill, inside the caller's transaction.
+class BlobWriter {
  public:
-  Submission(pqxx::connection& conn, size_t chunk_size);
+  BlobWriter(pqxx::transaction_base& tx, size_t chunk_size);
   void append(std::string_view bytes);
+  /// Writes the last chunk and the blob's size; returns the blob id.
+  int64_t finish();
   uint64_t size() const { return size_; }
-  /// Writes job and recipients and commits. Recipients whose domain is in
-  /// directory.domains are routed 'local', others 'remote'.
-  Accepted commit(const Envelope& env);
 
  private:
   void flush_chunk();
-  pqxx::work tx_;
+  pqxx::transaction_base& tx_;
   size_t chunk_size_;
   int64_t blob_id_ = 0;
   int seq_ = 0;
   uint64_t size_ = 0;
   std::string pending_;
+};
+
+/// The job an idempotency key already made, if any.
+std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::string& key);
+/// Inserts the job and one row per recipient (route: local when the domain is
+/// in directory.domains, else remote) in the caller's transaction.
+Accepted insert_job(pqxx::transaction_base& tx, const Envelope& env, int64_t blob_id, uint64_t size);
+
+/// One message being written: chunks go to store.blob_chunks as they fill;
+/// nothing is visible until commit(). Destroying it without commit rolls back.
+class Submission {
+ public:
+  Submission(pqxx::connection& conn, size_t chunk_size);
+  void append(std::string_view bytes) { blob_.append(bytes); }
+  uint64_t size() const { return blob_.size(); }
+  /// Writes job and recipients and commits; a known idempotency key returns
+  /// the earlier job (duplicate = true) and keeps nothing new.
+  Accepted commit(const Envelope& env);
+
+ private:
+  pqxx::work tx_;
+  BlobWriter blob_;
 };
 
 struct Recipient {
@@ -88,6 +109,15 @@ struct QueueOptions {
   std::chrono::milliseconds retry_min{60000};
   std::chrono::milliseconds retry_max{3600000};
   std::chrono::hours max_age{24 * 5};
+  std::string hostname = "localhost";  // names us in bounces
+  size_t chunk_size = 256 * 1024;
+};
+
+struct FinishResult {
+  /// When the job's next attempt is due; nullopt when it is finished.
+  std::optional<std::chrono::system_clock::time_point> next;
+  /// A bounce queued in the same transaction (0: none): announce it.
+  int64_t bounce_job = 0;
 };
 
 class PgQueue {
@@ -103,10 +133,11 @@ class PgQueue {
   std::optional<Job> claim(int64_t job_id, const std::string& owner);
   /// Extend the lease while working (false when the lease was lost).
   bool renew(int64_t job_id, const std::string& owner);
-  /// Apply delivery results and release the lease. Returns the next attempt
-  /// time when recipients remain pending, nullopt when the job is finished.
-  std::optional<std::chrono::system_clock::time_point> finish(const Job& job, const std::string& owner,
-                                                              const std::vector<RecipientResult>& results);
+  /// Apply delivery results and release the lease. Recipients that failed
+  /// for good are reported to the sender in a bounce (RFC 3464, null sender),
+  /// queued in the same transaction, which then commits with fsync; a message
+  /// with a null sender is never bounced.
+  FinishResult finish(const Job& job, const std::string& owner, const std::vector<RecipientResult>& results);
   /// Jobs that should have been worked on by now but are not leased: the
   /// reconciler announces them again (after a Redis flush or a lost worker).
   std::vector<int64_t> overdue(std::chrono::milliseconds grace, int limit);
@@ -117,6 +148,7 @@ class PgQueue {
   std::chrono::milliseconds backoff(int attempts) const;
 
  private:
+  int64_t queue_bounce(pqxx::transaction_base& tx, const Job& job);
   pg::Pool& pool_;
   QueueOptions opts_;
 };
