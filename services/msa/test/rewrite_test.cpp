@@ -224,9 +224,6 @@ TEST(RewriteMessage, RandomizedInvariants) {
   }
 }
 
-}  // namespace
-}  // namespace mail::msa
-
 TEST(RewriteMessage, HundredReceivedFieldsAreALoop) {
   auto with_received = [](int n) {
     std::string m;
@@ -242,3 +239,6 @@ TEST(RewriteMessage, HundredReceivedFieldsAreALoop) {
   o.max_received = 200;
   EXPECT_TRUE(std::holds_alternative<Rewritten>(rewrite_message(with_received(150), trace(), o))) << "configurable";
 }
+
+}  // namespace
+}  // namespace mail::msa
