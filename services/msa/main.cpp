@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "config.h"
-#include "directory_client.h"
 #include "mail/common/log.h"
+#include "mail/directory/client/grpc_directory_client.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
 #include "mail/net/tls.h"
@@ -37,11 +37,14 @@ int run(service::Process& proc) {
   net::Runtime& rt = proc.runtime(cfg.io_threads, cfg.blocking_threads);
   MsaMetrics msa_metrics(proc.metrics());
 
-  auto args = client_channel_arguments();
-  DirectoryClient directory(
-      grpc::CreateCustomChannel(cfg.directory_address, grpc::InsecureChannelCredentials(), args),
-      DirectoryOptions{cfg.directory_deadline, cfg.cache_ttl, cfg.recipient_cache_ttl, cfg.cache_entries});
-  MtaClient mta(grpc::CreateCustomChannel(cfg.mta_address, grpc::InsecureChannelCredentials(), args),
+  directory::GrpcDirectoryClient directory(directory::GrpcDirectoryClient::make_channel(cfg.directory_address),
+                                           {.protocol = "smtp",
+                                            .deadline = cfg.directory_deadline,
+                                            .cache_ttl = cfg.cache_ttl,
+                                            .recipient_cache_ttl = cfg.recipient_cache_ttl,
+                                            .cache_entries = cfg.cache_entries});
+  MtaClient mta(grpc::CreateCustomChannel(cfg.mta_address, grpc::InsecureChannelCredentials(),
+                                          directory::client_channel_arguments()),
                 cfg.mta_deadline, cfg.mta_chunk_size);
 
   std::optional<net::asio::ssl::context> tls;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/directory/client/directory_client.h"
 #include "mail/smtp/reply.h"
 
 namespace mail::msa {
@@ -38,8 +39,9 @@ struct EhloState {
 /// (RFC 4954 14: no plain-text passwords on an unencrypted connection).
 std::vector<std::string> ehlo_extensions(const EhloState& state);
 
-/// Directory.CheckRecipient's answer, as the session sees it.
-enum class RecipientVerdict { kLocalOk, kLocalUnknown, kLocalOverQuota, kNotLocal, kBadAddress, kUnavailable };
+/// Directory.CheckRecipient's answer, as the session sees it (shared with
+/// the directory client library).
+using directory::RecipientVerdict;
 
 /// The RCPT reply for a verdict. `address` is the normalized recipient;
 /// `authenticated` picks the text for remote recipients.

@@ -328,7 +328,7 @@ net::awaitable<void> Session::do_rcpt(const smtp::Command& cmd) {
   }  // a duplicate: one delivery
 
   const uint64_t size = txn_.size.value_or(0);
-  RecipientAnswer a =
+  directory::RecipientAnswer a =
       co_await net::offload(ctx_.blocking, [this, &rcpt, size] { return ctx_.directory.check_recipient(rcpt, size); });
   smtp::Reply r = recipient_reply(a.verdict, rcpt, authenticated_);
   if (a.verdict == RecipientVerdict::kLocalOk) {

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "config.h"
-#include "directory_client.h"
+#include "mail/directory/client/directory_client.h"
 #include "mail/net/asio.h"
 #include "mail/net/connection.h"
 #include "mail/smtp/command.h"
@@ -65,7 +65,7 @@ class SessionRegistry {
 struct SessionContext {
   const SmtpSettings& settings;
   net::asio::ssl::context* tls;  ///< nullptr: no certificate, so no STARTTLS and no AUTH
-  DirectoryClient& directory;
+  directory::DirectoryClient& directory;
   MtaClient& mta;
   net::asio::thread_pool& blocking;
   MsaMetrics& metrics;

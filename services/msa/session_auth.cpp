@@ -115,11 +115,11 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
   }
 
   std::string ip = conn_.peer_ip();
-  AuthAnswer a = co_await net::offload(
+  directory::AuthAnswer a = co_await net::offload(
       ctx_.blocking, [this, &creds, &ip] { return ctx_.directory.authenticate(creds.authcid, creds.password, ip); });
   std::fill(creds.password.begin(), creds.password.end(), '\0');
-  switch (a.kind) {
-    case AuthAnswer::kOk:
+  switch (a.status) {
+    case directory::AuthAnswer::Status::kOk:
       authenticated_ = true;
       auth_user_ = a.address;
       account_id_ = a.account_id;
@@ -128,8 +128,8 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
       log::info("authenticated", {{"session", session_id_}, {"client", conn_.peer_ip()}, {"auth_user", auth_user_}});
       reply(235, "2.7.0", "Authentication successful");
       break;
-    case AuthAnswer::kDenied: co_await auth_failed("invalid credentials"); break;
-    case AuthAnswer::kUnavailable:
+    case directory::AuthAnswer::Status::kDenied: co_await auth_failed("invalid credentials"); break;
+    case directory::AuthAnswer::Status::kUnavailable:
       ctx_.metrics.auth("unavailable");
       reply(454, "4.7.0", "Temporary authentication failure");
       break;

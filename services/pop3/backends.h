@@ -1,37 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // The two backends a POP3 session talks to, as interfaces so that the
 // session can be tested with fakes: the Authenticator (the admin service's
-// Directory API) and the MaildropStore (the `store` schema in PostgreSQL).
-// Every method BLOCKS: the session calls them only through net::offload on
-// the blocking pool. Methods throw on infrastructure failure (database or
-// network down); the session maps that to "-ERR [SYS/TEMP]".
+// Directory API, through the shared mail_directory_client) and the
+// MaildropStore (the `store` schema in PostgreSQL). Every method BLOCKS: the
+// session calls them only through net::offload on the blocking pool. The
+// Authenticator answers kUnavailable when the directory is down; store
+// methods throw on infrastructure failure. The session maps both to
+// "-ERR [SYS/TEMP]".
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mail/directory/client/directory_client.h"
 #include "mail/store/mailstore.h"
 
 namespace mail::pop3d {
 
-struct AuthResult {
-  enum class Status {
-    kOk,           ///< credentials accepted
-    kFailed,       ///< wrong user or password (or refused by policy)
-    kUnavailable,  ///< the directory could not answer now
-  };
-  Status status = Status::kUnavailable;
-  int64_t account_id = 0;
-  std::string address;  ///< the account's primary address
-};
-
-class Authenticator {
- public:
-  virtual ~Authenticator() = default;
-  /// Never throws for a failed login; kUnavailable when the service is down.
-  virtual AuthResult authenticate(const std::string& user, const std::string& password, const std::string& client_ip) = 0;
-};
+/// The Authenticator is the shared Directory client's interface
+/// (mail_directory_client); its fakes implement directory::Authenticator.
+using directory::Authenticator;
+using directory::AuthAnswer;
 
 /// Result of taking the lease and reading the snapshot in one transaction.
 struct OpenResult {

@@ -3,8 +3,6 @@
 // where noted there; every failure is a nullopt, never an exception.
 #include "helpers.h"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 #include <cstdio>
 
@@ -21,25 +19,6 @@ std::string unique_id(int64_t uidvalidity, int64_t uid) {
   else
     std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(v), static_cast<unsigned long long>(u));
   return buf;
-}
-
-std::string auth_cache_key(std::string_view user, std::string_view password) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, user.data(), user.size()) == 1 && EVP_DigestUpdate(ctx, "\0", 1) == 1 &&
-            EVP_DigestUpdate(ctx, password.data(), password.size()) == 1 && EVP_DigestFinal_ex(ctx, digest, &len) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) return {};  // the caller then skips the cache
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
 }
 
 std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pure helpers of the POP3 service: the UIDL unique-id of a stored message,
-// the positive auth-cache key, the SASL PLAIN decoder and "host:port" parsing.
+// the SASL PLAIN decoder and "host:port" parsing.
 // No I/O. decode_sasl_plain() and parse_endpoint() take untrusted text and
 // return nullopt on anything malformed.
 #pragma once
@@ -17,10 +17,6 @@ namespace mail::pop3d {
 /// Values above 32 bits (not expected) use 16 + 16 digits, so the two forms
 /// cannot collide.
 std::string unique_id(int64_t uidvalidity, int64_t uid);
-
-/// Key of the positive authentication cache: hex SHA-256 of user NUL password,
-/// so the cache never holds a password in clear.
-std::string auth_cache_key(std::string_view user, std::string_view password);
 
 /// RFC 4616 PLAIN message: authzid NUL authcid NUL passwd.
 struct PlainCredentials {

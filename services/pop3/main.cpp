@@ -5,17 +5,14 @@
 // the /metrics /healthz /readyz server; the protocol lives in session.cpp.
 // Usage: mail-pop3 --config FILE. SIGTERM/SIGINT: stop accepting, end the
 // sessions without applying DELE (only QUIT does), exit 0.
-#include <grpcpp/grpcpp.h>
-
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <vector>
 
-#include "auth_cache.h"
-#include "directory_client.h"
 #include "mail/common/config.h"
 #include "mail/common/log.h"
+#include "mail/directory/client/grpc_directory_client.h"
 #include "mail/metrics/http_server.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
@@ -35,14 +32,9 @@ int serve(const Settings& s) {
   net::Runtime rt(s.io_threads, s.blocking_threads);
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
-  AuthCache cache(s.cache_ttl, s.cache_size);
-  grpc::ChannelArguments channel_args;
-  // Reconnect to a restarted admin service within seconds, not gRPC's 2 minutes.
-  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
-  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  DirectoryClient directory(
-      grpc::CreateCustomChannel(s.directory_address, grpc::InsecureChannelCredentials(), channel_args),
-      s.directory_timeout, &cache);
+  directory::GrpcDirectoryClient directory(
+      directory::GrpcDirectoryClient::make_channel(s.directory_address),
+      {.protocol = "pop3", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
   metrics::Registry registry;
   Pop3Metrics pop3_metrics(registry, {"pop3", "pop3s"});
   std::optional<net::asio::ssl::context> tls;

@@ -298,7 +298,7 @@ net::awaitable<Next> Session::on_auth(const Command& cmd) {
 
 net::awaitable<Next> Session::login(const std::string& user, std::string& password) {
   const std::string ip = conn_.peer_ip();
-  AuthResult res;
+  AuthAnswer res;
   bool failed = false;
   try {
     res = co_await net::offload(*d_.blocking, [&] { return d_.auth->authenticate(user, password, ip); });
@@ -307,12 +307,12 @@ net::awaitable<Next> Session::login(const std::string& user, std::string& passwo
     failed = true;
   }
   wipe(password);
-  if (failed || res.status == AuthResult::Status::kUnavailable) {
+  if (failed || res.status == AuthAnswer::Status::kUnavailable) {
     d_.metrics->auth("unavailable");
     out_ += pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp);
     co_return Next::kContinue;
   }
-  if (res.status == AuthResult::Status::kFailed) co_return co_await auth_failed(user);
+  if (res.status == AuthAnswer::Status::kDenied) co_return co_await auth_failed(user);
 
   // Authenticated: take the maildrop lease and read the snapshot together.
   holder_ = "pop3:" + cfg_.hostname + ":" + id_;

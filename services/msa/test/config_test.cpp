@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Unit tests for the msa's configuration (config.h) and its TTL cache.
+// Unit tests for the msa's configuration (config.h).
 #include "config.h"
 
 #include <gtest/gtest.h>
-
-#include "ttl_cache.h"
 
 namespace mail::msa {
 namespace {
@@ -73,31 +71,6 @@ TEST(MsaConfig, PostmasterDomain) {
   EXPECT_EQ(default_postmaster_domain("mail.example.test"), "example.test");
   EXPECT_EQ(default_postmaster_domain("example.test"), "example.test");
   EXPECT_EQ(default_postmaster_domain("localhost"), "localhost");
-}
-
-TEST(TtlCache, ExpiresAndBounds) {
-  using Clock = std::chrono::steady_clock;
-  TtlCache<std::string, int> cache(std::chrono::seconds(30), 3);
-  auto t0 = Clock::now();
-  cache.put("a", 1, t0);
-  EXPECT_EQ(cache.get("a", t0 + std::chrono::seconds(29)), 1);
-  EXPECT_FALSE(cache.get("a", t0 + std::chrono::seconds(30)));
-  EXPECT_FALSE(cache.get("b", t0));
-  // Full: expired entries go first; if none expired, the cache starts over.
-  cache.put("x", 1, t0);
-  cache.put("y", 2, t0);
-  cache.put("z", 3, t0 + std::chrono::seconds(20));
-  cache.put("w", 4, t0 + std::chrono::seconds(40));  // x, y expired → swept
-  EXPECT_EQ(cache.size(), 2u);
-  EXPECT_EQ(cache.get("z", t0 + std::chrono::seconds(41)), 3);
-  cache.put("v", 5, t0 + std::chrono::seconds(41));
-  cache.put("u", 6, t0 + std::chrono::seconds(41));  // full, nothing expired → cleared
-  EXPECT_LE(cache.size(), 3u);
-  EXPECT_EQ(cache.get("u", t0 + std::chrono::seconds(41)), 6);
-
-  TtlCache<int, int> off(std::chrono::milliseconds(0), 10);
-  off.put(1, 1);
-  EXPECT_FALSE(off.get(1));
 }
 
 }  // namespace

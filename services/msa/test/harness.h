@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "directory_client.h"
+#include "mail/directory/client/grpc_directory_client.h"
 #include "mail/metrics/registry.h"
 #include "mail/net/server.h"
 #include "mail/net/tls.h"
@@ -229,9 +229,13 @@ class Msa {
     b.RegisterService(&transfer_svc);
     grpc_ = b.BuildAndStart();
     std::string target = "127.0.0.1:" + std::to_string(grpc_port_);
-    auto args = client_channel_arguments();
+    auto args = directory::client_channel_arguments();
     directory_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args),
-                       DirectoryOptions{2000ms, 30000ms, 10000ms, 1000});
+                       directory::DirectoryClientOptions{.protocol = "smtp",
+                                                         .deadline = 2000ms,
+                                                         .cache_ttl = 30000ms,
+                                                         .recipient_cache_ttl = 10000ms,
+                                                         .cache_entries = 1000});
     mta_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args), 5000ms, chunk_size);
 
     dir_ = std::filesystem::temp_directory_path() / ("msa-test-" + std::to_string(::getpid()));
@@ -276,7 +280,7 @@ class Msa {
   SmtpSettings settings_;
   int grpc_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_;
-  std::optional<DirectoryClient> directory_;
+  std::optional<directory::GrpcDirectoryClient> directory_;
   std::optional<MtaClient> mta_;
   std::filesystem::path dir_;
   std::optional<asio::ssl::context> tls_;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Table-driven tests of the pure helpers: UIDL unique-ids, the auth-cache
-// key, SASL PLAIN decoding (malformed and oversized input) and endpoints.
+// Table-driven tests of the pure helpers: UIDL unique-ids, SASL PLAIN
+// decoding (malformed and oversized input) and endpoints.
 #include <gtest/gtest.h>
 
 #include "helpers.h"
@@ -28,15 +28,6 @@ TEST(UniqueId, WideValuesUseLongerFormAndStayValid) {
   EXPECT_NE(wide.size(), unique_id(1, 1).size()) << "the two forms cannot collide";
   EXPECT_TRUE(mail::pop3::is_valid_uid(wide));
   EXPECT_TRUE(mail::pop3::is_valid_uid(unique_id(0x7fffffffffffffffLL, 0x7fffffffffffffffLL)));
-}
-
-TEST(AuthCacheKey, IsSha256OfUserNulPassword) {
-  // printf 'a\0b' | sha256sum
-  EXPECT_EQ(auth_cache_key("a", "b"), "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
-  EXPECT_EQ(auth_cache_key("demo@example.test", "demo-password"),
-            "0bc68b2ac25fc058ab646740879b0deaca7f5886dcc7ab25f04f75b282f6430d");
-  EXPECT_NE(auth_cache_key("ab", ""), auth_cache_key("a", "b")) << "the NUL separates user and password";
-  EXPECT_NE(auth_cache_key("a", "b"), auth_cache_key("a", "c"));
 }
 
 TEST(SaslPlain, Decodes) {

@@ -32,15 +32,15 @@ namespace {
 
 class FakeAuth : public Authenticator {
  public:
-  AuthResult authenticate(const std::string& user, const std::string& password, const std::string&) override {
+  AuthAnswer authenticate(const std::string& user, const std::string& password, const std::string&) override {
     calls++;
-    AuthResult r;
+    AuthAnswer r;
     if (user == "down@example.test") return r;  // kUnavailable
-    r.status = AuthResult::Status::kFailed;
+    r.status = AuthAnswer::Status::kDenied;
     if (user == "demo@example.test" && password == "demo pass") {
-      r = {AuthResult::Status::kOk, 1, "demo@example.test"};
+      r = {AuthAnswer::Status::kOk, 1, "demo@example.test"};
     } else if (user == "other@example.test" && password == "pw") {
-      r = {AuthResult::Status::kOk, 2, "other@example.test"};
+      r = {AuthAnswer::Status::kOk, 2, "other@example.test"};
     }
     return r;
   }
