@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mda's Delivery service against a real PostgreSQL (a throw-away
+// database), running as the mail_mda role: a repeated Deliver makes one copy,
+// postmaster@ exists, unknown users and loops fail for good, a full mailbox
+// defers, and the trace prefix is per recipient.
+#include <gtest/gtest.h>
+
+#include "delivery_service.h"
+#include "mail/pg/testing.h"
+#include "mail/store/mailstore.h"
+
+using namespace mail;
+namespace pb = mail::delivery::v1;
+
+namespace {
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
+  static void TearDownTestSuite() { delete db_; }
+  void SetUp() override {
+    admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
+    pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
+    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, registry_);
+    pqxx::work tx(*admin_);
+    // A domain of its own per test: postmaster@ goes to the domain's oldest account.
+    name_ = "d" + std::to_string(++counter_) + ".test";
+    auto d = tx.exec_params("INSERT INTO directory.domains(name) VALUES ($1) RETURNING id", name_);
+    domain_ = d[0][0].as<int64_t>();
+    tx.commit();
+  }
+  // "user@d.test" in this test's own domain.
+  std::string at(const std::string& local) { return local + "@" + name_; }
+  int64_t account(const std::string& address, int64_t quota = 0) {
+    pqxx::work tx(*admin_);
+    auto r = tx.exec_params(
+        "INSERT INTO directory.accounts(domain_id, address, password_hash, quota_bytes) VALUES ($1, $2, 'x', $3) RETURNING id",
+        domain_, at(address.substr(0, address.find('@'))), quota);
+    tx.commit();
+    return r[0][0].as<int64_t>();
+  }
+  // A queued job as the mta leaves it: blob, job, one pending recipient row each.
+  pb::DeliverRequest job(const std::string& body, const std::vector<std::string>& rcpts) {
+    pqxx::work tx(*admin_);
+    auto b = tx.exec_params("INSERT INTO store.blobs(size, chunks) VALUES ($1, 1) RETURNING id", static_cast<int64_t>(body.size()));
+    int64_t blob = b[0][0].as<int64_t>();
+    tx.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, 0, $2)", blob, pqxx::binarystring(body));
+    auto j = tx.exec_params("INSERT INTO queue.jobs(queue_id, blob_id, sender, size) VALUES (md5(random()::text), $1, 'from@else.test', $2) RETURNING id, queue_id",
+                            blob, static_cast<int64_t>(body.size()));
+    pb::DeliverRequest req;
+    req.set_job_id(j[0][0].as<int64_t>());
+    req.set_queue_id(j[0][1].as<std::string>());
+    req.set_blob_id(blob);
+    req.set_sender("from@else.test");
+    for (const auto& full : rcpts) {
+      const std::string a = at(full.substr(0, full.find('@')));
+      auto r = tx.exec_params("INSERT INTO queue.recipients(job_id, address, route) VALUES ($1, $2, 'local') RETURNING id", req.job_id(), a);
+      auto* p = req.add_recipients();
+      p->set_recipient_id(r[0][0].as<int64_t>());
+      p->set_address(a);
+    }
+    tx.commit();
+    return req;
+  }
+  pb::DeliverReply deliver(const pb::DeliverRequest& req) {
+    pb::DeliverReply reply;
+    grpc::ServerContext ctx;
+    EXPECT_TRUE(service_->Deliver(&ctx, &req, &reply).ok());
+    return reply;
+  }
+  std::vector<std::string> inbox(int64_t account_id) {
+    pqxx::work tx(*admin_);
+    std::vector<std::string> out;
+    for (const auto& m : store::load_maildrop(tx, account_id).messages) out.push_back(store::read_message(tx, m.message_id));
+    return out;
+  }
+  std::string state(int64_t recipient_id) {
+    pqxx::work tx(*admin_);
+    return tx.exec_params("SELECT state FROM queue.recipients WHERE id = $1", recipient_id)[0][0].as<std::string>();
+  }
+
+  static pg::testing::TempDatabase* db_;
+  std::unique_ptr<pqxx::connection> admin_;
+  std::unique_ptr<pg::Pool> pool_;
+  prometheus::Registry registry_;
+  std::unique_ptr<mda::DeliveryService> service_;
+  int64_t domain_ = 0;
+  std::string name_;
+  static int counter_;
+};
+pg::testing::TempDatabase* DeliveryTest::db_ = nullptr;
+int DeliveryTest::counter_ = 0;
+
+const std::string kBody = "Subject: t\r\n\r\nhello\r\n";
+
+}  // namespace
+
+TEST_F(DeliveryTest, RepeatedDeliverMakesOneCopy) {
+  int64_t id = account("one@d.test");
+  auto req = job(kBody, {"one@d.test"});
+  for (int i = 0; i < 3; ++i) {
+    auto reply = deliver(req);
+    ASSERT_EQ(reply.results_size(), 1);
+    EXPECT_EQ(reply.results(0).outcome(), pb::DELIVERED) << "call " << i;
+  }
+  auto msgs = inbox(id);
+  ASSERT_EQ(msgs.size(), 1u) << "three calls, one copy";
+  EXPECT_EQ(msgs[0], "Return-Path: <from@else.test>\r\nDelivered-To: " + at("one") + "\r\n" + kBody);
+  EXPECT_EQ(state(req.recipients(0).recipient_id()), "delivered");
+}
+
+TEST_F(DeliveryTest, PostmasterExistsAndUnknownUserFailsForGood) {
+  int64_t owner = account("owner@d.test");
+  auto req = job(kBody, {"postmaster@d.test", "ghost@d.test"});
+  auto reply = deliver(req);
+  ASSERT_EQ(reply.results_size(), 2);
+  EXPECT_EQ(reply.results(0).outcome(), pb::DELIVERED);
+  EXPECT_EQ(reply.results(1).outcome(), pb::PERMFAIL);
+  EXPECT_EQ(reply.results(1).enhanced_code(), "5.1.1");
+  EXPECT_EQ(inbox(owner).size(), 1u) << "postmaster@ goes to the domain's first account";
+}
+
+TEST_F(DeliveryTest, HundredReceivedHeadersIsALoop) {
+  int64_t id = account("loop@d.test");
+  std::string body;
+  for (int i = 0; i < 100; ++i) body += "Received: from h" + std::to_string(i) + "\r\n";
+  auto reply = deliver(job(body + kBody, {"loop@d.test"}));
+  EXPECT_EQ(reply.results(0).outcome(), pb::PERMFAIL);
+  EXPECT_EQ(reply.results(0).enhanced_code(), "5.4.6");
+  EXPECT_TRUE(inbox(id).empty());
+}
+
+TEST_F(DeliveryTest, FullMailboxDefers) {
+  int64_t id = account("full@d.test", 10);
+  auto req = job(kBody, {"full@d.test"});
+  auto reply = deliver(req);
+  EXPECT_EQ(reply.results(0).outcome(), pb::TEMPFAIL);
+  EXPECT_EQ(reply.results(0).enhanced_code(), "4.2.2");
+  EXPECT_TRUE(inbox(id).empty());
+  EXPECT_EQ(state(req.recipients(0).recipient_id()), "pending") << "nothing marked: the mta retries";
+}
