@@ -159,8 +159,10 @@ start_service() {
   [ -x "$bin" ] || { echo "missing binary $bin"; return 1; }
   mkdir -p "$RUN/pid" "$RUN/log"
   svc_running "$svc" && return 0
-  nohup "$bin" --config "$RUN/etc/$svc.yaml" >>"$RUN/log/$svc.log" 2>&1 </dev/null &
-  echo $! >"$RUN/pid/$svc.pid"
+  # Started from a subshell so the service is not a job of this shell (a test
+  # that kills it with -9 then leaves no "Killed" notice behind).
+  (nohup "$bin" --config "$RUN/etc/$svc.yaml" >>"$RUN/log/$svc.log" 2>&1 </dev/null &
+   echo $! >"$RUN/pid/$svc.pid")
   sha1sum "$bin" | cut -c1-40 >"$RUN/pid/$svc.bin"
 }
 

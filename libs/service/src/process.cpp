@@ -35,8 +35,12 @@ Process::Process(std::string name, int argc, char** argv, std::string http_defau
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       path = argv[++i];
+    } else if (std::strncmp(argv[i], "--config=", 9) == 0) {
+      path = argv[i] + 9;
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      help_ = true;
     } else {
-      throw common::ConfigError(std::string("usage: mail-") + name_ + " [--config FILE]");
+      throw common::ConfigError(std::string("unknown argument ") + argv[i] + "; usage: mail-" + name_ + " [--config FILE]");
     }
   }
   config_ = common::Config::load(path);
@@ -53,8 +57,16 @@ net::Runtime& Process::runtime(size_t io_default, size_t blocking_default) {
 }
 
 void Process::serve_grpc(const std::string& listen, std::vector<grpc::Service*> services) {
+  GrpcOptions o;
+  o.max_threads = static_cast<int>(config_.integer("grpc.max_threads", o.max_threads));
+  o.shutdown_grace = config_.duration("grpc.shutdown_grace", o.shutdown_grace);
+  serve_grpc(listen, std::move(services), o);
+}
+
+void Process::serve_grpc(const std::string& listen, std::vector<grpc::Service*> services, GrpcOptions options) {
   grpc_listen_ = listen;
   grpc_services_ = std::move(services);
+  grpc_options_ = options;
 }
 
 int Process::run() {
@@ -73,7 +85,7 @@ int Process::run() {
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     builder.AddListeningPort(grpc_listen_, grpc::InsecureServerCredentials(), &bound);
     grpc::ResourceQuota quota("mail-" + name_);
-    quota.SetMaxThreads(static_cast<int>(config_.integer("grpc.max_threads", 64)));
+    quota.SetMaxThreads(grpc_options_.max_threads);
     builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(8 * 1024 * 1024);
     for (auto* s : grpc_services_) builder.RegisterService(s);
@@ -88,7 +100,7 @@ int Process::run() {
     if (grpc_) {
       // Finish in-flight calls (bounded), refuse new ones.
       co_await net::offload(rt.blocking(), [this] {
-        grpc_->Shutdown(std::chrono::system_clock::now() + config_.duration("grpc.shutdown_grace", std::chrono::seconds(20)));
+        grpc_->Shutdown(std::chrono::system_clock::now() + grpc_options_.shutdown_grace);
       });
     }
     co_await http.stop();

@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,7 +25,8 @@ std::pair<std::string, uint16_t> split_host_port(const std::string& text);
 
 class Process {
  public:
-  /// Parses argv (--config FILE), loads the config, initializes logging.
+  /// Parses argv (--config FILE, --config=FILE, --help), loads the config,
+  /// initializes logging. A bad argument throws ConfigError.
   /// `http_default` is the health/metrics listener when `http.listen` is unset.
   Process(std::string name, int argc, char** argv, std::string http_default = "127.0.0.1:0");
   ~Process();
@@ -38,10 +40,18 @@ class Process {
   /// `threads.io` and `threads.blocking`, with the given defaults).
   net::Runtime& runtime(size_t io_default = 1, size_t blocking_default = 8);
 
+  struct GrpcOptions {
+    int max_threads = 64;                            ///< handler threads (a resource quota)
+    std::chrono::milliseconds shutdown_grace{20000};  ///< in-flight calls may finish this long
+  };
   /// gRPC services to serve on `listen` ("host:port"), started by run().
-  /// Config: grpc.max_threads (64), grpc.shutdown_grace (20s). Port sharing
+  /// Defaults from config: grpc.max_threads, grpc.shutdown_grace. Port sharing
   /// (SO_REUSEPORT) is off, so a second instance fails instead of splitting traffic.
   void serve_grpc(const std::string& listen, std::vector<grpc::Service*> services);
+  void serve_grpc(const std::string& listen, std::vector<grpc::Service*> services, GrpcOptions options);
+
+  /// True when argv asked for --help (the caller prints its usage and exits 0).
+  bool help_requested() const { return help_; }
 
   /// What /readyz answers (run on the blocking pool). Default: always ready.
   void set_ready(std::function<bool()> ready) { ready_ = std::move(ready); }
@@ -64,6 +74,8 @@ class Process {
   std::unique_ptr<net::Runtime> runtime_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string grpc_listen_;
+  GrpcOptions grpc_options_;
+  bool help_ = false;
   std::vector<grpc::Service*> grpc_services_;
   std::function<bool()> ready_;
   std::vector<std::function<net::awaitable<void>()>> stop_async_;
