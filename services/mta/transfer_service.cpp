@@ -38,6 +38,7 @@ grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReade
   auto start = std::chrono::steady_clock::now();
   auto fail = [&](grpc::StatusCode code, const std::string& why) {
     submits_.Add({{"result", code == grpc::StatusCode::UNAVAILABLE ? "unavailable" : "refused"}}).Increment();
+    log::warn("submission refused", {{"grpc", static_cast<int>(code)}, {"reason", why}});
     return grpc::Status(code, why);
   };
   pb::SubmitRequest msg;
