@@ -44,7 +44,9 @@ grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReade
   pb::SubmitRequest msg;
   if (!reader->Read(&msg) || !msg.has_envelope())
     return fail(grpc::StatusCode::INVALID_ARGUMENT, "the stream must start with the envelope");
-  const auto& e = msg.envelope();
+  // A copy: reading the chunks below reuses `msg`, which destroys the
+  // envelope it held (a reference would dangle).
+  const pb::Envelope e = msg.envelope();
   queue::Envelope env;
   if (!e.sender().empty()) {
     env.sender = common::normalize_address(e.sender());
