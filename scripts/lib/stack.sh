@@ -5,6 +5,7 @@
 # files and logs. Sourced by scripts/run and scripts/test; also usable as a CLI
 # by tests that restart or kill services:
 #   scripts/lib/stack.sh {start|stop|kill|restart} SERVICE   (env: MAIL_RUN_DIR)
+#   scripts/lib/stack.sh {start|stop|restart} redis
 # Every port derives from MAIL_PORT_OFFSET (0 for scripts/run, 20000 for tests).
 
 SERVICES="admin mta mda msa pop3"
@@ -215,6 +216,13 @@ seed_demo() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   here=$(cd "$(dirname "$0")/../.." && pwd)
   stack_env "$here" "${MAIL_RUN_DIR:?set MAIL_RUN_DIR}" "${MAIL_PORT_OFFSET:-0}" "${MAIL_BUILD_DIR:-$here/build}"
+  if [ "${2:-}" = redis ]; then  # Redis holds only hints: a restart loses them, as FLUSHALL does
+    case "$1" in
+      start) start_redis ;; stop|kill) stop_redis ;; restart) stop_redis; start_redis ;;
+      *) echo "usage: stack.sh {start|stop|restart} redis"; exit 2 ;;
+    esac
+    exit $?
+  fi
   case "$1" in
     start) start_service "$2" && wait_ready "$2" 60 ;;
     stop) stop_service "$2" ;;

@@ -2,7 +2,7 @@
 """Crash test (runs alone: it kills services). 500 messages of 4 KB, each with a
 unique token in its Subject, flow over the MX port from 8 threads into one fresh
 account while the mta is killed with SIGKILL and restarted, the mda likewise,
-and Redis is flushed. Then: every message the msa accepted (250) is in the
+and Redis is flushed (FLUSHALL) and restarted. Then: every message the msa accepted (250) is in the
 mailbox exactly once, no message is there twice, and the mta's queue drains.
 Messages answered 4xx (the msa says 451 while the mta is down) are not owed."""
 import queue
@@ -91,7 +91,8 @@ class Crash(unittest.TestCase):
 
     def _chaos(self, t0):
         plan = [(3, "kill", "mta"), (5, "start", "mta"), (9, "kill", "mda"), (11, "start", "mda"),
-                (13, "flush", None), (16, "kill", "mta"), (16.5, "start", "mta"), (18, "flush", None)]
+                (13, "flush", None), (16, "kill", "mta"), (16.5, "start", "mta"), (18, "flush", None),
+                (19, "restart", "redis")]
         for at, what, svc in plan:
             delay = t0 + at - time.time()
             if delay > 0:
