@@ -152,7 +152,7 @@ svc_bin() { echo "$BUILD/services/$1/mail-$1"; }
 svc_health() {
   case $1 in msa) echo "$H_MSA" ;; mda) echo "$H_MDA" ;; mta) echo "$H_MTA" ;; pop3) echo "$H_POP3" ;; admin) echo "$H_ADMIN" ;; imap) echo "$H_IMAP" ;; esac
 }
-svc_pid() { cat "$RUN/pid/$1.pid" 2>/dev/null; }
+svc_pid() { cat "$RUN/pid/$1.pid" 2>/dev/null || true; }
 svc_running() { local p; p=$(svc_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 start_service() {
@@ -170,7 +170,7 @@ start_service() {
 stop_service() {  # stop_service NAME [SIGNAL]
   local svc=$1 sig=${2:-TERM} p; p=$(svc_pid "$svc")
   [ -n "$p" ] || return 0
-  kill "-$sig" "$p" 2>/dev/null
+  kill "-$sig" "$p" 2>/dev/null || true  # it may have gone already (Ctrl-C reaches the whole group)
   for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
   rm -f "$RUN/pid/$svc.pid"
