@@ -4,31 +4,20 @@
 // target's invariant checks run in every CI build (a violation traps).
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+#include "replay.h"
 
 namespace {
 
-int run(const std::string& s) { return LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+using mail::fuzz::load_dir;
+using mail::fuzz::run_one;
 
-std::vector<std::string> load_corpus() {
-  std::vector<std::string> seeds;
-  for (const auto& entry : std::filesystem::directory_iterator(MAIL_SMTP_CORPUS_DIR)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream f(entry.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    seeds.push_back(ss.str());
-  }
-  return seeds;
-}
+std::vector<std::string> load_corpus() { return load_dir(MAIL_SMTP_CORPUS_DIR); }
 
 std::string mutate(std::string s, std::mt19937& rng) {
   static const std::string_view kTokens[] = {"\r\n", "\r", "\n", ".", "\r\n.\r\n", "\n.\n", "<", ">", "@",
@@ -60,7 +49,7 @@ std::string mutate(std::string s, std::mt19937& rng) {
 TEST(SmtpFuzzReplay, Corpus) {
   auto seeds = load_corpus();
   ASSERT_GE(seeds.size(), 5u);
-  for (const auto& s : seeds) EXPECT_EQ(run(s), 0);
+  for (const auto& s : seeds) EXPECT_EQ(run_one(s), 0);
 }
 
 TEST(SmtpFuzzReplay, RandomAndMutated) {
@@ -71,11 +60,11 @@ TEST(SmtpFuzzReplay, RandomAndMutated) {
   for (int i = 0; i < 2000; ++i) {
     std::string s(rng() % 300, '\0');
     for (auto& c : s) c = static_cast<char>(rng());
-    run(s);
+    run_one(s);
     ++runs;
   }
   for (int i = 0; i < 4000; ++i) {
-    run(mutate(seeds[rng() % seeds.size()], rng));
+    run_one(mutate(seeds[rng() % seeds.size()], rng));
     ++runs;
   }
   EXPECT_EQ(runs, 6000);

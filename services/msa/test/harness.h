@@ -8,9 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -18,6 +16,7 @@
 #include "mail/directory/client/grpc_directory_client.h"
 #include "mail/metrics/registry.h"
 #include "mail/net/server.h"
+#include "mail/net/testing/client.h"
 #include "mail/net/tls.h"
 #include "msa_metrics.h"
 #include "mta_client.h"
@@ -121,85 +120,20 @@ class FakeTransfer final : public tpb::Transfer::Service {
 
 // ---- client --------------------------------------------------------------------
 
-/// A blocking SMTP client; every wait is bounded so a broken server fails
-/// the test instead of hanging it.
-class Client {
+/// The shared loopback client (mail/net/testing/client.h) with SMTP
+/// conveniences; connect and send failures fail the test.
+class Client : public net::testing::Client {
  public:
-  explicit Client(uint16_t port) : socket_(io_) {
-    boost::system::error_code ec;
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-  bool handshake() {
-    ctx_.emplace(asio::ssl::context::tls_client);
-    ctx_->set_verify_mode(asio::ssl::verify_none);
-    tls_.emplace(socket_, *ctx_);
-    boost::system::error_code ec = asio::error::timed_out;
-    tls_->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
-    return run(5000ms) && !ec;
+  explicit Client(uint16_t port) : net::testing::Client(port) {
+    EXPECT_TRUE(connected()) << last_error().message();
   }
   void send(const std::string& data) {
-    boost::system::error_code ec = asio::error::timed_out;
-    auto done = [&](boost::system::error_code e, size_t) { ec = e; };
-    if (tls_)
-      asio::async_write(*tls_, asio::buffer(data), done);
-    else
-      asio::async_write(socket_, asio::buffer(data), done);
-    run(10000ms);
-    EXPECT_FALSE(ec) << "send: " << ec.message();
-  }
-  /// One line with CRLF, or "<eof>" / "<timeout>" / "<error>".
-  std::string line(std::chrono::milliseconds wait = 5000ms) {
-    boost::system::error_code ec = asio::error::timed_out;
-    size_t n = 0;
-    auto done = [&](boost::system::error_code e, size_t k) { ec = e, n = k; };
-    if (tls_)
-      asio::async_read_until(*tls_, asio::dynamic_buffer(in_), "\n", done);
-    else
-      asio::async_read_until(socket_, asio::dynamic_buffer(in_), "\n", done);
-    if (!run(wait)) return "<timeout>";
-    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return "<eof>";
-    if (ec) return "<error>";
-    std::string l = in_.substr(0, n);
-    in_.erase(0, n);
-    return l;
-  }
-  /// A whole (possibly multi-line) reply, lines joined.
-  std::string reply(std::chrono::milliseconds wait = 5000ms) {
-    std::string all;
-    for (;;) {
-      std::string l = line(wait);
-      all += l;
-      if (l.size() < 4 || l[0] == '<' || l[3] != '-') return all;
-    }
+    EXPECT_TRUE(net::testing::Client::send(data, 10000ms)) << "send: " << last_error().message();
   }
   std::string cmd(const std::string& c) {
     send(c + "\r\n");
     return reply();
   }
-  bool closed(std::chrono::milliseconds wait = 5000ms) {
-    std::string l = line(wait);
-    return l == "<eof>" || l == "<error>";
-  }
-  /// Bytes already received but not read as lines.
-  const std::string& pending() const { return in_; }
-
- private:
-  bool run(std::chrono::milliseconds wait) {
-    io_.restart();
-    io_.run_for(wait);
-    if (io_.stopped()) return true;
-    boost::system::error_code ec;
-    socket_.cancel(ec);
-    io_.restart();
-    io_.run_for(1000ms);
-    return false;
-  }
-  asio::io_context io_;
-  asio::ip::tcp::socket socket_;
-  std::optional<asio::ssl::context> ctx_;
-  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
-  std::string in_;
 };
 
 // ---- the msa under test ----------------------------------------------------------

@@ -5,8 +5,6 @@
 // lockout, IN-USE, TRANSACTION commands byte for byte (dot-stuffing, sizes,
 // TOP, UIDL), DELE applied only by QUIT, drops and commit failures that
 // delete nothing, streaming of large messages, error limits and pipelining.
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +16,7 @@
 #include "helpers.h"
 #include "mail/common/base64.h"
 #include "mail/net/server.h"
+#include "mail/net/testing/client.h"
 #include "mail/net/tls.h"
 #include "session.h"
 
@@ -146,82 +145,26 @@ class FakeStore : public MaildropStore {
   std::map<int64_t, std::string> locks_;
 };
 
-// ---- a client whose every wait is bounded --------------------------------------
+// ---- the shared bounded-wait client, with POP3 conveniences ------------------
 
-class Client {
+class Client : public net::testing::Client {
  public:
-  explicit Client(uint16_t port) : socket_(io_) {
-    boost::system::error_code ec;
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    EXPECT_FALSE(ec) << ec.message();
+  explicit Client(uint16_t port) : net::testing::Client(port) {
+    EXPECT_TRUE(connected()) << last_error().message();
   }
-  bool handshake() {
-    ctx_.emplace(asio::ssl::context::tls_client);
-    ctx_->set_verify_mode(asio::ssl::verify_none);
-    tls_.emplace(socket_, *ctx_);
-    boost::system::error_code ec = asio::error::timed_out;
-    tls_->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) { ec = e; });
-    return run() && !ec;
-  }
-  void send(const std::string& data) {
-    boost::system::error_code ec = asio::error::timed_out;
-    auto done = [&](boost::system::error_code e, size_t) { ec = e; };
-    if (tls_)
-      asio::async_write(*tls_, asio::buffer(data), done);
-    else
-      asio::async_write(socket_, asio::buffer(data), done);
-    EXPECT_TRUE(run() && !ec) << "send failed";
-  }
-  /// One line with its CRLF, or "<eof>" / "<timeout>".
+  void send(const std::string& data) { EXPECT_TRUE(net::testing::Client::send(data)) << "send failed"; }
+  /// One line with its CRLF, or "<eof>" (closed or reset) / "<timeout>".
   std::string line() {
-    boost::system::error_code ec = asio::error::timed_out;
-    size_t n = 0;
-    auto done = [&](boost::system::error_code e, size_t k) {
-      ec = e;
-      n = k;
-    };
-    if (tls_)
-      asio::async_read_until(*tls_, asio::dynamic_buffer(in_), "\n", done);
-    else
-      asio::async_read_until(socket_, asio::dynamic_buffer(in_), "\n", done);
-    if (!run()) return "<timeout>";
-    if (ec) return "<eof>";
-    std::string l = in_.substr(0, n);
-    in_.erase(0, n);
-    return l;
+    std::string l = net::testing::Client::line();
+    return l == "<error>" ? "<eof>" : l;
   }
   /// Lines up to and including ".\r\n", concatenated.
-  std::string multiline() {
-    std::string all;
-    for (;;) {
-      std::string l = line();
-      all += l;
-      if (l == ".\r\n" || l.front() == '<') return all;
-    }
-  }
+  std::string multiline() { return dot_terminated(); }
   /// Sends a command and returns the first reply line.
   std::string cmd(const std::string& c) {
     send(c + "\r\n");
     return line();
   }
-  bool closed() { return line() == "<eof>"; }
-
- private:
-  bool run() {
-    io_.restart();
-    io_.run_for(5s);
-    if (io_.stopped()) return true;
-    boost::system::error_code ec;
-    socket_.cancel(ec);
-    io_.restart();
-    io_.run_for(1s);
-    return false;
-  }
-  asio::io_context io_;
-  asio::ip::tcp::socket socket_;
-  std::optional<asio::ssl::context> ctx_;
-  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
-  std::string in_;
 };
 
 std::string cert_dir() {
