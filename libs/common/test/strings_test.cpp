@@ -26,3 +26,9 @@ TEST(Strings, Case) {
   EXPECT_EQ(trim("  x \r\n"), "x");
   EXPECT_EQ(random_hex(4).size(), 8u);
 }
+
+TEST(Strings, Atext) {
+  for (char c : std::string("aZ09!#$%&'*+-/=?^_`{|}~")) EXPECT_TRUE(is_atext(static_cast<unsigned char>(c))) << c;
+  for (char c : std::string(" .@<>()[]\\,;:\"\r\n\x7f")) EXPECT_FALSE(is_atext(static_cast<unsigned char>(c))) << int(c);
+  EXPECT_FALSE(is_atext(0xc3)) << "UTF-8 is the caller's decision";
+}

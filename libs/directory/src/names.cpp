@@ -8,15 +8,7 @@ namespace mail::directory {
 namespace {
 
 bool is_atext(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  if (c >= 0x80) return true;  // UTF-8 local parts (RFC 6531)
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return c >= 0x80 || common::is_atext(c);  // UTF-8 local parts (RFC 6531)
 }
 
 bool is_dot_atom(std::string_view s) {

@@ -3,6 +3,8 @@
 // untrusted; nothing here allocates or reads outside the given view.
 #include "syntax.h"
 
+#include "mail/common/strings.h"
+
 #include <limits>
 
 namespace mail::smtp::detail {
@@ -43,16 +45,7 @@ bool utf8_valid(std::string_view s) {
   return true;
 }
 
-bool is_atext(unsigned char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+bool is_atext(unsigned char c) { return common::is_atext(c); }
 
 bool parse_u64(std::string_view digits, unsigned long long& out) {
   if (digits.empty()) return false;

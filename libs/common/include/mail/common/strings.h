@@ -11,6 +11,9 @@ std::string ascii_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
+/// RFC 5322 atext (US-ASCII letters, digits and !#$%&'*+-/=?^_`{|}~): the
+/// characters of an unquoted local part; callers decide about UTF-8 bytes.
+bool is_atext(unsigned char c);
 /// Random token of lowercase hex (from OpenSSL's RAND_bytes), e.g. queue ids.
 std::string random_hex(size_t bytes);
 
