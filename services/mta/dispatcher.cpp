@@ -11,10 +11,9 @@ namespace mail::mta {
 namespace pb = mail::delivery::v1;
 using namespace std::chrono_literals;
 
-Dispatcher::Dispatcher(pg::Pool& pool, queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda,
+Dispatcher::Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda,
                        DispatcherOptions opts, prometheus::Registry& registry)
-    : pool_(pool),
-      queue_(queue),
+    : queue_(queue),
       mda_(pb::Delivery::NewStub(std::move(mda))),
       opts_(std::move(opts)),
       announcer_(std::make_unique<queue::RedisSignals>(opts_.redis)),

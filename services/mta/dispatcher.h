@@ -36,7 +36,7 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
-  Dispatcher(pg::Pool& pool, queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda, DispatcherOptions opts,
+  Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda, DispatcherOptions opts,
              prometheus::Registry& registry);
   ~Dispatcher();
   void start();
@@ -55,7 +55,6 @@ class Dispatcher {
                                                     const std::vector<const queue::Recipient*>& rcpts);
   void sleep_for(std::chrono::milliseconds d);
 
-  pg::Pool& pool_;
   queue::PgQueue& queue_;
   std::unique_ptr<mail::delivery::v1::Delivery::Stub> mda_;
   DispatcherOptions opts_;

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     dopts.redis.host = cfg.str("redis.host", "127.0.0.1");
     dopts.redis.port = static_cast<int>(cfg.integer("redis.port", 6379));
     auto mda = grpc::CreateChannel(cfg.str("mda.address", "127.0.0.1:7003"), grpc::InsecureChannelCredentials());
-    mta::Dispatcher dispatcher(work_pool, pgq, mda, dopts, proc.registry());
+    mta::Dispatcher dispatcher(pgq, mda, dopts, proc.registry());
 
     mta::TransferOptions topts;
     topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);
