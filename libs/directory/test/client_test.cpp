@@ -13,6 +13,7 @@
 
 #include "mail/directory/client/grpc_directory_client.h"
 #include "mail/directory/client/ttl_cache.h"
+#include "mail/rpc/channel.h"
 
 namespace mail::directory {
 namespace {
@@ -206,7 +207,7 @@ class ClientTest : public ::testing::Test {
   }
   std::unique_ptr<GrpcDirectoryClient> client(DirectoryClientOptions o) {
     return std::make_unique<GrpcDirectoryClient>(
-        GrpcDirectoryClient::make_channel("127.0.0.1:" + std::to_string(port_)), std::move(o));
+        rpc::make_channel("127.0.0.1:" + std::to_string(port_), "client-token-0123456789"), std::move(o));
   }
   std::unique_ptr<GrpcDirectoryClient> client() { return client(options()); }
 
@@ -243,6 +244,42 @@ TEST_F(ClientTest, AuthOkIsCachedForCacheTtl) {
   EXPECT_EQ(fake_.auth_calls.load(), 3) << "expired after cache_ttl";
 }
 
+TEST_F(ClientTest, PasswordsTravelAsBytes) {
+  auto c = client();
+  const std::string latin1("gr\xfc\xdf-\xff\x80pw", 9);  // not UTF-8
+  EXPECT_EQ(c->authenticate("demo@example.test", latin1, "").status, Status::kDenied) << "a plain wrong password";
+  std::lock_guard lock(fake_.mu);
+  EXPECT_EQ(fake_.last_auth.password(), latin1) << "arrived byte for byte";
+}
+
+TEST_F(ClientTest, AccountNoticeForgetsItsLoginsAndSenders) {
+  auto c = client();
+  ASSERT_EQ(c->authenticate("demo@example.test", "secret", "").status, Status::kOk);
+  ASSERT_EQ(c->authenticate("NoAddr@Example.test", "x", "").status, Status::kOk);  // account 3
+  ASSERT_TRUE(c->sender_addresses(1));
+  EXPECT_EQ(fake_.auth_calls.load(), 2);
+  EXPECT_EQ(fake_.sender_calls.load(), 1);
+
+  c->apply(ChangeNotice{.all = false, .account_id = 1, .address = "demo@example.test"});
+  ASSERT_EQ(c->authenticate("demo@example.test", "secret", "").status, Status::kOk);
+  EXPECT_EQ(fake_.auth_calls.load(), 3) << "account 1 asked again";
+  ASSERT_EQ(c->authenticate("NoAddr@Example.test", "x", "").status, Status::kOk);
+  EXPECT_EQ(fake_.auth_calls.load(), 3) << "account 3 still cached";
+  ASSERT_TRUE(c->sender_addresses(1));
+  EXPECT_EQ(fake_.sender_calls.load(), 2);
+}
+
+TEST_F(ClientTest, AllNoticeForgetsEverything) {
+  auto c = client();
+  ASSERT_EQ(c->authenticate("demo@example.test", "secret", "").status, Status::kOk);
+  ASSERT_EQ(c->check_recipient("someone@example.test", 0).verdict, RecipientVerdict::kLocalOk);
+  c->apply(ChangeNotice{});
+  ASSERT_EQ(c->authenticate("demo@example.test", "secret", "").status, Status::kOk);
+  ASSERT_EQ(c->check_recipient("someone@example.test", 0).verdict, RecipientVerdict::kLocalOk);
+  EXPECT_EQ(fake_.auth_calls.load(), 2);
+  EXPECT_EQ(fake_.rcpt_calls.load(), 2);
+}
+
 TEST_F(ClientTest, FailuresAreNeverCached) {
   auto c = client();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c->authenticate("demo@example.test", "wrong", "").status, Status::kDenied);
@@ -263,8 +300,9 @@ TEST_F(ClientTest, AuthStatusMapping) {
   const Case cases[] = {
       {grpc::StatusCode::INVALID_ARGUMENT, Status::kDenied},
       {grpc::StatusCode::NOT_FOUND, Status::kDenied},
-      {grpc::StatusCode::UNAUTHENTICATED, Status::kDenied},
-      {grpc::StatusCode::PERMISSION_DENIED, Status::kDenied},
+      // Our own service token refused: a configuration fault, not the user's.
+      {grpc::StatusCode::UNAUTHENTICATED, Status::kUnavailable},
+      {grpc::StatusCode::PERMISSION_DENIED, Status::kUnavailable},
       {grpc::StatusCode::UNAVAILABLE, Status::kUnavailable},
       {grpc::StatusCode::INTERNAL, Status::kUnavailable},
       {grpc::StatusCode::RESOURCE_EXHAUSTED, Status::kUnavailable},
@@ -438,7 +476,7 @@ TEST_F(ClientTest, ReadyFollowsTheChannel) {
   dead->Shutdown();
   dead->Wait();
   dead.reset();
-  GrpcDirectoryClient down(GrpcDirectoryClient::make_channel("127.0.0.1:" + std::to_string(dead_port)), options());
+  GrpcDirectoryClient down(rpc::make_channel("127.0.0.1:" + std::to_string(dead_port), ""), options());
   EXPECT_TRUE(ready_becomes(down, false, 10s));
   EXPECT_EQ(down.authenticate("demo@example.test", "secret", "").status, Status::kUnavailable);
   EXPECT_EQ(down.check_recipient("demo@example.test", 0).verdict, RecipientVerdict::kUnavailable);

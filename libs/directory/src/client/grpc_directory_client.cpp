@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // GrpcDirectoryClient (see grpc_directory_client.h): the Directory contract's
-// status mapping (INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED,
-// PERMISSION_DENIED = refused; anything else = retry later) and the caches.
+// status mapping (INVALID_ARGUMENT, NOT_FOUND = refused; anything else, our
+// own credentials refused included, = retry later) and the caches.
 // Errors are logged with the call and the gRPC status, never a credential.
 #include "mail/directory/client/grpc_directory_client.h"
 
@@ -30,28 +30,14 @@ void log_failure(const char* call, const grpc::Status& st) {
 bool is_refusal(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED: return true;
+    case grpc::StatusCode::NOT_FOUND: return true;
+    // UNAUTHENTICATED / PERMISSION_DENIED refuse *this service* (its token),
+    // not the user: a configuration fault, answered as "try later" and logged.
     default: return false;
   }
 }
 
 }  // namespace
-
-grpc::ChannelArguments client_channel_arguments() {
-  grpc::ChannelArguments args;
-  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also uses it as the connect
-  // timeout, and a small value makes connecting fail on a loaded machine.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 1000);
-  return args;
-}
-
-std::shared_ptr<grpc::Channel> GrpcDirectoryClient::make_channel(const std::string& address) {
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), client_channel_arguments());
-}
 
 GrpcDirectoryClient::GrpcDirectoryClient(std::shared_ptr<grpc::Channel> channel, DirectoryClientOptions options)
     : channel_(std::move(channel)),
@@ -161,6 +147,22 @@ RecipientAnswer GrpcDirectoryClient::check_recipient(const std::string& address,
   if (a.normalized.empty()) a.normalized = address;
   recipient_cache_.put(address, CachedRecipient{a, size});
   return a;
+}
+
+void GrpcDirectoryClient::forget_account(int64_t account_id) {
+  auth_cache_.erase_if([account_id](const AuthAnswer& a) { return a.account_id == account_id; });
+  sender_cache_.erase(account_id);
+}
+
+void GrpcDirectoryClient::apply(const ChangeNotice& notice) {
+  if (notice.all) {
+    auth_cache_.clear();
+    sender_cache_.clear();
+    recipient_cache_.clear();
+    return;
+  }
+  forget_account(notice.account_id);
+  if (!notice.address.empty()) recipient_cache_.erase(common::normalize_address(notice.address));
 }
 
 bool GrpcDirectoryClient::ready() {

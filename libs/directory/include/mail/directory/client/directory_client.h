@@ -53,7 +53,8 @@ struct RecipientAnswer {
   std::string normalized;  ///< the address as the directory normalized it
 };
 
-/// Checks credentials. POP3 and IMAP sessions need nothing more.
+/// Checks credentials (passwords are any bytes). POP3 and IMAP sessions need
+/// nothing more.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
@@ -61,6 +62,9 @@ class Authenticator {
   /// its copy of `password` afterwards; implementations keep none.
   virtual AuthAnswer authenticate(const std::string& user, const std::string& password,
                                   const std::string& client_ip) = 0;
+  /// Drops whatever is cached for the account (it changed, or is gone), so
+  /// that the next question reaches the directory. Never blocks.
+  virtual void forget_account(int64_t account_id) = 0;
 };
 
 /// Everything the msa asks.

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "mail/directory/client/change_notices.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/directory/client/ttl_cache.h"
 #include "mail/directory/v1/directory.grpc.pb.h"
@@ -40,8 +41,6 @@ class GrpcDirectoryClient final : public DirectoryClient {
  public:
   GrpcDirectoryClient(std::shared_ptr<grpc::Channel> channel, DirectoryClientOptions options);
 
-  /// A channel to `address` ("host:port") with client_channel_arguments().
-  static std::shared_ptr<grpc::Channel> make_channel(const std::string& address);
 
   AuthAnswer authenticate(const std::string& user, const std::string& password, const std::string& client_ip) override;
   std::optional<std::vector<std::string>> sender_addresses(int64_t account_id) override;
@@ -51,6 +50,11 @@ class GrpcDirectoryClient final : public DirectoryClient {
   /// False while the channel is in TRANSIENT_FAILURE or SHUTDOWN; asks an
   /// idle channel to connect, so that a later call finds it ready.
   bool ready() override;
+  /// Drops the account's cached logins and sender addresses.
+  void forget_account(int64_t account_id) override;
+  /// Drops what a change notice names: one account's logins, sender list
+  /// and recipient answer, or every cached answer.
+  void apply(const ChangeNotice& notice);
 
  private:
   struct CachedRecipient {
@@ -65,11 +69,5 @@ class GrpcDirectoryClient final : public DirectoryClient {
   TtlCache<int64_t, std::vector<std::string>> sender_cache_;
   TtlCache<std::string, CachedRecipient> recipient_cache_;
 };
-
-/// Channel arguments for the edges' gRPC clients (the Directory and any
-/// other local service): reconnect within a second after a peer restart;
-/// gRPC's default backoff grows to two minutes, far too long for a local
-/// service that was restarted in a second.
-grpc::ChannelArguments client_channel_arguments();
 
 }  // namespace mail::directory

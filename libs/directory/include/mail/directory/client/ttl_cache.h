@@ -63,6 +63,18 @@ class TtlCache {
     map_.erase(key);
   }
 
+  /// Drops every entry whose value matches `pred` (a change notice).
+  template <class Pred>
+  void erase_if(Pred pred) {
+    std::lock_guard lock(mu_);
+    std::erase_if(map_, [&](const auto& kv) { return pred(kv.second.value); });
+  }
+
+  void clear() {
+    std::lock_guard lock(mu_);
+    map_.clear();
+  }
+
   size_t size() const {
     std::lock_guard lock(mu_);
     return map_.size();
