@@ -15,8 +15,10 @@ namespace mail::mda {
 
 namespace pb = mail::delivery::v1;
 
-DeliveryService::DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry)
-    : pool_(pool),
+DeliveryService::DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry,
+                                 const rpc::CallGuard& guard)
+    : guard_(guard),
+      pool_(pool),
       opts_(std::move(opts)),
       outcomes_(prometheus::BuildCounter()
                     .Name("mail_mda_deliveries_total")
@@ -147,7 +149,8 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
   }
 }
 
-grpc::Status DeliveryService::Deliver(grpc::ServerContext*, const pb::DeliverRequest* req, pb::DeliverReply* reply) {
+grpc::Status DeliveryService::Deliver(grpc::ServerContext* ctx, const pb::DeliverRequest* req, pb::DeliverReply* reply) {
+  if (auto st = guard_.check(*ctx, "Deliver"); !st.ok()) return st;
   auto start = std::chrono::steady_clock::now();
   if (req->job_id() <= 0 || req->blob_id() <= 0 || req->recipients_size() == 0)
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "job_id, blob_id and recipients are required");

@@ -15,6 +15,7 @@
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/directory/resolve.h"
 #include "mail/pg/pool.h"
+#include "mail/rpc/guard.h"
 
 namespace mail::mda {
 
@@ -26,12 +27,14 @@ struct DeliveryOptions {
 
 class DeliveryService final : public mail::delivery::v1::Delivery::Service {
  public:
-  DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry);
+  /// Only callers that `guard` accepts may deliver (the mta).
+  DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry, const rpc::CallGuard& guard);
 
   grpc::Status Deliver(grpc::ServerContext* ctx, const mail::delivery::v1::DeliverRequest* req,
                        mail::delivery::v1::DeliverReply* reply) override;
 
  private:
+  const rpc::CallGuard& guard_;
   struct BlobHead {
     bool found = false;
     uint64_t size = 0;

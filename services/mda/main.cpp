@@ -4,7 +4,10 @@
 //   delivery.listen (127.0.0.1:7003)   http.listen (127.0.0.1:9102)
 //   db.url, db.url_file, db.pool_size (16)
 //   delivery.max_received (100)   directory.recipient_delimiter ("+", as mail-admin)
+//   auth.callers + auth.caller.<name>.token_file (accepted on Delivery:
+//   auth.allow.delivery, default mta)
 #include "delivery_service.h"
+#include "mail/rpc/guard.h"
 #include "mail/service/process.h"
 
 using namespace mail;
@@ -17,7 +20,9 @@ int main(int argc, char** argv) {
     mda::DeliveryOptions opts;
     opts.max_received = static_cast<size_t>(cfg.integer("delivery.max_received", 100));
     opts.resolve.subaddress_separators = cfg.str("directory.recipient_delimiter", "+");  // same key as mail-admin
-    mda::DeliveryService delivery(pool, opts, proc.registry());
+    const auto callers = rpc::CallerTokens::from_config(cfg);
+    rpc::CallGuard guard(callers, "delivery", rpc::allowed_callers(cfg, "delivery", {"mta"}), proc.metrics());
+    mda::DeliveryService delivery(pool, opts, proc.registry(), guard);
     proc.serve_grpc(cfg.str("delivery.listen", "127.0.0.1:7003"), {&delivery});
     proc.set_ready([&] { return pool.ping(); });
     return proc.run();

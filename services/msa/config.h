@@ -44,6 +44,9 @@
 //                                      with every delivery and a full mailbox should start
 //                                      refusing soon
 //   directory.cache_entries    100000  per cache; bounds memory
+//   auth.token_file            this service's token, presented to the Directory and the mta
+//   redis.host, redis.port     change notices: a changed password is refused within a second
+//                              (unset: only directory.cache_ttl bounds it)
 //   threads.io                 number of CPUs (network only, never block)
 //   threads.blocking           32      gRPC calls (they block while the peer works)
 #pragma once

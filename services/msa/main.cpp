@@ -10,9 +10,6 @@
 // transaction for smtp.shutdown_grace, say 421 to the rest, exit 0.
 // This file only wires things together (lifecycle: service::Process); the
 // logic is in session*.cpp.
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -24,6 +21,8 @@
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
 #include "mail/net/tls.h"
+#include "mail/rpc/channel.h"
+#include "mail/rpc/tokens.h"
 #include "mail/service/process.h"
 #include "msa_metrics.h"
 #include "mta_client.h"
@@ -37,15 +36,17 @@ int run(service::Process& proc) {
   net::Runtime& rt = proc.runtime(cfg.io_threads, cfg.blocking_threads);
   MsaMetrics msa_metrics(proc.metrics());
 
-  directory::GrpcDirectoryClient directory(directory::GrpcDirectoryClient::make_channel(cfg.directory_address),
+  const std::string token = rpc::own_token(proc.config());
+  directory::GrpcDirectoryClient directory(rpc::make_channel(cfg.directory_address, token),
                                            {.protocol = "smtp",
                                             .deadline = cfg.directory_deadline,
                                             .cache_ttl = cfg.cache_ttl,
                                             .recipient_cache_ttl = cfg.recipient_cache_ttl,
                                             .cache_entries = cfg.cache_entries});
-  MtaClient mta(grpc::CreateCustomChannel(cfg.mta_address, grpc::InsecureChannelCredentials(),
-                                          directory::client_channel_arguments()),
-                cfg.mta_deadline, cfg.mta_chunk_size);
+  MtaClient mta(rpc::make_channel(cfg.mta_address, token), cfg.mta_deadline, cfg.mta_chunk_size);
+  directory::ChangeSubscriber notices(directory::notice_endpoint(proc.config()),
+                                      [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
+  notices.start();
 
   std::optional<net::asio::ssl::context> tls;
   if (!cfg.tls_cert.empty())

@@ -5,6 +5,8 @@
 //   transfer.listen (127.0.0.1:7002)   http.listen (127.0.0.1:9103)
 //   db.url, db.url_file, db.pool_size (16)   redis.host, redis.port
 //   mda.address (127.0.0.1:7003)
+//   auth.token_file (presented to the mda), auth.callers + auth.caller.<name>.token_file
+//   (accepted on Transfer: auth.allow.transfer, default msa and mda)
 //   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
 //   mta.hostname (the host name; names us in bounces)
@@ -13,6 +15,8 @@
 
 #include "dispatcher.h"
 #include "mail/common/log.h"
+#include "mail/rpc/channel.h"
+#include "mail/rpc/guard.h"
 #include "mail/service/process.h"
 #include "transfer_service.h"
 
@@ -50,13 +54,19 @@ int main(int argc, char** argv) {
     dopts.deliver_timeout = cfg.duration("queue.deliver_timeout", 30s);
     dopts.redis.host = cfg.str("redis.host", "127.0.0.1");
     dopts.redis.port = static_cast<int>(cfg.integer("redis.port", 6379));
-    auto mda = grpc::CreateChannel(cfg.str("mda.address", "127.0.0.1:7003"), grpc::InsecureChannelCredentials());
+    // Trust: our token on the calls to the mda; the callers Transfer accepts.
+    const std::string token = rpc::own_token(cfg);
+    const auto callers = rpc::CallerTokens::from_config(cfg);
+    rpc::CallGuard transfer_guard(callers, "transfer", rpc::allowed_callers(cfg, "transfer", {"msa", "mda"}),
+                                  proc.metrics());
+    auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token);
     mta::Dispatcher dispatcher(pgq, mda, dopts, proc.registry());
 
     mta::TransferOptions topts;
     topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);
     topts.max_recipients = static_cast<size_t>(cfg.integer("limits.max_recipients", 1000));
-    mta::TransferService transfer(pool, topts, [&](int64_t id) { dispatcher.announce(id); }, proc.registry());
+    mta::TransferService transfer(pool, topts, [&](int64_t id) { dispatcher.announce(id); }, proc.registry(),
+                                  transfer_guard);
 
     proc.serve_grpc(cfg.str("transfer.listen", "127.0.0.1:7002"), {&transfer});
     // Ready when the queue's database answers; Redis only speeds things up.

@@ -13,9 +13,10 @@ namespace mail::mta {
 namespace pb = mail::transfer::v1;
 
 TransferService::TransferService(pg::Pool& pool, TransferOptions opts, std::function<void(int64_t)> announce,
-                                 prometheus::Registry& registry)
+                                 prometheus::Registry& registry, const rpc::CallGuard& guard)
     : pool_(pool),
       opts_(opts),
+      guard_(guard),
       announce_(std::move(announce)),
       submits_(prometheus::BuildCounter()
                    .Name("mail_mta_submissions_total")
@@ -35,6 +36,9 @@ TransferService::TransferService(pg::Pool& pool, TransferOptions opts, std::func
 
 grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReader<pb::SubmitRequest>* reader,
                                      pb::SubmitReply* reply) {
+  // Before reading a byte: only an accepted caller's claims (client IP,
+  // authenticated user) may go into the queue.
+  if (auto st = guard_.check(*ctx, "Submit"); !st.ok()) return st;
   auto start = std::chrono::steady_clock::now();
   auto fail = [&](grpc::StatusCode code, const std::string& why) {
     submits_.Add({{"result", code == grpc::StatusCode::UNAVAILABLE ? "unavailable" : "refused"}}).Increment();

@@ -14,6 +14,7 @@
 #include <functional>
 
 #include "mail/pg/pool.h"
+#include "mail/rpc/guard.h"
 #include "mail/transfer/v1/transfer.grpc.pb.h"
 
 namespace mail::mta {
@@ -27,8 +28,9 @@ struct TransferOptions {
 class TransferService final : public mail::transfer::v1::Transfer::Service {
  public:
   /// `announce(job_id)` wakes a worker after commit (best effort).
+  /// Only callers that `guard` accepts may submit (the msa; the mda later).
   TransferService(pg::Pool& pool, TransferOptions opts, std::function<void(int64_t)> announce,
-                  prometheus::Registry& registry);
+                  prometheus::Registry& registry, const rpc::CallGuard& guard);
 
   grpc::Status Submit(grpc::ServerContext* ctx, grpc::ServerReader<mail::transfer::v1::SubmitRequest>* reader,
                       mail::transfer::v1::SubmitReply* reply) override;
@@ -36,6 +38,7 @@ class TransferService final : public mail::transfer::v1::Transfer::Service {
  private:
   pg::Pool& pool_;
   TransferOptions opts_;
+  const rpc::CallGuard& guard_;
   std::function<void(int64_t)> announce_;
   prometheus::Family<prometheus::Counter>& submits_;
   prometheus::Counter& bytes_;

@@ -26,6 +26,7 @@ using directory::AuthAnswer;
 /// Result of taking the lease and reading the snapshot in one transaction.
 struct OpenResult {
   bool locked = false;           ///< false: another live session holds the lease
+  bool gone = false;             ///< the account no longer exists (a cached login outlived it)
   store::Maildrop maildrop;      ///< valid when locked
 };
 

@@ -18,6 +18,7 @@
 #include "mail/net/server.h"
 #include "mail/net/tls.h"
 #include "mail/pg/pool.h"
+#include "mail/rpc/channel.h"
 #include "pg_maildrop.h"
 #include "pop3_metrics.h"
 #include "session.h"
@@ -33,8 +34,10 @@ int serve(const Settings& s) {
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   directory::GrpcDirectoryClient directory(
-      directory::GrpcDirectoryClient::make_channel(s.directory_address),
+      rpc::make_channel(s.directory_address, s.token),
       {.protocol = "pop3", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
+  directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
+  notices.start();
   metrics::Registry registry;
   Pop3Metrics pop3_metrics(registry, {"pop3", "pop3s"});
   std::optional<net::asio::ssl::context> tls;
@@ -68,6 +71,7 @@ int serve(const Settings& s) {
     log::info("stopping: sessions end without applying DELE");
     for (auto& srv : servers) co_await srv->stop(s.session.timeout < s.shutdown_grace ? s.session.timeout : s.shutdown_grace);
     co_await http.stop();
+    notices.stop();
   });
   for (auto& srv : servers) srv->start();
   http.start();

@@ -13,7 +13,12 @@ OpenResult PgMaildropStore::open(int64_t account_id, const std::string& holder, 
   return pool_.with([&](pqxx::connection& c) {
     OpenResult out;
     pqxx::work tx(c);
-    out.locked = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
+    try {
+      out.locked = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
+    } catch (const pqxx::foreign_key_violation&) {
+      out.gone = true;  // deleted since the login was cached
+      return out;
+    }
     if (out.locked) out.maildrop = store::load_maildrop(tx, account_id);
     tx.commit();
     return out;

@@ -299,36 +299,54 @@ net::awaitable<Next> Session::on_auth(const Command& cmd) {
 net::awaitable<Next> Session::login(const std::string& user, std::string& password) {
   const std::string ip = conn_.peer_ip();
   AuthAnswer res;
-  bool failed = false;
-  try {
-    res = co_await net::offload(*d_.blocking, [&] { return d_.auth->authenticate(user, password, ip); });
-  } catch (const std::exception& e) {
-    log::warn("directory call failed", {{"session", id_}, {"error", e.what()}});
-    failed = true;
-  }
-  wipe(password);
-  if (failed || res.status == AuthAnswer::Status::kUnavailable) {
-    d_.metrics->auth("unavailable");
-    out_ += pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp);
-    co_return Next::kContinue;
-  }
-  if (res.status == AuthAnswer::Status::kDenied) co_return co_await auth_failed(user);
-
-  // Authenticated: take the maildrop lease and read the snapshot together.
+  OpenResult opened;
   holder_ = "pop3:" + cfg_.hostname + ":" + id_;
   const int ttl = cfg_.lease_ttl_seconds();
-  OpenResult opened;
-  try {
-    opened = co_await net::offload(*d_.blocking, [&] { return d_.store->open(res.account_id, holder_, ttl); });
-  } catch (const std::exception& e) {
-    log::warn("maildrop open failed", {{"session", id_}, {"account", res.account_id}, {"error", e.what()}});
-    failed = true;
+  // A cached login may name an account deleted since (and perhaps created
+  // again under a new id): the store says so, the cache forgets it, and the
+  // directory is asked once more.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool failed = false;
+    try {
+      res = co_await net::offload(*d_.blocking, [&] { return d_.auth->authenticate(user, password, ip); });
+    } catch (const std::exception& e) {
+      log::warn("directory call failed", {{"session", id_}, {"error", e.what()}});
+      failed = true;
+    }
+    if (failed || res.status == AuthAnswer::Status::kUnavailable) {
+      wipe(password);
+      d_.metrics->auth("unavailable");
+      out_ += pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp);
+      co_return Next::kContinue;
+    }
+    if (res.status == AuthAnswer::Status::kDenied) {
+      wipe(password);
+      co_return co_await auth_failed(user);
+    }
+
+    // Authenticated: take the maildrop lease and read the snapshot together.
+    try {
+      opened = co_await net::offload(*d_.blocking, [&] { return d_.store->open(res.account_id, holder_, ttl); });
+    } catch (const std::exception& e) {
+      log::warn("maildrop open failed", {{"session", id_}, {"account", res.account_id}, {"error", e.what()}});
+      failed = true;
+    }
+    if (!failed && opened.gone) {
+      log::info("cached login named a deleted account; asking the directory again",
+                {{"session", id_}, {"account", res.account_id}});
+      d_.auth->forget_account(res.account_id);
+      failed = attempt == 1;
+      if (!failed) continue;
+    }
+    if (failed) {
+      wipe(password);
+      d_.metrics->auth("error");
+      out_ += pop3::err("Mailbox is temporarily unavailable, try again later", pop3::kCodeSysTemp);
+      co_return Next::kContinue;
+    }
+    break;
   }
-  if (failed) {
-    d_.metrics->auth("error");
-    out_ += pop3::err("Mailbox is temporarily unavailable, try again later", pop3::kCodeSysTemp);
-    co_return Next::kContinue;
-  }
+  wipe(password);
   if (!opened.locked) {
     d_.metrics->auth("in_use");
     log::info("maildrop in use", {{"user", user}, {"ip", ip}, {"session", id_}});

@@ -10,10 +10,12 @@
 //   tls.cert, tls.key; http.listen; db.url, db.password[_file],
 //   db.pool_size (8), db.acquire_timeout (10s); directory.address,
 //   directory.timeout (5s), directory.cache_ttl (30s, 0 disables),
-//   directory.cache_size (10000).
+//   directory.cache_size (10000); auth.token_file (required: this service's
+//   token for the Directory); redis.host (unset: no change notices), redis.port.
 #include "settings.h"
 
 #include "mail/common/log.h"
+#include "mail/rpc/tokens.h"
 
 namespace mail::pop3d {
 namespace {
@@ -91,6 +93,8 @@ Settings load_settings(const common::Config& c) {
   if (s.directory_address.empty()) throw common::ConfigError("directory.address must be set");
   s.directory_timeout = c.duration("directory.timeout", std::chrono::seconds(5));
   s.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
+  s.token = rpc::own_token(c);
+  s.notices = directory::notice_endpoint(c);
   s.cache_size = positive(c, "directory.cache_size", 10000);
   return s;
 }

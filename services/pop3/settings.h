@@ -10,6 +10,7 @@
 
 #include "helpers.h"
 #include "mail/common/config.h"
+#include "mail/directory/client/change_notices.h"
 #include "session.h"
 
 namespace mail::pop3d {
@@ -27,6 +28,8 @@ struct Settings {
   std::chrono::milliseconds directory_timeout{5000};
   std::chrono::milliseconds cache_ttl{30000};
   size_t cache_size = 10000;
+  std::string token;                     ///< auth.token_file: presented to the Directory
+  directory::RedisEndpoint notices;      ///< redis.host, redis.port: change notices for the cache
   size_t max_connections = 1000;         ///< per listener
   size_t io_threads = 2;
   size_t blocking_threads = 16;

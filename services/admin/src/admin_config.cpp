@@ -59,6 +59,7 @@ AdminConfig load_admin_config(const common::Config& c) {
       throw common::ConfigError("config directory.recipient_delimiter: '@', '.' and spaces are not allowed");
   d.max_alias_targets = bounded<size_t>(c, "directory.max_alias_targets", static_cast<int64_t>(d.max_alias_targets), 1,
                                         100000);
+  a.notices = directory::notice_endpoint(c);
   return a;
 }
 

@@ -11,6 +11,7 @@
 
 #include "mail/common/config.h"
 #include "mail/common/log.h"
+#include "mail/directory/client/change_notices.h"
 #include "mail/directory/pg_directory.h"
 
 namespace mail::admin {
@@ -26,6 +27,7 @@ struct AdminConfig {
   uint16_t http_port = 9106;               ///< http.listen port
   log::Level log_level = log::Level::info;  ///< log.level
   directory::DirectoryOptions directory;   ///< argon2.*, directory.recipient_delimiter, directory.max_alias_targets
+  directory::RedisEndpoint notices;        ///< redis.host, redis.port, directory.notice_channel: change notices
 };
 
 AdminConfig load_admin_config(const common::Config& config);

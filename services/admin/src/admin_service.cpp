@@ -41,8 +41,15 @@ void fill(v1::Account* out, const directory::AccountInfo& a) {
 
 }  // namespace
 
+void AdminService::notify_account(int64_t id, const std::string& address) {
+  if (id > 0) notices_.publish(directory::ChangeNotice{.all = false, .account_id = id, .address = address});
+}
+
+void AdminService::notify_all() { notices_.publish(directory::ChangeNotice{}); }
+
 grpc::Status AdminService::AddDomain(Ctx* ctx, const v1::DomainRequest* req, v1::Domain* rep) {
   RpcTimer t(metrics_, kService, "AddDomain");
+  if (auto st = guard_.check(*ctx, "AddDomain"); !st.ok()) return t.finish(st);
   auto r = dir_.add_domain(req->name());
   if (!r) return t.finish(refused("AddDomain", ctx, req->name(), r.error()));
   changed("domain added", ctx, r->name);
@@ -53,15 +60,18 @@ grpc::Status AdminService::AddDomain(Ctx* ctx, const v1::DomainRequest* req, v1:
 
 grpc::Status AdminService::DeleteDomain(Ctx* ctx, const v1::DomainRequest* req, v1::Empty*) {
   RpcTimer t(metrics_, kService, "DeleteDomain");
+  if (auto st = guard_.check(*ctx, "DeleteDomain"); !st.ok()) return t.finish(st);
   // The API has no "force": a domain with accounts is refused (FAILED_PRECONDITION).
   auto r = dir_.delete_domain(req->name(), /*force=*/false);
   if (!r) return t.finish(refused("DeleteDomain", ctx, req->name(), r.error()));
   changed("domain deleted", ctx, req->name());
+  notify_all();
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::ListDomains(Ctx* ctx, const v1::ListDomainsRequest*, v1::ListDomainsReply* rep) {
   RpcTimer t(metrics_, kService, "ListDomains");
+  if (auto st = guard_.check(*ctx, "ListDomains"); !st.ok()) return t.finish(st);
   auto r = dir_.list_domains();
   if (!r) return t.finish(refused("ListDomains", ctx, "", r.error()));
   for (const auto& d : *r) {
@@ -74,23 +84,30 @@ grpc::Status AdminService::ListDomains(Ctx* ctx, const v1::ListDomainsRequest*, 
 
 grpc::Status AdminService::AddAccount(Ctx* ctx, const v1::AddAccountRequest* req, v1::Account* rep) {
   RpcTimer t(metrics_, kService, "AddAccount");
+  if (auto st = guard_.check(*ctx, "AddAccount"); !st.ok()) return t.finish(st);
   auto r = dir_.add_account(req->address(), req->password(), req->quota_bytes());
   if (!r) return t.finish(refused("AddAccount", ctx, req->address(), r.error()));
   log::info("account added", {{"subject", r->address}, {"quota_bytes", r->quota_bytes}, {"peer", ctx->peer()}});
+  notify_account(r->id, r->address);  // an earlier account of that address may still be cached
   fill(rep, *r);
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::DeleteAccount(Ctx* ctx, const v1::AccountRequest* req, v1::Empty*) {
   RpcTimer t(metrics_, kService, "DeleteAccount");
+  if (auto st = guard_.check(*ctx, "DeleteAccount"); !st.ok()) return t.finish(st);
+  auto before = dir_.get_account(req->address());
   auto r = dir_.delete_account(req->address());
   if (!r) return t.finish(refused("DeleteAccount", ctx, req->address(), r.error()));
   changed("account deleted", ctx, req->address());
+  if (before) notify_account(before->id, before->address);
+  else notify_all();
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::GetAccount(Ctx* ctx, const v1::AccountRequest* req, v1::Account* rep) {
   RpcTimer t(metrics_, kService, "GetAccount");
+  if (auto st = guard_.check(*ctx, "GetAccount"); !st.ok()) return t.finish(st);
   auto r = dir_.get_account(req->address());
   if (!r) return t.finish(refused("GetAccount", ctx, req->address(), r.error()));
   fill(rep, *r);
@@ -99,6 +116,7 @@ grpc::Status AdminService::GetAccount(Ctx* ctx, const v1::AccountRequest* req, v
 
 grpc::Status AdminService::ListAccounts(Ctx* ctx, const v1::ListAccountsRequest* req, v1::ListAccountsReply* rep) {
   RpcTimer t(metrics_, kService, "ListAccounts");
+  if (auto st = guard_.check(*ctx, "ListAccounts"); !st.ok()) return t.finish(st);
   auto r = dir_.list_accounts(req->domain());
   if (!r) return t.finish(refused("ListAccounts", ctx, req->domain(), r.error()));
   for (const auto& a : *r) fill(rep->add_accounts(), a);
@@ -107,29 +125,37 @@ grpc::Status AdminService::ListAccounts(Ctx* ctx, const v1::ListAccountsRequest*
 
 grpc::Status AdminService::SetPassword(Ctx* ctx, const v1::SetPasswordRequest* req, v1::Empty*) {
   RpcTimer t(metrics_, kService, "SetPassword");
+  if (auto st = guard_.check(*ctx, "SetPassword"); !st.ok()) return t.finish(st);
+  auto before = dir_.get_account(req->address());
   auto r = dir_.set_password(req->address(), req->password());
   if (!r) return t.finish(refused("SetPassword", ctx, req->address(), r.error()));
   changed("password changed", ctx, req->address());
+  if (before) notify_account(before->id, before->address);
+  else notify_all();
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::SetQuota(Ctx* ctx, const v1::SetQuotaRequest* req, v1::Account* rep) {
   RpcTimer t(metrics_, kService, "SetQuota");
+  if (auto st = guard_.check(*ctx, "SetQuota"); !st.ok()) return t.finish(st);
   auto r = dir_.set_quota(req->address(), req->quota_bytes());
   if (!r) return t.finish(refused("SetQuota", ctx, req->address(), r.error()));
   log::info("quota changed", {{"subject", r->address}, {"quota_bytes", r->quota_bytes}, {"peer", ctx->peer()}});
+  notify_account(r->id, r->address);
   fill(rep, *r);
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::AddAlias(Ctx* ctx, const v1::AddAliasRequest* req, v1::Alias* rep) {
   RpcTimer t(metrics_, kService, "AddAlias");
+  if (auto st = guard_.check(*ctx, "AddAlias"); !st.ok()) return t.finish(st);
   std::vector<std::string> targets(req->targets().begin(), req->targets().end());
   auto r = dir_.add_alias(req->address(), targets);
   if (!r) return t.finish(refused("AddAlias", ctx, req->address(), r.error()));
   log::info("alias targets added",
             {{"subject", r->address}, {"added", static_cast<int64_t>(targets.size())},
              {"targets", static_cast<int64_t>(r->targets.size())}, {"peer", ctx->peer()}});
+  notify_all();  // sender addresses of the targets changed
   rep->set_address(r->address);
   for (const auto& target : r->targets) rep->add_targets(target);
   return t.finish(grpc::Status::OK);
@@ -137,15 +163,18 @@ grpc::Status AdminService::AddAlias(Ctx* ctx, const v1::AddAliasRequest* req, v1
 
 grpc::Status AdminService::DeleteAlias(Ctx* ctx, const v1::DeleteAliasRequest* req, v1::Empty*) {
   RpcTimer t(metrics_, kService, "DeleteAlias");
+  if (auto st = guard_.check(*ctx, "DeleteAlias"); !st.ok()) return t.finish(st);
   auto r = dir_.delete_alias(req->address(), req->target());
   if (!r) return t.finish(refused("DeleteAlias", ctx, req->address(), r.error()));
   log::info(req->target().empty() ? "alias deleted" : "alias target removed",
             {{"subject", shown(req->address())}, {"target", shown(req->target())}, {"peer", ctx->peer()}});
+  notify_all();
   return t.finish(grpc::Status::OK);
 }
 
 grpc::Status AdminService::ListAliases(Ctx* ctx, const v1::ListAliasesRequest* req, v1::ListAliasesReply* rep) {
   RpcTimer t(metrics_, kService, "ListAliases");
+  if (auto st = guard_.check(*ctx, "ListAliases"); !st.ok()) return t.finish(st);
   auto r = dir_.list_aliases(req->domain());
   if (!r) return t.finish(refused("ListAliases", ctx, req->domain(), r.error()));
   for (const auto& a : *r) {

@@ -2,19 +2,26 @@
 // gRPC Admin (mail.admin.v1): domains, accounts and aliases, served over a
 // directory::Directory. Synchronous handlers: they run on gRPC's own bounded
 // thread pool, where blocking on the database is allowed.
-// Trusts: nothing in the requests (the directory validates every name).
+// Trusts: only callers with an administrator's token (CallGuard, api
+// "admin"); nothing in the requests (the directory validates every name).
+// After each committed change that a cache of the edges may hold (password,
+// account deleted or added, quota, aliases) it publishes a change notice.
 // Logs every change and every refusal with the caller's peer address; never
 // passwords.
 #pragma once
 #include "mail/admin/v1/admin.grpc.pb.h"
+#include "mail/directory/client/change_notices.h"
 #include "mail/directory/directory.h"
+#include "mail/rpc/guard.h"
 #include "rpc_metrics.h"
 
 namespace mail::admin {
 
 class AdminService final : public mail::admin::v1::Admin::Service {
  public:
-  AdminService(directory::Directory& dir, RpcMetrics& metrics) : dir_(dir), metrics_(metrics) {}
+  AdminService(directory::Directory& dir, RpcMetrics& metrics, const rpc::CallGuard& guard,
+               directory::ChangePublisher& notices)
+      : dir_(dir), metrics_(metrics), guard_(guard), notices_(notices) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status AddDomain(Ctx*, const v1::DomainRequest*, v1::Domain*) override;
@@ -31,8 +38,13 @@ class AdminService final : public mail::admin::v1::Admin::Service {
   grpc::Status ListAliases(Ctx*, const v1::ListAliasesRequest*, v1::ListAliasesReply*) override;
 
  private:
+  void notify_account(int64_t id, const std::string& address);
+  void notify_all();
+
   directory::Directory& dir_;
   RpcMetrics& metrics_;
+  const rpc::CallGuard& guard_;
+  directory::ChangePublisher& notices_;
 };
 
 }  // namespace mail::admin

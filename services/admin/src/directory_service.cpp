@@ -21,8 +21,10 @@ grpc::Status failed(const char* method, const directory::Error& e) {
 
 }  // namespace
 
-grpc::Status DirectoryService::Authenticate(Ctx*, const pb::AuthenticateRequest* req, pb::AuthenticateReply* rep) {
+grpc::Status DirectoryService::Authenticate(Ctx* ctx, const pb::AuthenticateRequest* req, pb::AuthenticateReply* rep) {
   RpcTimer t(metrics_, kService, "Authenticate");
+  std::string caller;
+  if (auto st = guard_.check(*ctx, "Authenticate", &caller); !st.ok()) return t.finish(st);
   auto r = dir_.authenticate(req->username(), req->password());
   if (!r) {
     metrics_.auth("error");
@@ -33,7 +35,8 @@ grpc::Status DirectoryService::Authenticate(Ctx*, const pb::AuthenticateRequest*
     metrics_.auth("fail");
     log::info("authentication failed", {{"user", shown(req->username())},
                                         {"client_ip", shown(req->client_ip(), 64)},
-                                        {"protocol", shown(req->protocol(), 16)}});
+                                        {"protocol", shown(req->protocol(), 16)},
+                                        {"caller", caller}});
     rep->set_ok(false);
     return t.finish(grpc::Status::OK);
   }
@@ -46,18 +49,20 @@ grpc::Status DirectoryService::Authenticate(Ctx*, const pb::AuthenticateRequest*
   return t.finish(grpc::Status::OK);
 }
 
-grpc::Status DirectoryService::SenderAddresses(Ctx*, const pb::SenderAddressesRequest* req,
+grpc::Status DirectoryService::SenderAddresses(Ctx* ctx, const pb::SenderAddressesRequest* req,
                                                pb::SenderAddressesReply* rep) {
   RpcTimer t(metrics_, kService, "SenderAddresses");
+  if (auto st = guard_.check(*ctx, "SenderAddresses"); !st.ok()) return t.finish(st);
   auto r = dir_.sender_addresses(req->account_id());
   if (!r) return t.finish(failed("SenderAddresses", r.error()));
   for (const auto& a : *r) rep->add_addresses(a);
   return t.finish(grpc::Status::OK);
 }
 
-grpc::Status DirectoryService::CheckRecipient(Ctx*, const pb::CheckRecipientRequest* req,
+grpc::Status DirectoryService::CheckRecipient(Ctx* ctx, const pb::CheckRecipientRequest* req,
                                               pb::CheckRecipientReply* rep) {
   RpcTimer t(metrics_, kService, "CheckRecipient");
+  if (auto st = guard_.check(*ctx, "CheckRecipient"); !st.ok()) return t.finish(st);
   auto r = dir_.check_recipient(req->address(), req->size());
   if (!r) return t.finish(failed("CheckRecipient", r.error()));
   using S = directory::RecipientStatus;

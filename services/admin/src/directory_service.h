@@ -2,10 +2,13 @@
 // gRPC Directory (mail.directory.v1): the questions msa, pop3 and imap ask
 // (password check, sender addresses, recipient check), over a
 // directory::Directory. Synchronous handlers on gRPC's thread pool.
-// Trusts: nothing in the requests. Logs failed logins (user, client IP,
-// protocol), never passwords.
+// Trusts: only the edges' service tokens (CallGuard, api "directory"); the
+// client IP and protocol they claim are believed because of that, and logged
+// with the caller's name. Logs failed logins (user, client IP, protocol),
+// never passwords.
 #pragma once
 #include "mail/directory/directory.h"
+#include "mail/rpc/guard.h"
 #include "mail/directory/v1/directory.grpc.pb.h"
 #include "rpc_metrics.h"
 
@@ -13,7 +16,8 @@ namespace mail::admin {
 
 class DirectoryService final : public mail::directory::v1::Directory::Service {
  public:
-  DirectoryService(directory::Directory& dir, RpcMetrics& metrics) : dir_(dir), metrics_(metrics) {}
+  DirectoryService(directory::Directory& dir, RpcMetrics& metrics, const rpc::CallGuard& guard)
+      : dir_(dir), metrics_(metrics), guard_(guard) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status Authenticate(Ctx*, const mail::directory::v1::AuthenticateRequest*,
@@ -26,6 +30,7 @@ class DirectoryService final : public mail::directory::v1::Directory::Service {
  private:
   directory::Directory& dir_;
   RpcMetrics& metrics_;
+  const rpc::CallGuard& guard_;
 };
 
 }  // namespace mail::admin

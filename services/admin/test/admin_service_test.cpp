@@ -5,12 +5,18 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "admin_service.h"
 #include "directory_service.h"
 #include "mail/common/log.h"
+#include "mail/rpc/channel.h"
 #include "status.h"
 
 namespace mail::admin {
@@ -21,6 +27,9 @@ using directory::Error;
 using directory::ErrorCode;
 template <class T>
 using Result = directory::Result<T>;
+
+const std::string kAdminToken = "admin-token-0123456789abcdef";
+const std::string kMsaToken = "msa-token-0123456789abcdef";
 
 // Just enough of a directory: state in maps; magic names produce errors.
 class FakeDirectory final : public directory::Directory {
@@ -145,11 +154,44 @@ class ServiceTest : public ::testing::Test {
     b.RegisterService(&dirsvc_);
     server_ = b.BuildAndStart();
     ASSERT_TRUE(server_);
-    auto ch = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
-    admin_stub_ = v1::Admin::NewStub(ch);
-    dir_stub_ = dpb::Directory::NewStub(ch);
+    admin_stub_ = v1::Admin::NewStub(channel(kAdminToken));
+    dir_stub_ = dpb::Directory::NewStub(channel(kMsaToken));
+    subscriber_.start();
+    ASSERT_TRUE(next_notice()) << "no Redis for change notices at MAIL_TEST_REDIS";  // the "all" of subscribing
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    subscriber_.stop();
+    server_->Shutdown();
+  }
+
+  std::shared_ptr<grpc::Channel> channel(const std::string& token) {
+    return rpc::make_channel("127.0.0.1:" + std::to_string(port_), token);
+  }
+
+  static rpc::CallerTokens tokens() {
+    rpc::CallerTokens t;
+    t.add("admin", kAdminToken);
+    t.add("msa", kMsaToken);
+    return t;
+  }
+
+  static directory::RedisEndpoint redis() {
+    directory::RedisEndpoint e;
+    const char* env = std::getenv("MAIL_TEST_REDIS");
+    std::string v = env && *env ? env : "127.0.0.1:26380";
+    e.host = v.substr(0, v.rfind(':'));
+    e.port = std::stoi(v.substr(v.rfind(':') + 1));
+    e.channel = "mail:test:admin:" + std::to_string(::getpid());
+    return e;
+  }
+
+  std::optional<directory::ChangeNotice> next_notice(std::chrono::milliseconds within = std::chrono::seconds(5)) {
+    std::unique_lock lock(notice_mu_);
+    if (!notice_cv_.wait_for(lock, within, [&] { return !notices_.empty(); })) return std::nullopt;
+    auto n = notices_.front();
+    notices_.pop_front();
+    return n;
+  }
 
   grpc::Status add_domain(const std::string& name) {
     grpc::ClientContext ctx;
@@ -190,8 +232,20 @@ class ServiceTest : public ::testing::Test {
   FakeDirectory dir_;
   metrics::Registry registry_;
   RpcMetrics metrics_{registry_};
-  AdminService admin_{dir_, metrics_};
-  DirectoryService dirsvc_{dir_, metrics_};
+  rpc::CallerTokens tokens_ = tokens();
+  rpc::CallGuard admin_guard_{tokens_, "admin", {"admin"}, registry_};
+  rpc::CallGuard dir_guard_{tokens_, "directory", {"msa"}, registry_};
+  directory::ChangePublisher publisher_{redis()};
+  AdminService admin_{dir_, metrics_, admin_guard_, publisher_};
+  DirectoryService dirsvc_{dir_, metrics_, dir_guard_};
+  std::mutex notice_mu_;
+  std::condition_variable notice_cv_;
+  std::deque<directory::ChangeNotice> notices_;
+  directory::ChangeSubscriber subscriber_{redis(), [this](const directory::ChangeNotice& n) {
+                                            std::lock_guard lock(notice_mu_);
+                                            notices_.push_back(n);
+                                            notice_cv_.notify_all();
+                                          }};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Admin::Stub> admin_stub_;
   std::unique_ptr<dpb::Directory::Stub> dir_stub_;
@@ -377,6 +431,137 @@ TEST_F(ServiceTest, PasswordsNeverLogged) {
   EXPECT_NE(logged.find("authentication failed"), std::string::npos) << logged;
   EXPECT_NE(logged.find("192.0.2.7"), std::string::npos) << logged;
   EXPECT_EQ(logged.find("Tr0ub4dor"), std::string::npos) << logged;
+}
+
+TEST_F(ServiceTest, AdminNeedsAnAdministratorsToken) {
+  struct Case {
+    std::string token;
+    grpc::StatusCode want;
+  };
+  for (const Case& c : {Case{"", grpc::StatusCode::UNAUTHENTICATED},
+                        Case{"wrong-token-0123456789abcdef", grpc::StatusCode::UNAUTHENTICATED},
+                        Case{kMsaToken, grpc::StatusCode::PERMISSION_DENIED}}) {
+    auto stub = v1::Admin::NewStub(channel(c.token));
+    grpc::ClientContext ctx;
+    v1::SetPasswordRequest req;
+    req.set_address("victim@x.test");
+    req.set_password("taken-over");
+    v1::Empty rep;
+    EXPECT_EQ(stub->SetPassword(&ctx, req, &rep).error_code(), c.want) << c.token;
+    grpc::ClientContext ctx2;
+    v1::DomainRequest dreq;
+    dreq.set_name("evil.test");
+    v1::Domain drep;
+    EXPECT_EQ(stub->AddDomain(&ctx2, dreq, &drep).error_code(), c.want) << c.token;
+  }
+  EXPECT_TRUE(dir_.domains_.empty()) << "nothing reached the directory";
+  EXPECT_EQ(metric("mail_rpc_refused_total", {"api=\"admin\"", "reason=\"missing\""}), "2");
+  EXPECT_EQ(metric("mail_rpc_refused_total", {"api=\"admin\"", "reason=\"unknown\""}), "2");
+  EXPECT_EQ(metric("mail_rpc_refused_total", {"api=\"admin\"", "reason=\"forbidden\""}), "2");
+  EXPECT_EQ(metric("mail_admin_grpc_requests_total", {"method=\"AddDomain\"", "code=\"UNAUTHENTICATED\""}), "2");
+  EXPECT_TRUE(add_domain("x.test").ok()) << "the administrator's token works";
+}
+
+TEST_F(ServiceTest, DirectoryTakesOnlyTheEdges) {
+  ASSERT_TRUE(dir_.add_account("a@x.test", "right", 0).ok());
+  for (const std::string& token : {std::string(), std::string("wrong-token-0123456789abcdef"), kAdminToken}) {
+    auto stub = dpb::Directory::NewStub(channel(token));
+    grpc::ClientContext ctx;
+    dpb::AuthenticateRequest req;
+    req.set_username("a@x.test");
+    req.set_password("right");
+    dpb::AuthenticateReply rep;
+    auto st = stub->Authenticate(&ctx, req, &rep);
+    EXPECT_FALSE(st.ok()) << token;
+    EXPECT_FALSE(rep.ok());
+    grpc::ClientContext ctx2;
+    dpb::CheckRecipientRequest creq;
+    creq.set_address("a@x.test");
+    dpb::CheckRecipientReply crep;
+    EXPECT_FALSE(stub->CheckRecipient(&ctx2, creq, &crep).ok()) << token;
+    grpc::ClientContext ctx3;
+    dpb::SenderAddressesRequest sreq;
+    sreq.set_account_id(1);
+    dpb::SenderAddressesReply srep;
+    EXPECT_FALSE(stub->SenderAddresses(&ctx3, sreq, &srep).ok()) << token;
+  }
+  EXPECT_EQ(metric("mail_admin_auth_attempts_total", {"result=\"ok\""}), "") << "no password was checked";
+  EXPECT_EQ(metric("mail_rpc_refused_total", {"api=\"directory\"", "reason=\"forbidden\""}), "3");
+  EXPECT_TRUE(auth("a@x.test", "right").ok()) << "the msa's token works";
+}
+
+TEST_F(ServiceTest, PasswordsAreBytes) {
+  const std::string latin1("caf\xe9-\xff\xfe-\x80", 9);
+  grpc::ClientContext ctx;
+  v1::AddAccountRequest req;
+  req.set_address("b@x.test");
+  req.set_password(latin1);
+  v1::Account rep;
+  ASSERT_TRUE(admin_stub_->AddAccount(&ctx, req, &rep).ok());
+  grpc::Status st;
+  EXPECT_TRUE(auth("b@x.test", latin1, &st).ok()) << st.error_message();
+  EXPECT_TRUE(st.ok());
+  EXPECT_FALSE(auth("b@x.test", std::string("caf\xc3\xa9-\xff\xfe-\x80", 10), &st).ok()) << "other bytes";
+  EXPECT_TRUE(st.ok()) << "a wrong non-UTF-8 password is a plain failure, not an error";
+}
+
+TEST_F(ServiceTest, ChangesArePublishedToTheCaches) {
+  {
+    grpc::ClientContext ctx;
+    v1::AddAccountRequest req;
+    req.set_address("c@x.test");
+    req.set_password("one");
+    v1::Account rep;
+    ASSERT_TRUE(admin_stub_->AddAccount(&ctx, req, &rep).ok());
+    auto n = next_notice();
+    ASSERT_TRUE(n);
+    EXPECT_FALSE(n->all);
+    EXPECT_EQ(n->account_id, rep.id());
+    EXPECT_EQ(n->address, "c@x.test");
+  }
+  const int64_t id = dir_.accounts_.at("c@x.test").id;
+  {
+    grpc::ClientContext ctx;
+    v1::SetPasswordRequest req;
+    req.set_address("c@x.test");
+    req.set_password("two");
+    v1::Empty rep;
+    ASSERT_TRUE(admin_stub_->SetPassword(&ctx, req, &rep).ok());
+    auto n = next_notice();
+    ASSERT_TRUE(n);
+    EXPECT_FALSE(n->all);
+    EXPECT_EQ(n->account_id, id);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::AddAliasRequest req;
+    req.set_address("team@x.test");
+    req.add_targets("c@x.test");
+    v1::Alias rep;
+    ASSERT_TRUE(admin_stub_->AddAlias(&ctx, req, &rep).ok());
+    auto n = next_notice();
+    ASSERT_TRUE(n);
+    EXPECT_TRUE(n->all) << "sender addresses changed";
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::AccountRequest req;
+    req.set_address("c@x.test");
+    v1::Empty rep;
+    ASSERT_TRUE(admin_stub_->DeleteAccount(&ctx, req, &rep).ok());
+    auto n = next_notice();
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->account_id, id);
+  }
+  {
+    grpc::ClientContext ctx;  // refused: nothing changed, nothing published
+    v1::SetPasswordRequest req;
+    req.set_address("c@x.test");
+    req.set_password("three");
+    v1::Empty rep;
+    EXPECT_FALSE(admin_stub_->SetPassword(&ctx, req, &rep).ok());
+    EXPECT_FALSE(next_notice(std::chrono::milliseconds(300)));
+  }
 }
 
 }  // namespace

@@ -2,10 +2,14 @@
 // The mda's Delivery service against a real PostgreSQL (a throw-away
 // database), running as the mail_mda role: a repeated Deliver makes one copy,
 // postmaster@ exists, unknown users and loops fail for good, a full mailbox
-// defers, and the trace prefix is per recipient.
+// defers, and the trace prefix is per recipient; only the mta may deliver.
+// Every call goes through a real in-process gRPC server.
 #include <gtest/gtest.h>
 
+#include <grpcpp/grpcpp.h>
+
 #include "delivery_service.h"
+#include "mail/rpc/channel.h"
 #include "mail/pg/testing.h"
 #include "mail/store/mailstore.h"
 
@@ -14,6 +18,9 @@ namespace pb = mail::delivery::v1;
 
 namespace {
 
+const std::string kMtaToken = "mta-token-0123456789abcdef";
+const std::string kMsaToken = "msa-token-0123456789abcdef";
+
 class DeliveryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
@@ -21,7 +28,13 @@ class DeliveryTest : public ::testing::Test {
   void SetUp() override {
     admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
-    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, registry_);
+    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, registry_, guard_);
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    b.RegisterService(service_.get());
+    server_ = b.BuildAndStart();
+    ASSERT_TRUE(server_);
+    stub_ = stub(kMtaToken);
     pqxx::work tx(*admin_);
     // A domain of its own per test: postmaster@ goes to the domain's oldest account.
     name_ = "d" + std::to_string(++counter_) + ".test";
@@ -29,6 +42,18 @@ class DeliveryTest : public ::testing::Test {
     domain_ = d[0][0].as<int64_t>();
     tx.commit();
   }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::unique_ptr<pb::Delivery::Stub> stub(const std::string& token) {
+    return pb::Delivery::NewStub(rpc::make_channel("127.0.0.1:" + std::to_string(port_), token));
+  }
+  static rpc::CallerTokens tokens() {
+    rpc::CallerTokens t;
+    t.add("mta", kMtaToken);
+    t.add("msa", kMsaToken);
+    return t;
+  }
+
   // "user@d.test" in this test's own domain.
   std::string at(const std::string& local) { return local + "@" + name_; }
   int64_t account(const std::string& address, int64_t quota = 0) {
@@ -64,8 +89,9 @@ class DeliveryTest : public ::testing::Test {
   }
   pb::DeliverReply deliver(const pb::DeliverRequest& req) {
     pb::DeliverReply reply;
-    grpc::ServerContext ctx;
-    EXPECT_TRUE(service_->Deliver(&ctx, &req, &reply).ok());
+    grpc::ClientContext ctx;
+    auto st = stub_->Deliver(&ctx, req, &reply);
+    EXPECT_TRUE(st.ok()) << st.error_message();
     return reply;
   }
   std::vector<std::string> inbox(int64_t account_id) {
@@ -83,7 +109,13 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<pqxx::connection> admin_;
   std::unique_ptr<pg::Pool> pool_;
   prometheus::Registry registry_;
+  metrics::Registry metrics_;
+  rpc::CallerTokens tokens_ = tokens();
+  rpc::CallGuard guard_{tokens_, "delivery", {"mta"}, metrics_};
   std::unique_ptr<mda::DeliveryService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<pb::Delivery::Stub> stub_;
+  int port_ = 0;
   int64_t domain_ = 0;
   std::string name_;
   static int counter_;
@@ -138,4 +170,22 @@ TEST_F(DeliveryTest, FullMailboxDefers) {
   EXPECT_EQ(reply.results(0).enhanced_code(), "4.2.2");
   EXPECT_TRUE(inbox(id).empty());
   EXPECT_EQ(state(req.recipients(0).recipient_id()), "pending") << "nothing marked: the mta retries";
+}
+
+TEST_F(DeliveryTest, OnlyTheMtaDelivers) {
+  const int64_t id = account("guarded@x");
+  auto req = job("Subject: forged\r\n\r\nbody\r\n", {"guarded@x"});
+  for (const std::string& token : {std::string(), std::string("forged-token-0123456789abcdef"), kMsaToken}) {
+    pb::DeliverReply reply;
+    grpc::ClientContext ctx;
+    auto st = stub(token)->Deliver(&ctx, req, &reply);
+    EXPECT_EQ(st.error_code(), token == kMsaToken ? grpc::StatusCode::PERMISSION_DENIED
+                                                  : grpc::StatusCode::UNAUTHENTICATED)
+        << token;
+  }
+  EXPECT_TRUE(inbox(id).empty()) << "nothing was delivered";
+  EXPECT_EQ(state(req.recipients(0).recipient_id()), "pending");
+  auto reply = deliver(req);
+  ASSERT_EQ(reply.results_size(), 1);
+  EXPECT_EQ(inbox(id).size(), 1u);
 }

@@ -18,6 +18,7 @@
 #include "mail/net/server.h"
 #include "mail/net/testing/client.h"
 #include "mail/net/tls.h"
+#include "mail/rpc/channel.h"
 #include "msa_metrics.h"
 #include "mta_client.h"
 #include "session.h"
@@ -163,14 +164,14 @@ class Msa {
     b.RegisterService(&transfer_svc);
     grpc_ = b.BuildAndStart();
     std::string target = "127.0.0.1:" + std::to_string(grpc_port_);
-    auto args = directory::client_channel_arguments();
-    directory_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args),
+    const std::string token = "msa-test-token-0123456789";
+    directory_.emplace(rpc::make_channel(target, token),
                        directory::DirectoryClientOptions{.protocol = "smtp",
                                                          .deadline = 2000ms,
                                                          .cache_ttl = 30000ms,
                                                          .recipient_cache_ttl = 10000ms,
                                                          .cache_entries = 1000});
-    mta_.emplace(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args), 5000ms, chunk_size);
+    mta_.emplace(rpc::make_channel(target, token), 5000ms, chunk_size);
 
     dir_ = std::filesystem::temp_directory_path() / ("msa-test-" + std::to_string(::getpid()));
     net::ensure_self_signed((dir_ / "cert.pem").string(), (dir_ / "key.pem").string(), "mail.example.test");

@@ -2,17 +2,22 @@
 // Transfer.Submit over a real gRPC channel into a real PostgreSQL (a
 // throw-away database, as the mail_mta role): what is committed is exactly
 // what was streamed; a stream that is shorter or longer than announced, or
-// malformed, commits nothing.
+// malformed, commits nothing; a caller without an accepted token commits
+// nothing either.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "mail/pg/testing.h"
+#include "mail/rpc/channel.h"
 #include "transfer_service.h"
 
 using namespace mail;
 namespace pb = mail::transfer::v1;
 
 namespace {
+
+const std::string kMsaToken = "msa-token-0123456789abcdef";
+const std::string kMtaToken = "mta-token-0123456789abcdef";
 
 class TransferTest : public ::testing::Test {
  protected:
@@ -22,14 +27,22 @@ class TransferTest : public ::testing::Test {
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mta", 4);
     mta::TransferOptions opts;
     opts.chunk_size = 1000;  // several chunks per message
-    service_ = std::make_unique<mta::TransferService>(*pool_, opts, [this](int64_t id) { announced_.push_back(id); }, registry_);
+    tokens_.add("msa", kMsaToken);
+    tokens_.add("mta", kMtaToken);
+    guard_ = std::make_unique<rpc::CallGuard>(tokens_, "transfer", std::vector<std::string>{"msa"}, metrics_);
+    service_ = std::make_unique<mta::TransferService>(*pool_, opts, [this](int64_t id) { announced_.push_back(id); },
+                                                      registry_, *guard_);
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     b.RegisterService(service_.get());
     server_ = b.BuildAndStart();
-    stub_ = pb::Transfer::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()));
+    stub_ = stub(kMsaToken);
   }
   void TearDown() override { server_->Shutdown(); }
+
+  std::unique_ptr<pb::Transfer::Stub> stub(const std::string& token) {
+    return pb::Transfer::NewStub(rpc::make_channel("127.0.0.1:" + std::to_string(port_), token));
+  }
 
   // Streams the envelope then `pieces`; size_hint = `announce` (or the real size).
   grpc::Status submit(const std::vector<std::string>& pieces, pb::SubmitReply* reply, int64_t announce = -1) {
@@ -79,6 +92,9 @@ class TransferTest : public ::testing::Test {
   static pg::testing::TempDatabase* db_;
   std::unique_ptr<pg::Pool> pool_;
   prometheus::Registry registry_;
+  metrics::Registry metrics_;
+  rpc::CallerTokens tokens_;
+  std::unique_ptr<rpc::CallGuard> guard_;
   std::unique_ptr<mta::TransferService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<pb::Transfer::Stub> stub_;
@@ -122,4 +138,35 @@ TEST_F(TransferTest, WrongSizeOrShapeCommitsNothing) {
   }
   EXPECT_EQ(jobs(), before) << "nothing kept";
   EXPECT_TRUE(announced_.empty());
+}
+
+TEST_F(TransferTest, OnlyAcceptedCallersSubmit) {
+  const int64_t before = jobs();
+  struct Case {
+    std::string token;
+    grpc::StatusCode want;
+  };
+  for (const Case& c : {Case{"", grpc::StatusCode::UNAUTHENTICATED},
+                        Case{"forged-token-0123456789abcdef", grpc::StatusCode::UNAUTHENTICATED},
+                        Case{kMtaToken, grpc::StatusCode::PERMISSION_DENIED}}) {
+    auto s = stub(c.token);
+    grpc::ClientContext ctx;
+    pb::SubmitReply reply;
+    auto w = s->Submit(&ctx, &reply);
+    pb::SubmitRequest req;
+    req.mutable_envelope()->set_sender("forged@remote.test");
+    req.mutable_envelope()->add_recipients("b@remote.test");
+    req.mutable_envelope()->set_auth_user("ceo@example.test");  // a claim nobody vouches for
+    req.mutable_envelope()->set_size_hint(8);
+    w->Write(req);  // may already fail: the server answers before reading
+    req.set_chunk("x: y\r\n\r\n");
+    w->Write(req);
+    w->WritesDone();
+    EXPECT_EQ(w->Finish().error_code(), c.want) << c.token;
+  }
+  EXPECT_EQ(jobs(), before) << "nothing was queued";
+  EXPECT_TRUE(announced_.empty());
+  pb::SubmitReply reply;
+  EXPECT_TRUE(submit({"x: y\r\n\r\nbody\r\n"}, &reply).ok()) << "the msa's token works";
+  EXPECT_EQ(jobs(), before + 1);
 }

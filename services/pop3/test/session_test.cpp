@@ -43,7 +43,9 @@ class FakeAuth : public Authenticator {
     }
     return r;
   }
+  void forget_account(int64_t id) override { forgotten.push_back(id); }
   std::atomic<int> calls{0};
+  std::vector<int64_t> forgotten;
 };
 
 class FakeStore : public MaildropStore {
@@ -63,6 +65,11 @@ class FakeStore : public MaildropStore {
     std::lock_guard l(mu_);
     OpenResult r;
     if (fail_open) throw std::runtime_error("db down");
+    if (gone > 0) {  // the account was deleted since its login was cached
+      --gone;
+      r.gone = true;
+      return r;
+    }
     auto it = locks_.find(account);
     if (it != locks_.end() && it->second != holder) return r;
     locks_[account] = holder;
@@ -134,6 +141,7 @@ class FakeStore : public MaildropStore {
   }
 
   std::atomic<bool> fail_open{false}, fail_commit{false};
+  int gone = 0;  ///< this many open() calls answer "account gone"
   std::atomic<int> whole_reads{0}, part_reads{0}, renewals{0}, last_ttl{0};
   std::vector<std::vector<int64_t>> commits;
 
@@ -324,6 +332,23 @@ TEST_F(SessionTest, DroppedConnectionDeletesNothingAndReleasesTheLease) {
   ASSERT_TRUE(eventually([&] { return !store_.locked(1); }));
   EXPECT_TRUE(store_.commits.empty());
   EXPECT_EQ(store_.count(1), 3u);
+}
+
+TEST_F(SessionTest, CachedLoginOfADeletedAccountIsForgottenAndAskedAgain) {
+  start();
+  store_.gone = 1;
+  auto c = connect();
+  c->cmd("USER demo@example.test");
+  EXPECT_EQ(c->cmd("PASS demo pass"), "+OK Logged in, 3 messages (99 octets)\r\n");
+  EXPECT_EQ(auth_.calls, 2) << "asked the directory again";
+  EXPECT_EQ(auth_.forgotten, (std::vector<int64_t>{1}));
+  EXPECT_EQ(c->cmd("QUIT"), "+OK Bye\r\n");
+
+  store_.gone = 2;  // still gone after asking again: a temporary failure, not a crash
+  auto d = connect();
+  d->cmd("USER demo@example.test");
+  EXPECT_EQ(d->cmd("PASS demo pass"), "-ERR [SYS/TEMP] Mailbox is temporarily unavailable, try again later\r\n");
+  EXPECT_EQ(d->cmd("STAT"), "-ERR Not logged in\r\n");
 }
 
 TEST_F(SessionTest, SecondSessionGetsInUseAndStaysInAuthorization) {

@@ -18,7 +18,8 @@ std::map<std::string, std::string> base() {
           {"http.listen", "127.0.0.1:9105"},
           {"db.url", "host=127.0.0.1 dbname=mail user=mail_pop3"},
           {"db.pool_size", "8"},
-          {"directory.address", "127.0.0.1:7001"}};
+          {"directory.address", "127.0.0.1:7001"},
+          {"auth.token", "pop3-token-0123456789abcdef"}};
 }
 }  // namespace
 
@@ -67,6 +68,8 @@ TEST(Settings, RefusesBadValues) {
   EXPECT_THROW(load_settings(with("db.url", "<unset>")), common::ConfigError);
   EXPECT_THROW(load_settings(with("tls.key", "<unset>")), common::ConfigError);
   EXPECT_THROW(load_settings(with("pop3.hostname", "a b")), common::ConfigError);
+  EXPECT_THROW(load_settings(with("auth.token", "<unset>")), common::ConfigError) << "no token, no Directory";
+  EXPECT_THROW(load_settings(with("auth.token", "short")), common::ConfigError);
   auto m = base();
   m.erase("tls.cert");
   m.erase("tls.key");

@@ -32,6 +32,16 @@ redisContext* connect(const RedisEndpoint& e) {
 
 }  // namespace
 
+RedisEndpoint notice_endpoint(const common::Config& config) {
+  RedisEndpoint e;
+  e.host = config.str("redis.host", "");
+  const int64_t port = config.integer("redis.port", e.port);
+  if (port < 1 || port > 65535) throw common::ConfigError("config redis.port: must be between 1 and 65535");
+  e.port = static_cast<int>(port);
+  e.channel = config.str("directory.notice_channel", e.channel);
+  return e;
+}
+
 ChangeNotice parse_change_notice(std::string_view p) {
   ChangeNotice n;
   constexpr std::string_view kAccount = "account ";

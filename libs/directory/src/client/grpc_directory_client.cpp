@@ -162,7 +162,12 @@ void GrpcDirectoryClient::apply(const ChangeNotice& notice) {
     return;
   }
   forget_account(notice.account_id);
-  if (!notice.address.empty()) recipient_cache_.erase(common::normalize_address(notice.address));
+  if (notice.address.empty()) return;
+  // Logins of an earlier account with this address (deleted, then added
+  // again) go too: they would carry its old id.
+  const std::string address = common::normalize_address(notice.address);
+  auth_cache_.erase_if([&](const AuthAnswer& a) { return a.address == address; });
+  recipient_cache_.erase(address);
 }
 
 bool GrpcDirectoryClient::ready() {

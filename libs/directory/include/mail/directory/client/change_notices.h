@@ -23,6 +23,8 @@
 #include <string_view>
 #include <thread>
 
+#include "mail/common/config.h"
+
 struct redisContext;
 
 namespace mail::directory {
@@ -43,6 +45,10 @@ struct RedisEndpoint {
   std::string channel = "mail:directory:changes";
   std::chrono::milliseconds timeout{1000};  ///< connect and publish
 };
+
+/// From config redis.host (unset: notices off), redis.port (6379) and
+/// directory.notice_channel; ConfigError for a bad port.
+RedisEndpoint notice_endpoint(const common::Config& config);
 
 /// The admin service's side: PUBLISH after each committed change. Blocking
 /// (a short timeout); thread-safe; reconnects on the next call after an
