@@ -27,6 +27,35 @@ stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
   export MAIL_TEST_PG="host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB"
   export MAIL_TEST_REDIS="127.0.0.1:$P_REDIS"
   export MAILCTL_SERVER="127.0.0.1:$P_ADMIN"
+  SECRETS=$RUN/secrets
+  export MAILCTL_TOKEN_FILE=$SECRETS/admin.token
+}
+
+# Service tokens (DESIGN: trust between services), made once per run folder,
+# mode 0600: admin.token is the administrators' (mailctl), the others each
+# service's own. Every service is told which callers' token files it accepts.
+TOKENS="admin msa pop3 imap mta mda"
+ensure_secrets() {
+  local name
+  (umask 077; mkdir -p "$SECRETS")
+  chmod 700 "$SECRETS"
+  for name in $TOKENS; do
+    [ -s "$SECRETS/$name.token" ] && continue
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRETS/$name.token")
+  done
+  chmod 600 "$SECRETS"/*.token
+}
+
+# "auth:" YAML for a service: its own token (unless "-") and the callers it accepts.
+auth_yaml() {  # auth_yaml SELF CALLER...
+  local self=$1 c list="" files=""; shift
+  for c in "$@"; do
+    list="$list${list:+, }$c"
+    files="$files${files:+, }$c: {token_file: \"$SECRETS/$c.token\"}"
+  done
+  printf 'auth: {'
+  [ "$self" != - ] && printf 'token_file: "%s", ' "$SECRETS/$self.token"
+  printf 'callers: [%s], caller: {%s}}\n' "$list" "$files"
 }
 
 # A folder the postgres user can enter: the run folder when it can, else one under /var/tmp.
@@ -96,14 +125,19 @@ migrate() {
 
 # Writes one YAML config per service into $RUN/etc (the same keys compose and Helm use).
 write_configs() {
+  ensure_secrets
   local etc=$RUN/etc db="host=127.0.0.1 port=$P_PG dbname=$PG_DB"
   local level=${STACK_LOG_LEVEL:-info}
-  mkdir -p "$etc" "$RUN/tls"
+  (umask 027; mkdir -p "$etc" "$RUN/tls")
+  local redis="redis: {host: 127.0.0.1, port: $P_REDIS}" old_umask; old_umask=$(umask)
+  umask 027
   cat >"$etc/admin.yaml" <<Y
 log: {level: $level}
 admin: {listen: "127.0.0.1:$P_ADMIN"}
 http: {listen: "127.0.0.1:$H_ADMIN"}
 db: {url: "$db user=mail_admin", pool_size: 4}
+$redis
+$(auth_yaml - admin msa pop3 imap)
 Y
   cat >"$etc/mta.yaml" <<Y
 log: {level: $level}
@@ -113,12 +147,14 @@ db: {url: "$db user=mail_mta", pool_size: 16}
 redis: {host: 127.0.0.1, port: $P_REDIS}
 mda: {address: "127.0.0.1:$P_MDA"}
 queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}}
+$(auth_yaml mta msa mda)
 Y
   cat >"$etc/mda.yaml" <<Y
 log: {level: $level}
 delivery: {listen: "127.0.0.1:$P_MDA"}
 http: {listen: "127.0.0.1:$H_MDA"}
 db: {url: "$db user=mail_mda", pool_size: 16}
+$(auth_yaml mda mta)
 Y
   cat >"$etc/msa.yaml" <<Y
 log: {level: $level}
@@ -127,6 +163,8 @@ tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_MSA"}
 mta: {address: "127.0.0.1:$P_MTA"}
 directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+$redis
+auth: {token_file: "$SECRETS/msa.token"}
 Y
   cat >"$etc/pop3.yaml" <<Y
 log: {level: $level}
@@ -135,7 +173,11 @@ tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_POP3"}
 db: {url: "$db user=mail_pop3", pool_size: 8}
 directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+$redis
+auth: {token_file: "$SECRETS/pop3.token"}
 Y
+  umask "$old_umask"
+  chmod 640 "$etc"/*.yaml
 }
 
 ensure_cert() {
@@ -160,6 +202,7 @@ start_service() {
   [ -x "$bin" ] || { echo "missing binary $bin"; return 1; }
   mkdir -p "$RUN/pid" "$RUN/log"
   svc_running "$svc" && return 0
+  (umask 027; touch "$RUN/log/$svc.log"); chmod 640 "$RUN/log/$svc.log"
   # Started from a subshell so the service is not a job of this shell (a test
   # that kills it with -9 then leaves no "Killed" notice behind).
   (nohup "$bin" --config "$RUN/etc/$svc.yaml" >>"$RUN/log/$svc.log" 2>&1 </dev/null &
@@ -206,7 +249,7 @@ stop_services() {
 # The demo domain and account (idempotent).
 seed_demo() {
   local ctl=$BUILD/services/mailctl/mailctl pw=$RUN/demo-password
-  printf 'demo-password' >"$pw"
+  (umask 077; printf 'demo-password' >"$pw"); chmod 600 "$pw"
   "$ctl" domain list 2>/dev/null | grep -qw example.test || "$ctl" domain add example.test >/dev/null
   "$ctl" account show demo@example.test >/dev/null 2>&1 ||
     "$ctl" account add demo@example.test --password-file "$pw" --quota 1G >/dev/null

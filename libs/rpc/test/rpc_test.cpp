@@ -102,7 +102,7 @@ TEST_F(RpcTest, AnotherServicesTokenIsPermissionDenied) {
 
 TEST_F(RpcTest, OnlyTheBearerSchemeCounts) {
   auto stub = pb::Delivery::NewStub(make_channel("127.0.0.1:" + std::to_string(port_), ""));
-  for (const std::string value : {kMta, "Basic " + kMta, "bearer" + kMta, "Bearer "}) {
+  for (const std::string& value : {kMta, "Basic " + kMta, "bearer" + kMta, std::string("Bearer ")}) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", value);
     pb::DeliverRequest req;

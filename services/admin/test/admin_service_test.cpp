@@ -123,7 +123,7 @@ class FakeDirectory final : public directory::Directory {
   bool last_force_ = true;
   std::string last_alias_target_;
 
- private:
+ public:  // the tests look at the state
   struct Acct {
     int64_t id;
     std::string password;

@@ -11,7 +11,7 @@
 namespace mail::mailctl {
 
 const char* const kUsage =
-    "usage: mailctl [--server HOST:PORT] COMMAND [ARGS]\n"
+    "usage: mailctl [--server HOST:PORT] [--token-file FILE] COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
     "  domain add DOMAIN\n"
@@ -29,6 +29,8 @@ const char* const kUsage =
     "\n"
     "Options:\n"
     "  --server HOST:PORT   admin service (default $MAILCTL_SERVER, else 127.0.0.1:7001)\n"
+    "  --token-file FILE    the administrator's token (default $MAILCTL_TOKEN_FILE, else\n"
+    "                       .run/secrets/admin.token of the local run, else /etc/mail/admin.token)\n"
     "  --password-file FILE read the password from the first line of FILE\n"
     "  --password-stdin     read the password from standard input (prompted on a terminal)\n"
     "  --quota SIZE         quota of a new account (default 0 = unlimited)\n"
@@ -40,7 +42,7 @@ const char* const kUsage =
 namespace {
 
 struct Options {
-  std::optional<std::string> server, password_file, quota;
+  std::optional<std::string> server, password_file, quota, token_file;
   bool password_stdin = false;
   bool help = false;
 };
@@ -137,6 +139,8 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
       opt.help = true;
     } else if (name == "--server") {
       err = take(opt.server);
+    } else if (name == "--token-file") {
+      err = take(opt.token_file);
     } else if (name == "--password-file") {
       err = take(opt.password_file);
     } else if (name == "--quota") {
@@ -153,6 +157,7 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
 
   Command cmd;
   cmd.server = opt.server.value_or(std::string(default_server));
+  cmd.token_file = opt.token_file.value_or("");
   if (opt.help || (pos.size() == 1 && pos[0] == "help")) return cmd;  // Verb::help
   if (cmd.server.empty()) return usage("--server needs HOST:PORT");
   if (pos.empty()) return usage("no command given");

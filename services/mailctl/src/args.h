@@ -38,6 +38,7 @@ struct Command {
   PasswordSource password = PasswordSource::none;
   std::string password_file;
   std::optional<uint64_t> quota;  ///< bytes; 0 = unlimited
+  std::string token_file;         ///< --token-file: the administrator's token ("" = look for it)
 };
 
 struct UsageError {

@@ -55,6 +55,11 @@ class Runner {
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE || s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       err_ << "mailctl: admin server " << clean(cmd_.server) << " unavailable: " << msg << "\n";
       code_ = kExitUnreachable;
+    } else if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+               s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      err_ << "mailctl: admin server " << clean(cmd_.server) << " refused our token (" << code_name(s.error_code())
+           << "): " << msg << "\n";
+      code_ = kExitRefused;
     } else {
       err_ << "mailctl: " << msg << "\n";
       code_ = kExitRefused;

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // mailctl: the command-line client of the admin service's Admin API.
-// Exit status: 0 done, 1 refused, 2 usage error, 3 server unreachable.
+// Exit status: 0 done, 1 refused (credentials too), 2 usage error or no
+// token, 3 server unreachable.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "args.h"
 #include "commands.h"
+#include "mail/rpc/channel.h"
 #include "password_input.h"
+#include "token.h"
 
 int main(int argc, char** argv) {
   using namespace mail::mailctl;
@@ -37,8 +41,24 @@ int main(int argc, char** argv) {
     password = std::move(*r.password);
   }
 
-  // The Admin API listens on a private address (loopback or a cluster network).
-  auto channel = grpc::CreateChannel(cmd.server, grpc::InsecureChannelCredentials());
+  // The Admin API answers administrators only: find our token.
+  std::error_code ec;
+  const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto token_file = find_token_file(cmd.token_file, std::getenv("MAILCTL_TOKEN_FILE"), exe, [](const std::string& p) {
+    std::error_code e;
+    return std::filesystem::exists(p, e);
+  });
+  if (!token_file) {
+    std::cerr << "mailctl: no administrator token found; give --token-file FILE or set MAILCTL_TOKEN_FILE\n"
+                 "(scripts/run keeps the local one in .run/secrets/admin.token)\n";
+    return kExitUsage;
+  }
+  TokenRead token = read_token(*token_file);
+  if (!token.token) {
+    std::cerr << "mailctl: " << token.error << "\n";
+    return kExitUsage;
+  }
+  auto channel = mail::rpc::make_channel(cmd.server, *token.token);
   auto stub = mail::admin::v1::Admin::NewStub(channel);
   return execute(cmd, *stub, password, std::cout, std::cerr);
 }
