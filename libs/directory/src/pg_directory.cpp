@@ -283,6 +283,21 @@ Result<AccountInfo> PgDirectory::set_quota(std::string_view address, uint64_t qu
   });
 }
 
+Result<AccountInfo> PgDirectory::set_disabled(std::string_view address, bool disabled) {
+  std::string a = common::normalize_address(address);
+  if (a.empty()) return invalid("invalid address: " + shown(address));
+  return guarded([&]() -> Result<AccountInfo> {
+    return pool_.with([&](pqxx::connection& c) -> Result<AccountInfo> {
+      pqxx::work tx(c);
+      pqxx::result u = tx.exec_params("UPDATE directory.accounts SET disabled = $2 WHERE address = $1", a, disabled);
+      if (u.affected_rows() == 0) return not_found("account " + a + " does not exist");
+      pqxx::result r = tx.exec_params(std::string(kAccountColumns) + "WHERE a.address = $1", a);
+      tx.commit();
+      return account_from_row(r.at(0));
+    });
+  });
+}
+
 // ---- aliases ---------------------------------------------------------------
 
 Result<AliasInfo> PgDirectory::add_alias(std::string_view address, const std::vector<std::string>& targets) {

@@ -161,11 +161,25 @@ TEST_F(DirectoryTest, AccountCreateAndAuthenticate) {
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty->has_value());
 
-  // Disabled accounts do not log in.
-  sql("UPDATE directory.accounts SET disabled = true WHERE address = '" + at("demo") + "'");
+  // Disabled accounts do not log in, until enabled again.
+  auto off = dir_->set_disabled(mixed, true);
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_TRUE(off->disabled);
+  EXPECT_EQ(off->id, r->id);
   auto disabled = dir_->authenticate(at("demo"), "pw-1");
   ASSERT_TRUE(disabled.ok());
   EXPECT_FALSE(disabled->has_value());
+  ASSERT_FALSE(dir_->set_disabled(at("demo"), false)->disabled);
+  ASSERT_TRUE(dir_->authenticate(at("demo"), "pw-1")->has_value());
+  EXPECT_EQ(dir_->set_disabled(at("nobody"), true).error().code, ErrorCode::not_found);
+  EXPECT_EQ(dir_->set_disabled("not an address", true).error().code, ErrorCode::invalid_argument);
+  ASSERT_TRUE(dir_->set_disabled(at("demo"), true).ok());
+
+  // Passwords are bytes: any octets, UTF-8 or not.
+  const std::string latin1("gr\xfc\xdf\xff", 5);
+  ASSERT_TRUE(dir_->add_account(at("bytes"), latin1, 0).ok());
+  EXPECT_TRUE(dir_->authenticate(at("bytes"), latin1)->has_value());
+  EXPECT_FALSE(dir_->authenticate(at("bytes"), "gr\xc3\xbc\xc3\x9f\xc3\xbf")->has_value()) << "its UTF-8 twin is another password";
 
   auto get = dir_->get_account(mixed);
   ASSERT_TRUE(get.ok());

@@ -37,6 +37,7 @@ void fill(v1::Account* out, const directory::AccountInfo& a) {
   out->set_quota_bytes(a.quota_bytes);
   out->set_used_bytes(a.used_bytes);
   out->set_messages(a.messages);
+  out->set_disabled(a.disabled);
 }
 
 }  // namespace
@@ -142,6 +143,17 @@ grpc::Status AdminService::SetQuota(Ctx* ctx, const v1::SetQuotaRequest* req, v1
   if (!r) return t.finish(refused("SetQuota", ctx, req->address(), r.error()));
   log::info("quota changed", {{"subject", r->address}, {"quota_bytes", r->quota_bytes}, {"peer", ctx->peer()}});
   notify_account(r->id, r->address);
+  fill(rep, *r);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::SetDisabled(Ctx* ctx, const v1::SetDisabledRequest* req, v1::Account* rep) {
+  RpcTimer t(metrics_, kService, "SetDisabled");
+  if (auto st = guard_.check(*ctx, "SetDisabled"); !st.ok()) return t.finish(st);
+  auto r = dir_.set_disabled(req->address(), req->disabled());
+  if (!r) return t.finish(refused("SetDisabled", ctx, req->address(), r.error()));
+  changed(r->disabled ? "account disabled" : "account enabled", ctx, r->address);
+  notify_account(r->id, r->address);  // a disabled account's cached logins end now
   fill(rep, *r);
   return t.finish(grpc::Status::OK);
 }

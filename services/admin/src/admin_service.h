@@ -33,6 +33,7 @@ class AdminService final : public mail::admin::v1::Admin::Service {
   grpc::Status ListAccounts(Ctx*, const v1::ListAccountsRequest*, v1::ListAccountsReply*) override;
   grpc::Status SetPassword(Ctx*, const v1::SetPasswordRequest*, v1::Empty*) override;
   grpc::Status SetQuota(Ctx*, const v1::SetQuotaRequest*, v1::Account*) override;
+  grpc::Status SetDisabled(Ctx*, const v1::SetDisabledRequest*, v1::Account*) override;
   grpc::Status AddAlias(Ctx*, const v1::AddAliasRequest*, v1::Alias*) override;
   grpc::Status DeleteAlias(Ctx*, const v1::DeleteAliasRequest*, v1::Empty*) override;
   grpc::Status ListAliases(Ctx*, const v1::ListAliasesRequest*, v1::ListAliasesReply*) override;

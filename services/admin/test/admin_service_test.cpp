@@ -85,6 +85,12 @@ class FakeDirectory final : public directory::Directory {
     it->second.quota = quota;
     return info(it->first);
   }
+  Result<directory::AccountInfo> set_disabled(std::string_view address, bool disabled) override {
+    auto it = accounts_.find(std::string(address));
+    if (it == accounts_.end()) return Error{ErrorCode::not_found, "no"};
+    it->second.disabled = disabled;
+    return info(it->first);
+  }
   Result<directory::AliasInfo> add_alias(std::string_view address, const std::vector<std::string>& targets) override {
     auto& t = aliases_[std::string(address)];
     for (const auto& x : targets) t.insert(x);
@@ -128,6 +134,7 @@ class FakeDirectory final : public directory::Directory {
     int64_t id;
     std::string password;
     uint64_t quota;
+    bool disabled = false;
   };
   directory::AccountInfo info(const std::string& a) {
     const Acct& x = accounts_.at(a);
@@ -137,6 +144,7 @@ class FakeDirectory final : public directory::Directory {
     i.quota_bytes = x.quota;
     i.used_bytes = 7;
     i.messages = 1;
+    i.disabled = x.disabled;
     return i;
   }
   std::set<std::string> domains_;
@@ -542,6 +550,18 @@ TEST_F(ServiceTest, ChangesArePublishedToTheCaches) {
     auto n = next_notice();
     ASSERT_TRUE(n);
     EXPECT_TRUE(n->all) << "sender addresses changed";
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SetDisabledRequest req;
+    req.set_address("c@x.test");
+    req.set_disabled(true);
+    v1::Account rep;
+    ASSERT_TRUE(admin_stub_->SetDisabled(&ctx, req, &rep).ok());
+    EXPECT_TRUE(rep.disabled());
+    auto n = next_notice();
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->account_id, id) << "a disabled account's cached logins end";
   }
   {
     grpc::ClientContext ctx;

@@ -23,6 +23,8 @@ const char* const kUsage =
     "  account list [DOMAIN]\n"
     "  account passwd ADDRESS (--password-file FILE | --password-stdin)\n"
     "  account quota ADDRESS SIZE           (SIZE: 500M, 1G, ...; 0 or unlimited = no limit)\n"
+    "  account disable ADDRESS              (no more logins, at once; mail is still delivered)\n"
+    "  account enable ADDRESS\n"
     "  alias add ADDRESS TARGET...          (targets: local or remote addresses)\n"
     "  alias delete ADDRESS [TARGET]        (no TARGET: the whole alias)\n"
     "  alias list [DOMAIN]\n"
@@ -94,6 +96,8 @@ constexpr Spec kSpecs[] = {
     {"account", "list", Verb::account_list, 0, 1, false, false, "[DOMAIN]"},
     {"account", "passwd", Verb::account_passwd, 1, 1, true, false, "ADDRESS (--password-file FILE | --password-stdin)"},
     {"account", "quota", Verb::account_quota, 2, 2, false, false, "ADDRESS SIZE"},
+    {"account", "disable", Verb::account_disable, 1, 1, false, false, "ADDRESS"},
+    {"account", "enable", Verb::account_enable, 1, 1, false, false, "ADDRESS"},
     {"alias", "add", Verb::alias_add, 2, kMany, false, false, "ADDRESS TARGET..."},
     {"alias", "delete", Verb::alias_delete, 1, 2, false, false, "ADDRESS [TARGET]"},
     {"alias", "list", Verb::alias_list, 0, 1, false, false, "[DOMAIN]"},

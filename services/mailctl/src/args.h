@@ -23,6 +23,8 @@ enum class Verb {
   account_list,
   account_passwd,
   account_quota,
+  account_disable,
+  account_enable,
   alias_add,
   alias_delete,
   alias_list,

@@ -88,7 +88,8 @@ void print_account(std::ostream& out, const pb::Account& a) {
   if (a.quota_bytes() != 0)
     out << ", " << static_cast<uint64_t>(static_cast<long double>(a.used_bytes()) * 100 / a.quota_bytes()) << "%";
   out << "\n"
-      << "messages:  " << a.messages() << "\n";
+      << "messages:  " << a.messages() << "\n"
+      << "login:     " << (a.disabled() ? "disabled" : "enabled") << "\n";
 }
 
 }  // namespace
@@ -175,6 +176,16 @@ int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::strin
       if (r.call(&S::SetQuota, req, &rep))
         out << "quota of " << clean(rep.address()) << " set to " << format_quota(rep.quota_bytes()) << " (used "
             << format_size(rep.used_bytes()) << ")\n";
+      break;
+    }
+    case Verb::account_disable:
+    case Verb::account_enable: {
+      pb::SetDisabledRequest req;
+      req.set_address(cmd.name);
+      req.set_disabled(cmd.verb == Verb::account_disable);
+      pb::Account rep;
+      if (r.call(&S::SetDisabled, req, &rep))
+        out << "account " << clean(rep.address()) << (rep.disabled() ? " disabled" : " enabled") << "\n";
       break;
     }
     case Verb::alias_add: {

@@ -64,6 +64,12 @@ class FakeAdmin final : public pb::Admin::Service {
     a->add_targets("b@remote.example");
     return grpc::Status::OK;
   }
+  grpc::Status SetDisabled(grpc::ServerContext*, const pb::SetDisabledRequest* req, pb::Account* rep) override {
+    if (req->address() == "locked@example.test") return {grpc::StatusCode::UNAUTHENTICATED, "credentials not accepted"};
+    rep->set_address(req->address());
+    rep->set_disabled(req->disabled());
+    return grpc::Status::OK;
+  }
   grpc::Status DeleteAlias(grpc::ServerContext*, const pb::DeleteAliasRequest* req, pb::Empty*) override {
     last_target = req->target();
     return grpc::Status::OK;
@@ -120,6 +126,20 @@ TEST_F(CommandsTest, RefusedIsExitOneWithServerMessage) {
   EXPECT_EQ(err_.str(), "mailctl: account x@example.test does not exist\n");
   EXPECT_EQ(run({"account", "passwd", "a@example.test", "--password-stdin"}, "pw"), kExitRefused);
   EXPECT_EQ(err_.str(), "mailctl: not implemented by the server\n");
+}
+
+TEST_F(CommandsTest, DisableAndEnable) {
+  EXPECT_EQ(run({"account", "disable", "a@example.test"}), kExitOk);
+  EXPECT_EQ(out_.str(), "account a@example.test disabled\n");
+  EXPECT_EQ(run({"account", "enable", "a@example.test"}), kExitOk);
+  EXPECT_EQ(out_.str(), "account a@example.test enabled\n");
+  EXPECT_EQ(run({"account", "show", "a@example.test"}), kExitOk);
+  EXPECT_NE(out_.str().find("login:     enabled\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, RefusedTokenIsExitOneAndSaysSo) {
+  EXPECT_EQ(run({"account", "disable", "locked@example.test"}), kExitRefused);
+  EXPECT_NE(err_.str().find("refused our token (unauthenticated)"), std::string::npos) << err_.str();
 }
 
 TEST_F(CommandsTest, UnavailableIsExitThree) {

@@ -72,6 +72,9 @@ class Directory {
   virtual Result<std::vector<AccountInfo>> list_accounts(std::string_view domain) = 0;
   virtual Status set_password(std::string_view address, std::string_view password) = 0;
   virtual Result<AccountInfo> set_quota(std::string_view address, uint64_t quota_bytes) = 0;
+  /// A disabled account cannot log in (authenticate answers "no"); its mail
+  /// is still delivered. not_found when there is no such account.
+  virtual Result<AccountInfo> set_disabled(std::string_view address, bool disabled) = 0;
 
   /// Adds targets to the alias (creating it). The address must be in a local
   /// domain and not an account; each target is any valid address, local or

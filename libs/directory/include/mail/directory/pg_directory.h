@@ -38,6 +38,7 @@ class PgDirectory final : public Directory {
   Result<std::vector<AccountInfo>> list_accounts(std::string_view domain) override;
   Status set_password(std::string_view address, std::string_view password) override;
   Result<AccountInfo> set_quota(std::string_view address, uint64_t quota_bytes) override;
+  Result<AccountInfo> set_disabled(std::string_view address, bool disabled) override;
 
   Result<AliasInfo> add_alias(std::string_view address, const std::vector<std::string>& targets) override;
   Status delete_alias(std::string_view address, std::string_view target) override;
