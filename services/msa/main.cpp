@@ -37,13 +37,14 @@ int run(service::Process& proc) {
   MsaMetrics msa_metrics(proc.metrics());
 
   const std::string token = rpc::own_token(proc.config());
-  directory::GrpcDirectoryClient directory(rpc::make_channel(cfg.directory_address, token),
+  const rpc::ChannelSecurity tls_links = rpc::channel_security(proc.config());
+  directory::GrpcDirectoryClient directory(rpc::make_channel(cfg.directory_address, token, tls_links),
                                            {.protocol = "smtp",
                                             .deadline = cfg.directory_deadline,
                                             .cache_ttl = cfg.cache_ttl,
                                             .recipient_cache_ttl = cfg.recipient_cache_ttl,
                                             .cache_entries = cfg.cache_entries});
-  MtaClient mta(rpc::make_channel(cfg.mta_address, token), cfg.mta_deadline, cfg.mta_chunk_size);
+  MtaClient mta(rpc::make_channel(cfg.mta_address, token, tls_links), cfg.mta_deadline, cfg.mta_chunk_size);
   directory::ChangeSubscriber notices(directory::notice_endpoint(proc.config()),
                                       [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
   notices.start();

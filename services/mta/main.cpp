@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard transfer_guard(callers, "transfer", rpc::allowed_callers(cfg, "transfer", {"msa", "mda"}),
                                   proc.metrics());
-    auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token);
+    auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token, rpc::channel_security(cfg));
     mta::Dispatcher dispatcher(pgq, mda, dopts, proc.registry());
 
     mta::TransferOptions topts;

@@ -34,7 +34,7 @@ int serve(const Settings& s) {
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   directory::GrpcDirectoryClient directory(
-      rpc::make_channel(s.directory_address, s.token),
+      rpc::make_channel(s.directory_address, s.token, s.directory_tls),
       {.protocol = "pop3", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
   directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
   notices.start();

@@ -11,6 +11,7 @@
 #include "helpers.h"
 #include "mail/common/config.h"
 #include "mail/directory/client/change_notices.h"
+#include "mail/rpc/tls.h"
 #include "session.h"
 
 namespace mail::pop3d {
@@ -29,6 +30,7 @@ struct Settings {
   std::chrono::milliseconds cache_ttl{30000};
   size_t cache_size = 10000;
   std::string token;                     ///< auth.token_file: presented to the Directory
+  rpc::ChannelSecurity directory_tls;    ///< grpc.tls.*: TLS to the Directory (mail/rpc/tls.h)
   directory::RedisEndpoint notices;      ///< redis.host, redis.port: change notices for the cache
   size_t max_connections = 1000;         ///< per listener
   size_t io_threads = 2;

@@ -132,6 +132,19 @@ class CachesForgetChanges(unittest.TestCase):
         self.assertEqual(smtp_auth_plain(user, old.encode())[0], 535)
 
 
+    def test_disabled_account_is_refused_a_second_later(self):
+        user, pw = env.new_account()
+        env.pop3_login(user, pw).quit()
+        env.smtp_submit(user, pw).quit()
+        env.mailctl_ok("account", "disable", user)
+        self.assertIn("disabled", env.mailctl_ok("account", "show", user).stdout)
+        time.sleep(1.0)
+        self.assertTrue(pop3_refused(user, pw.encode()), "a disabled account still logs in on POP3")
+        self.assertEqual(smtp_auth_plain(user, pw.encode())[0], 535)
+        env.mailctl_ok("account", "enable", user)
+        env.pop3_login(user, pw, retry_in_use=0).quit()
+
+
 class PasswordsAreBytes(unittest.TestCase):
     def test_non_utf8_password_is_an_ordinary_failure(self):
         user, _ = env.new_account()

@@ -49,11 +49,12 @@ grpc::ChannelArguments client_channel_arguments() {
 }
 
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, const std::string& token,
-                                            const grpc::ChannelArguments& args) {
+                                            const ChannelSecurity& security, grpc::ChannelArguments args) {
   std::vector<std::unique_ptr<ex::ClientInterceptorFactoryInterface>> factories;
   if (!token.empty()) factories.push_back(std::make_unique<TokenInterceptorFactory>(token));
-  return ex::CreateCustomChannelWithInterceptors(address, grpc::InsecureChannelCredentials(), args,
-                                                 std::move(factories));
+  if (!security.server_name.empty()) args.SetSslTargetNameOverride(security.server_name);
+  auto creds = security.credentials ? security.credentials : grpc::InsecureChannelCredentials();
+  return ex::CreateCustomChannelWithInterceptors(address, creds, args, std::move(factories));
 }
 
 }  // namespace mail::rpc

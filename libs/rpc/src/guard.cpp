@@ -23,15 +23,15 @@ std::vector<std::string> allowed_callers(const common::Config& config, const std
                                          std::vector<std::string> defaults) {
   auto raw = config.raw("auth.allow." + api);
   if (!raw) return defaults;
-  std::vector<std::string> out;
-  std::stringstream list(*raw);
-  std::string name;
-  while (std::getline(list, name, ',')) {
-    while (!name.empty() && name.front() == ' ') name.erase(name.begin());
-    while (!name.empty() && name.back() == ' ') name.pop_back();
-    if (!name.empty()) out.push_back(name);
-  }
-  return out;
+  return name_list(*raw);
+}
+
+std::optional<std::string> certificate_name(const grpc::ServerContext& ctx) {
+  auto ac = ctx.auth_context();
+  if (!ac || !ac->IsPeerAuthenticated()) return std::nullopt;
+  auto cn = ac->FindPropertyValues("x509_common_name");
+  if (cn.empty() || cn.front().empty()) return std::nullopt;
+  return std::string(cn.front().data(), cn.front().size());
 }
 
 std::string bearer_token(const grpc::ServerContext& ctx) {
@@ -52,6 +52,7 @@ CallGuard::CallGuard(const CallerTokens& tokens, std::string api, const std::vec
       unknown_(refused(metrics, api_, "unknown")),
       forbidden_(refused(metrics, api_, "forbidden")) {
   const auto known = tokens_.names();
+  if (tokens_.certificates()) return;  // callers may come by certificate alone
   for (const auto& name : allowed_)
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw common::ConfigError("config auth.allow." + api_ + ": caller " + name +
@@ -62,7 +63,13 @@ grpc::Status CallGuard::check(const grpc::ServerContext& ctx, const char* method
   const std::string token = bearer_token(ctx);
   const char* reason = nullptr;
   std::optional<std::string> who;
-  if (token.empty()) {
+  if (token.empty() && tokens_.certificates()) who = certificate_name(ctx);
+  if (who) {
+    if (!allowed_.contains(*who)) {
+      reason = "forbidden";
+      forbidden_.Increment();
+    }
+  } else if (token.empty()) {
     reason = "missing";
     missing_.Increment();
   } else if (!(who = tokens_.identify(token))) {

@@ -46,19 +46,28 @@ void CallerTokens::add(const std::string& name, std::string_view token) {
   callers_.push_back({name, d});
 }
 
-CallerTokens CallerTokens::from_config(const common::Config& config) {
-  CallerTokens out;
-  std::stringstream list(config.str("auth.callers", ""));
+std::vector<std::string> name_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream list(text);
   std::string name;
   while (std::getline(list, name, ',')) {
     while (!name.empty() && name.front() == ' ') name.erase(name.begin());
     while (!name.empty() && name.back() == ' ') name.pop_back();
-    if (name.empty()) continue;
+    if (!name.empty()) out.push_back(name);
+  }
+  return out;
+}
+
+CallerTokens CallerTokens::from_config(const common::Config& config) {
+  CallerTokens out;
+  for (const auto& name : name_list(config.str("auth.callers", ""))) {
     const std::string key = "auth.caller." + name + ".token";
     std::string token = config.secret(key, "");
+    if (token.empty() && !config.str("grpc.tls.client_ca", "").empty()) continue;  // known by certificate
     if (token.empty()) throw common::ConfigError("config " + key + "_file (or " + key + ") is required for caller " + name);
     out.add(name, token);
   }
+  out.accept_certificates(!config.str("grpc.tls.client_ca", "").empty());
   return out;
 }
 

@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <fstream>
 
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/rpc/channel.h"
 #include "mail/rpc/guard.h"
+#include "mail/rpc/tls.h"
 #include "mail/rpc/tokens.h"
 
 namespace mail::rpc {
@@ -168,6 +171,112 @@ TEST(Guard, AllowListNamesOnlyKnownCallers) {
   auto c = Config::from_map({{"auth.allow.delivery", "mta, tester"}});
   EXPECT_EQ(allowed_callers(c, "delivery", {"x"}), (std::vector<std::string>{"mta", "tester"}));
   EXPECT_EQ(allowed_callers(c, "transfer", {"msa"}), (std::vector<std::string>{"msa"}));
+}
+
+// ---- mutual TLS -------------------------------------------------------------
+
+/// A CA, a server certificate for localhost and client certificates with
+/// the common names mta and msa, made with the openssl command line.
+class Pki {
+ public:
+  Pki() {
+    char tmpl[] = "/tmp/rpc-pki-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    const std::string script = "set -e; cd " + dir_ +
+        "; openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key -out ca.pem"
+        "; openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca -keyout other.key -out other.pem"
+        "; for n in server mta msa stranger; do"
+        "   openssl req -newkey rsa:2048 -nodes -subj /CN=$n -keyout $n.key -out $n.csr;"
+        "   printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > $n.ext;"
+        "   ca=ca; [ $n = stranger ] && ca=other;"
+        "   openssl x509 -req -in $n.csr -CA $ca.pem -CAkey $ca.key -CAcreateserial -days 2 -extfile $n.ext -out $n.pem;"
+        " done";
+    std::ofstream(dir_ + "/make.sh") << script << "\n";
+    ok_ = std::system(("bash " + dir_ + "/make.sh >" + dir_ + "/make.log 2>&1").c_str()) == 0;
+  }
+  ~Pki() { std::system(("rm -rf " + dir_).c_str()); }
+  std::string path(const std::string& f) const { return dir_ + "/" + f; }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
+class MtlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pki_.ok()) << "openssl could not make the test certificates";
+    auto server_cfg = Config::from_map({{"grpc.tls.cert", pki_.path("server.pem")},
+                                        {"grpc.tls.key", pki_.path("server.key")},
+                                        {"grpc.tls.client_ca", pki_.path("ca.pem")}});
+    tokens_.add("msa", kMsa);
+    tokens_.accept_certificates(client_certificates(server_cfg));
+    guard_.emplace(tokens_, "delivery", std::vector<std::string>{"mta"}, metrics_);
+    service_.emplace(*guard_);
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", server_credentials(server_cfg), &port_);
+    b.RegisterService(&*service_);
+    server_ = b.BuildAndStart();
+    ASSERT_TRUE(server_);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  grpc::Status call(const std::string& who, const std::string& token, std::string* caller = nullptr) {
+    std::map<std::string, std::string> m{{"grpc.tls.ca", pki_.path("ca.pem")}, {"grpc.tls.server_name", "localhost"}};
+    if (!who.empty()) {
+      m["grpc.tls.cert"] = pki_.path(who + ".pem");
+      m["grpc.tls.key"] = pki_.path(who + ".key");
+    }
+    auto ch = make_channel("127.0.0.1:" + std::to_string(port_), token, channel_security(Config::from_map(m)));
+    auto stub = pb::Delivery::NewStub(ch);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    pb::DeliverRequest req;
+    pb::DeliverReply rep;
+    auto st = stub->Deliver(&ctx, req, &rep);
+    if (caller && rep.results_size() == 1) *caller = rep.results(0).detail();
+    return st;
+  }
+
+  static Pki pki_;
+  metrics::Registry metrics_;
+  CallerTokens tokens_;
+  std::optional<CallGuard> guard_;
+  std::optional<GuardedDelivery> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+Pki MtlsTest::pki_;
+
+TEST_F(MtlsTest, VerifiedCertificateNamesTheCaller) {
+  std::string caller;
+  auto st = call("mta", "", &caller);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(caller, "mta");
+}
+
+TEST_F(MtlsTest, CertificateOfAnotherServiceIsForbidden) {
+  EXPECT_EQ(call("msa", "").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(MtlsTest, NoOrForeignCertificateGetsNoConnection) {
+  EXPECT_EQ(call("", "").error_code(), grpc::StatusCode::UNAVAILABLE) << "the handshake asks for a certificate";
+  EXPECT_EQ(call("stranger", "").error_code(), grpc::StatusCode::UNAVAILABLE) << "signed by another CA";
+}
+
+TEST_F(MtlsTest, TokenStillCountsOverTls) {
+  // The msa's certificate with the msa's token: a known caller, not allowed here.
+  EXPECT_EQ(call("msa", kMsa).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call("mta", "forged-token-0123456789").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "a wrong token is not rescued by a good certificate";
+}
+
+TEST(Tls, ConfigErrors) {
+  EXPECT_THROW(server_credentials(Config::from_map({{"grpc.tls.cert", "/nonexistent.pem"}})), ConfigError);
+  EXPECT_THROW(channel_security(Config::from_map({{"grpc.tls.ca", "/nonexistent.pem"}})), ConfigError);
+  EXPECT_FALSE(channel_security(Config::from_map({})).credentials) << "plaintext unless configured";
+  EXPECT_FALSE(client_certificates(Config::from_map({})));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "mail/common/log.h"
 #include "mail/metrics/http_server.h"
 #include "mail/net/offload.h"
+#include "mail/rpc/tls.h"
 
 namespace mail::service {
 
@@ -83,7 +84,8 @@ int Process::run() {
     grpc::ServerBuilder builder;
     int bound = 0;
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    builder.AddListeningPort(grpc_listen_, grpc::InsecureServerCredentials(), &bound);
+    // TLS (and client certificates) where grpc.tls.* says so: mail/rpc/tls.h.
+    builder.AddListeningPort(grpc_listen_, rpc::server_credentials(config_), &bound);
     grpc::ResourceQuota quota("mail-" + name_);
     quota.SetMaxThreads(grpc_options_.max_threads);
     builder.SetResourceQuota(quota);

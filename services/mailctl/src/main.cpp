@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <iostream>
 
 #include "args.h"
@@ -58,7 +59,20 @@ int main(int argc, char** argv) {
     std::cerr << "mailctl: " << token.error << "\n";
     return kExitUsage;
   }
-  auto channel = mail::rpc::make_channel(cmd.server, *token.token);
+  // TLS to the admin service where $MAILCTL_TLS_CA names its CA (with
+  // $MAILCTL_TLS_CERT / $MAILCTL_TLS_KEY when it asks for a certificate).
+  std::map<std::string, std::string> tls;
+  for (auto [key, var] : {std::pair{"grpc.tls.ca", "MAILCTL_TLS_CA"}, std::pair{"grpc.tls.cert", "MAILCTL_TLS_CERT"},
+                          std::pair{"grpc.tls.key", "MAILCTL_TLS_KEY"}, std::pair{"grpc.tls.server_name", "MAILCTL_TLS_SERVER_NAME"}})
+    if (const char* v = std::getenv(var); v && *v) tls[key] = v;
+  mail::rpc::ChannelSecurity security;
+  try {
+    security = mail::rpc::channel_security(mail::common::Config::from_map(tls));
+  } catch (const std::exception& e) {
+    std::cerr << "mailctl: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  auto channel = mail::rpc::make_channel(cmd.server, *token.token, security);
   auto stub = mail::admin::v1::Admin::NewStub(channel);
   return execute(cmd, *stub, password, std::cout, std::cerr);
 }

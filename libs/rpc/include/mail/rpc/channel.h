@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "mail/rpc/tls.h"
+
 namespace mail::rpc {
 
 /// Reconnect within about a second after a peer restart (gRPC's default
@@ -16,8 +18,9 @@ namespace mail::rpc {
 grpc::ChannelArguments client_channel_arguments();
 
 /// A channel to `address` ("host:port") on which every call carries `token`
-/// (empty: none, for tests of refusals).
+/// (empty: none, for tests of refusals), over TLS when `security` says so.
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, const std::string& token,
-                                            const grpc::ChannelArguments& args = client_channel_arguments());
+                                            const ChannelSecurity& security = {},
+                                            grpc::ChannelArguments args = client_channel_arguments());
 
 }  // namespace mail::rpc

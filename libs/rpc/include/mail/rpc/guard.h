@@ -8,6 +8,8 @@
 // Every refusal is logged (API, method, peer, reason; never the token) and
 // counted in
 //   mail_rpc_refused_total{api, reason="missing|unknown|forbidden"}
+// With client certificates on (tls.h), a call without a token is named by
+// its verified certificate's common name instead.
 // Only what an accepted caller claims in a request (client IP, protocol,
 // authenticated user) is believed by the handler that follows.
 // Thread-safe after construction.
@@ -15,6 +17,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,6 +52,9 @@ class CallGuard {
   prometheus::Counter& unknown_;
   prometheus::Counter& forbidden_;
 };
+
+/// The common name of the caller's verified client certificate, if any.
+std::optional<std::string> certificate_name(const grpc::ServerContext& ctx);
 
 /// The bearer token in `ctx`'s metadata; empty when there is none.
 std::string bearer_token(const grpc::ServerContext& ctx);

@@ -55,6 +55,11 @@ class CallerTokens {
   std::optional<std::string> identify(std::string_view token) const;
 
   bool empty() const { return callers_.empty(); }
+
+  /// Whether callers may also be named by a verified client certificate
+  /// (from_config: when grpc.tls.client_ca is set, see tls.h).
+  void accept_certificates(bool on) { certificates_ = on; }
+  bool certificates() const { return certificates_; }
   std::vector<std::string> names() const;
 
  private:
@@ -63,7 +68,11 @@ class CallerTokens {
     Digest digest;
   };
   std::vector<Caller> callers_;
+  bool certificates_ = false;
 };
+
+/// "a, b,,c " -> {"a", "b", "c"}: the caller-name lists of the config.
+std::vector<std::string> name_list(const std::string& text);
 
 /// SHA-256 of `text`.
 CallerTokens::Digest token_digest(std::string_view text);
