@@ -113,7 +113,10 @@ start_redis() {
   redis-server --port "$P_REDIS" --bind 127.0.0.1 --daemonize yes --dir "$RUN/redis" \
     --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log" \
     --maxmemory-policy noeviction --save "" --appendonly no >/dev/null
-  for _ in $(seq 50); do redis_cli ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 50); do
+    redis_cli ping >/dev/null 2>&1 && { chmod 640 "$RUN/redis/redis.log" 2>/dev/null; return 0; }
+    sleep 0.1
+  done
   echo "redis did not start"; tail -5 "$RUN/redis/redis.log"; return 1
 }
 
