@@ -65,6 +65,7 @@ int serve(const Settings& s) {
   metrics::HttpOptions ho;
   ho.address = s.http.host;
   ho.port = s.http.port;
+  ho.request_timeout = s.http_request_timeout;
   metrics::HttpServer http(rt.io(), rt.blocking(), ho, registry, [&] { return pool.ping() && directory.ready(); });
 
   rt.on_stop([&]() -> net::awaitable<void> {

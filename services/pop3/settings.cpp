@@ -94,6 +94,7 @@ Settings load_settings(const common::Config& c) {
   s.directory_timeout = c.duration("directory.timeout", std::chrono::seconds(5));
   s.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
   s.token = rpc::own_token(c);
+  s.http_request_timeout = c.duration("http.request_timeout", s.http_request_timeout);
   s.directory_tls = rpc::channel_security(c);
   s.notices = directory::notice_endpoint(c);
   s.cache_size = positive(c, "directory.cache_size", 10000);

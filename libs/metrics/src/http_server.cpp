@@ -7,6 +7,8 @@
 #include "mail/metrics/http_server.h"
 
 #include <boost/beast/http.hpp>
+#include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "mail/common/log.h"
@@ -80,8 +82,14 @@ http::status status_for(const boost::beast::error_code& ec) {
   return http::status::bad_request;
 }
 
-net::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl, Connection& c) {
+// Serves requests on `c` until it closes, idles out, or (`one_only`) after
+// the first answer. Each request must arrive whole by `request_timeout`.
+net::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl, Connection& c, bool one_only,
+                           net::Duration request_timeout) {
   for (;;) {
+    // The first read of a request may wait the keep-alive idle limit; once
+    // bytes have come, the whole request must be in by its deadline.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(impl->opts.max_header_bytes));
     parser.body_limit(impl->opts.max_body_bytes);
@@ -101,26 +109,46 @@ net::awaitable<void> serve(std::shared_ptr<HttpServer::Impl> impl, Connection& c
         }
       }
       if (parser.is_done() || (used > 0 && !c.buffered().empty())) continue;
+      const auto now = std::chrono::steady_clock::now();
+      // (Beast takes no bytes of an unfinished header, so "bytes have come"
+      // is what is buffered, not what the parser used.)
+      if (!deadline && (!c.buffered().empty() || one_only)) deadline = now + request_timeout;
+      if (deadline) {
+        if (now >= *deadline) {
+          Reply slow{http::status::request_timeout, kTextType, "request timeout\n"};
+          co_await c.write(render(slow, 11, false, false));
+          co_return;
+        }
+        c.set_timeout(std::min<net::Duration>(impl->opts.read_timeout,
+                                              std::chrono::duration_cast<net::Duration>(*deadline - now)));
+      } else {
+        c.set_timeout(impl->opts.read_timeout);
+      }
       Status st = co_await c.fill();
       if (st == Status::too_long) {
         Reply big{http::status::request_header_fields_too_large, kTextType, "request too large\n"};
         co_await c.write(render(big, 11, false, false));
         co_return;
       }
+      if (st == Status::timeout && deadline) {  // a request that came too slowly
+        Reply slow{http::status::request_timeout, kTextType, "request timeout\n"};
+        co_await c.write(render(slow, 11, false, false));
+        co_return;
+      }
       if (st != Status::ok) co_return;  // client went away or idled out
     }
     const auto& req = parser.get();
     Reply reply = co_await route(*impl, req);
-    bool keep_alive = req.keep_alive();
+    bool keep_alive = req.keep_alive() && !one_only;
     // Named locals, not temporaries, across co_await (g++ 12 coroutine bugs).
     const std::string out = render(reply, req.version(), keep_alive, req.method() == http::verb::head);
     const bool written = co_await c.write(out);
     if (!written) co_return;
-    if (!keep_alive) co_return;
+    if (!keep_alive || one_only) co_return;
   }
 }
 
-net::ServerOptions server_options(const HttpOptions& o) {
+net::ServerOptions server_options(const HttpOptions& o, std::shared_ptr<HttpServer::Impl> impl) {
   net::ServerOptions s;
   s.name = "http";
   s.address = o.address;
@@ -128,8 +156,10 @@ net::ServerOptions server_options(const HttpOptions& o) {
   s.max_connections = o.max_connections;
   s.timeout = o.read_timeout;
   s.max_buffer = o.max_header_bytes + o.max_body_bytes + 1024;
-  s.overload_handler = [](Connection& c) -> net::awaitable<void> {
-    co_await c.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  // Every slot taken (idle clients can do that): still answer this one
+  // request, quickly, then close, so a probe is never starved.
+  s.overload_handler = [impl](Connection& c) -> net::awaitable<void> {
+    co_await serve(impl, c, true, std::min<net::Duration>(impl->opts.request_timeout, std::chrono::seconds(2)));
   };
   return s;
 }
@@ -139,7 +169,8 @@ net::ServerOptions server_options(const HttpOptions& o) {
 HttpServer::HttpServer(net::asio::io_context& io, net::asio::thread_pool& blocking, HttpOptions options,
                        Registry& registry, std::function<bool()> ready)
     : impl_(std::make_shared<Impl>(Impl{blocking, options, registry, std::move(ready)})),
-      server_(io, server_options(options), [impl = impl_](Connection& c) { return serve(impl, c); }) {}
+      server_(io, server_options(options, impl_),
+              [impl = impl_](Connection& c) { return serve(impl, c, false, impl->opts.request_timeout); }) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // metrics_test.cpp: the Registry helpers and the HTTP endpoint, fetched
 // with a Beast client over loopback (127.0.0.1, port 0).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include "mail/metrics/http_server.h"
 #include "mail/metrics/registry.h"
 
@@ -124,6 +130,7 @@ class HttpServerTest : public ::testing::Test {
     opts.address = "127.0.0.1";
     opts.port = 0;
     opts.read_timeout = 2s;
+    opts.request_timeout = 1s;
     server_ = std::make_unique<HttpServer>(io_, pool_, opts, registry_, [this] {
       {
         std::lock_guard lock(mu_);
@@ -249,6 +256,71 @@ TEST_F(HttpServerTest, MalformedAndOversizedRequests) {
     EXPECT_NE(second, std::string::npos) << out;
     EXPECT_LT(first, second);
   }
+}
+
+// A plain socket that connects and then does only what the test says.
+class RawSocket {
+ public:
+  explicit RawSocket(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    timeval tv{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return connected_; }
+  void send(const std::string& s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  /// Reads what is there within 100 ms; false once the server closed.
+  bool poll(std::string& out) {
+    char buf[512];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+    return n != 0 && !(n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+TEST_F(HttpServerTest, ProbesAnswerWhileIdleClientsHoldEverySlot) {
+  // Today's flood: as many idle connections as the server takes at once.
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (size_t i = 0; i < HttpOptions{}.max_connections; ++i) {
+    idle.push_back(std::make_unique<RawSocket>(server_->port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  std::this_thread::sleep_for(200ms);  // all accepted, all idle
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    Client c(server_->port());
+    auto r = c.request(http::verb::get, path);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    EXPECT_FALSE(r.keep_alive) << "answered on the overload path, then closed";
+  }
+}
+
+TEST_F(HttpServerTest, TricklingClientIsCutOffByTheRequestDeadline) {
+  RawSocket s(server_->port());
+  ASSERT_TRUE(s.connected());
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  std::string got;
+  bool open = true;
+  // A byte every 250 ms: every read succeeds well within read_timeout (2 s).
+  for (size_t i = 0; open && std::chrono::steady_clock::now() - start < 4s; ++i) {
+    s.send(request.substr(i % request.size(), 1));
+    for (int k = 0; k < 2 && open; ++k) open = s.poll(got);
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(open) << "still open after 4 s of trickling";
+  EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
+  EXPECT_LT(took, 2500ms) << "request_timeout is 1 s";
 }
 
 TEST_F(HttpServerTest, IdleConnectionIsClosedAfterReadTimeout) {

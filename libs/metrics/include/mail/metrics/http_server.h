@@ -8,7 +8,11 @@
 // HTTP messages. Trusts nothing from the client: header and body sizes are
 // bounded, every read has a timeout, only GET and HEAD are served;
 // malformed requests get 400 and the connection is closed. Keep-alive is
-// honoured.
+// honoured. Probes cannot be starved: each request must arrive whole within
+// request_timeout, and when every connection slot is taken (idle clients
+// holding them), a new connection still gets its one request answered, with
+// a tighter deadline, and is then closed (net::Server's overload handler),
+// so /healthz and /readyz keep answering under a flood of idle connections.
 #pragma once
 #include "mail/metrics/registry.h"
 #include "mail/net/asio.h"
@@ -25,6 +29,9 @@ struct HttpOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;                                      ///< 0: the OS picks one; read it back with port()
   net::Duration read_timeout = std::chrono::seconds(10);  ///< per read, also the keep-alive idle limit
+  /// From a request's first read to its last byte: a client trickling a byte
+  /// at a time is closed after this, whatever read_timeout says.
+  net::Duration request_timeout = std::chrono::seconds(5);
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 1024;  ///< GET needs none; anything bigger is refused
   size_t max_connections = 64;
