@@ -76,8 +76,10 @@ int Process::run() {
   metrics::HttpOptions hopts;
   hopts.address = http_host;
   hopts.port = http_port;
-  hopts.read_timeout = config_.duration("http.read_timeout", hopts.read_timeout);
-  hopts.request_timeout = config_.duration("http.request_timeout", hopts.request_timeout);
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  hopts.read_timeout = config_.duration("http.read_timeout", duration_cast<milliseconds>(hopts.read_timeout));
+  hopts.request_timeout = config_.duration("http.request_timeout", duration_cast<milliseconds>(hopts.request_timeout));
   hopts.max_connections = static_cast<size_t>(config_.integer("http.max_connections", static_cast<int64_t>(hopts.max_connections)));
   std::function<bool()> ready = ready_ ? ready_ : [] { return true; };
   metrics::HttpServer http(rt.io(), rt.blocking(), hopts, metrics_, ready);
