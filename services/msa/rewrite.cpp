@@ -4,6 +4,7 @@
 // mime::Limits; the body is not touched.
 #include "rewrite.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mail::msa {
@@ -102,30 +103,41 @@ std::variant<Rewritten, RewriteError> rewrite_message(std::string_view message, 
   auto parsed = mime::parse_header(message, options.header_limits);
   if (auto* e = std::get_if<mime::Error>(&parsed)) return RewriteError{e->text};
   const auto& header = std::get<mime::Header>(parsed);
-  if (mime::count_fields(header.fields, "Received") + 1 >= options.max_received)
+  // The header section ends at the first line that is not a field (a line
+  // without a colon, an mbox "From ", a continuation with nothing to
+  // continue): from there on it is body, and a blank line goes in front of
+  // it, as Postfix's cleanup does. Otherwise such a line would continue our
+  // own Received field, or run into the fields above it.
+  auto first_bad = std::find_if(header.fields.begin(), header.fields.end(), [](const mime::Field& f) { return !f.valid; });
+  const std::vector<mime::Field> fields(header.fields.begin(), first_bad);
+  const bool body_without_blank_line = first_bad != header.fields.end();
+  const size_t section_end = body_without_blank_line ? first_bad->offset : header.end;
+  if (mime::count_fields(fields, "Received") + 1 >= options.max_received)
     return RewriteError{"too many Received fields: mail loop", true};
 
   Rewritten r;
-  r.body_offset = header.end;
+  r.body_offset = section_end;
+  r.inserted_blank_line = body_without_blank_line;
   r.head = format_received(trace);
   if (options.submission) {
     // Added right below our Received field: they are then certainly in the
     // header section even when the client's "header" starts with a line
     // that is not a field.
-    if (mime::count_fields(header.fields, "Date") == 0) {
+    if (mime::count_fields(fields, "Date") == 0) {
       r.head += "Date: " + format_date(options.now) + "\r\n";
       r.added_date = true;
     }
-    if (mime::count_fields(header.fields, "Message-ID") == 0 && !options.message_id.empty()) {
+    if (mime::count_fields(fields, "Message-ID") == 0 && !options.message_id.empty()) {
       r.head += "Message-ID: " + options.message_id + "\r\n";
       r.added_message_id = true;
     }
   }
-  std::string_view section = message.substr(0, header.end);
-  if (mime::count_fields(header.fields, "Return-Path") == 0)
+  std::string_view section = message.substr(0, section_end);
+  if (mime::count_fields(fields, "Return-Path") == 0)
     r.head.append(section);
   else
     r.head += mime::remove_fields(section, "Return-Path");
+  if (body_without_blank_line) r.head += "\r\n";
   return r;
 }
 

@@ -53,6 +53,7 @@ struct Rewritten {
   /// Where the unchanged rest of the original message starts; the message
   /// to send is head + message.substr(body_offset).
   size_t body_offset = 0;
+  bool inserted_blank_line = false;  ///< the header section ended at a line that is not a field
   bool added_date = false;
   bool added_message_id = false;
 };

@@ -148,6 +148,17 @@ TEST(RewriteMessage, Table) {
       {"no blank line: all header", true, "Subject: only\r\nReturn-Path: <x>\r\n", date + mid + "Subject: only\r\n"},
       {"empty header section", true, "\r\nbody only\r\n", date + mid + "\r\nbody only\r\n"},
       {"empty message", true, "", date + mid},
+      // A first line that continues nothing (here a forged trace fragment)
+      // must not continue our Received field: it starts the body, as in Postfix.
+      {"folded first line is body behind a blank line", false,
+       "\t(Authenticated sender: ceo@example.test)\r\n\tby mx.trusted.example with ESMTPSA\r\nSubject: s\r\n\r\nb\r\n",
+       "\r\n\t(Authenticated sender: ceo@example.test)\r\n\tby mx.trusted.example with ESMTPSA\r\nSubject: s\r\n\r\nb\r\n"},
+      {"a message with no header section", true, "x", date + mid + "\r\nx"},
+      {"fields up to the first line that is not one", true,
+       "Subject: s\r\nnot a field\r\nDate: later\r\nReturn-Path: <x@y>\r\n\r\nb\r\n",
+       date + mid + "Subject: s\r\n\r\nnot a field\r\nDate: later\r\nReturn-Path: <x@y>\r\n\r\nb\r\n"},
+      {"an mbox From line ends the header", false, "From a@b Sun Nov 29 07:00:00 2026\r\nSubject: s\r\n\r\nb",
+       "\r\nFrom a@b Sun Nov 29 07:00:00 2026\r\nSubject: s\r\n\r\nb"},
       {"submission removes Return-Path too", true, "Return-Path: <x@y>\r\nDate: d\r\nMessage-ID: <m>\r\n\r\nb\r\n",
        "Date: d\r\nMessage-ID: <m>\r\n\r\nb\r\n"},
   };
@@ -214,9 +225,17 @@ TEST(RewriteMessage, RandomizedInvariants) {
     const auto& h = std::get<mime::Header>(parsed);
     EXPECT_EQ(mime::count_fields(h.fields, "Return-Path"), 0u) << msg;
     EXPECT_EQ(out.substr(out.size() - (msg.size() - rw.body_offset)), msg.substr(rw.body_offset));
+    // Only the fields before the first line that is not one are header.
     auto in_parsed = std::get<mime::Header>(mime::parse_header(msg));
-    size_t had_date = mime::count_fields(in_parsed.fields, "Date");
-    size_t had_mid = mime::count_fields(in_parsed.fields, "Message-ID");
+    std::vector<mime::Field> in_fields;
+    for (const auto& f : in_parsed.fields) {
+      if (!f.valid) break;
+      in_fields.push_back(f);
+    }
+    size_t had_date = mime::count_fields(in_fields, "Date");
+    size_t had_mid = mime::count_fields(in_fields, "Message-ID");
+    EXPECT_TRUE(std::all_of(h.fields.begin(), h.fields.end(), [](const mime::Field& f) { return f.valid; }))
+        << "every line of the new header section is a field: " << msg;
     EXPECT_EQ(rw.added_date, had_date == 0);
     EXPECT_EQ(rw.added_message_id, had_mid == 0);
     EXPECT_EQ(mime::count_fields(h.fields, "Date"), had_date ? had_date : 1u) << msg;
