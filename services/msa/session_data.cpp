@@ -21,27 +21,6 @@
 
 namespace mail::msa {
 
-namespace {
-
-// The reply and log/metric reason for a DATA decoding error.
-smtp::Reply data_error_reply(smtp::DataError e, const smtp::Limits& limits) {
-  switch (e) {
-    case smtp::DataError::kBareLf:
-    case smtp::DataError::kBareCr:
-      // Lines must end in CRLF; a bare CR or LF is how SMTP smuggling hides a
-      // second message behind an end of data that other servers accept.
-      return {550, "5.6.0", "Message refused: bare CR or LF in message text; lines must end with CRLF"};
-    case smtp::DataError::kTooBig: return {552, "5.3.4", "Message too big"};
-    case smtp::DataError::kLineTooLong:
-      return {500, "5.5.2",
-              "Message refused: a line is longer than " + std::to_string(limits.max_text_line) + " octets"};
-    case smtp::DataError::kNone: break;
-  }
-  return {554, "5.6.0", "Message refused"};
-}
-
-}  // namespace
-
 net::awaitable<void> Session::do_data() {
   if (!txn_.active) {
     reply(503, "5.5.1", "Error: need MAIL command");
@@ -67,7 +46,7 @@ net::awaitable<void> Session::do_data() {
   if (!complete) co_return;
 
   if (error != smtp::DataError::kNone) {
-    refuse_transaction(smtp::data_error_name(error), data_error_reply(error, settings_.limits));
+    refuse_transaction(smtp::data_error_name(error), smtp::data_error_reply(error, settings_.limits));
     reset_transaction();
     co_return;
   }

@@ -14,17 +14,24 @@ std::string_view data_error_name(DataError error) {
     case DataError::kBareCr: return "bare_cr";
     case DataError::kLineTooLong: return "line_too_long";
     case DataError::kTooBig: return "too_big";
+    case DataError::kNul: return "nul";
   }
   return "unknown";
 }
 
-Reply data_error_reply(DataError error) {
+Reply data_error_reply(DataError error, const Limits& limits) {
   switch (error) {
     case DataError::kNone: return {250, "2.0.0", "Ok"};
-    case DataError::kBareLf: return {554, "5.6.0", "Message contains a bare LF; lines must end in CRLF"};
-    case DataError::kBareCr: return {554, "5.6.0", "Message contains a bare CR; lines must end in CRLF"};
-    case DataError::kLineTooLong: return {554, "5.6.0", "Message contains a line that is too long"};
+    case DataError::kBareLf:
+    case DataError::kBareCr:
+      // Lines must end in CRLF; a bare CR or LF is how SMTP smuggling hides a
+      // second message behind an end of data that other servers accept.
+      return {550, "5.6.0", "Message refused: bare CR or LF in message text; lines must end with CRLF"};
+    case DataError::kLineTooLong:
+      return {554, "5.6.0",
+              "Message refused: a line is longer than " + std::to_string(limits.max_text_line) + " octets"};
     case DataError::kTooBig: return {552, "5.3.4", "Message size exceeds fixed maximum message size"};
+    case DataError::kNul: return {554, "5.6.0", "Message refused: NUL characters are not allowed"};
   }
   return {554, "5.6.0", "Message rejected"};
 }
@@ -69,6 +76,8 @@ void DataDecoder::in_line(char c) {
     state_ = State::kCr;
   } else if (c == '\n') {
     fail(DataError::kBareLf);  // and the line goes on: an LF alone ends nothing
+  } else if (c == '\0') {
+    fail(DataError::kNul);
   } else {
     emit(std::string_view(&c, 1));
   }
@@ -81,7 +90,7 @@ size_t DataDecoder::feed(std::string_view bytes) {
     if (state_ == State::kInLine) {
       // Fast path: copy the run of ordinary bytes up to the next CR or LF.
       size_t j = i;
-      while (j < n && bytes[j] != '\r' && bytes[j] != '\n') ++j;
+      while (j < n && bytes[j] != '\r' && bytes[j] != '\n' && bytes[j] != '\0') ++j;
       if (j > i) {
         line_length_ += j - i;
         if (line_length_ > limits_.max_text_line) fail(DataError::kLineTooLong);

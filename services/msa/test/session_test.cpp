@@ -7,6 +7,8 @@
 namespace mail::msa::test {
 namespace {
 
+using namespace std::string_literals;
+
 bool starts(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -134,7 +136,9 @@ TEST(Session, DataErrorsRefuseTheMessageAndKeepTheConnection) {
       {"bare LF end", "Subject: a\r\n\r\nouter\n.\nMAIL FROM:<x@y>\r\n.\r\n", "550 5.6.0"},
       {"bare CR", "Subject: a\r\n\r\nouter\r.\r\n.\r\n", "550 5.6.0"},
       {"bare LF in a line", "Subject: a\r\n\r\nline\nmore\r\n.\r\n", "550 5.6.0"},
-      {"line too long", "Subject: a\r\n\r\n" + std::string(1200, 'x') + "\r\n.\r\n", "500 5.5.2"},
+      {"line too long", "Subject: a\r\n\r\n" + std::string(1200, 'x') + "\r\n.\r\n", "554 5.6.0"},
+      {"NUL in the body", "Subject: a\r\n\r\nnul \0 here\r\n.\r\n"s, "554 5.6.0"},
+      {"NUL in the header", "Subj\0ect: a\r\n\r\nb\r\n.\r\n"s, "554 5.6.0"},
       {"too big", "Subject: a\r\n\r\n" + big_body() + ".\r\n", "552 5.3.4"},
   };
   Msa msa;

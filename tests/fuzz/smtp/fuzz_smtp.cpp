@@ -128,6 +128,12 @@ void fuzz_dot_stuff(std::string_view in) {
   limits.max_message_size = 1 << 20;
   const std::string wire = dot_stuff(in) + "QUIT\r\n";
   Decoded got = decode(wire, limits, in.substr(0, 4));
+  // The decoder refuses NUL (the stuffer passes any byte on): then only the
+  // framing must hold.
+  if (in.find('\0') != std::string_view::npos) {
+    check(got.done && got.error == DataError::kNul && got.consumed == wire.size() - 6);
+    return;
+  }
   check(got.done && got.error == DataError::kNone);
   check(got.consumed == wire.size() - 6);
   std::string want;

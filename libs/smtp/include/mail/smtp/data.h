@@ -29,14 +29,17 @@ enum class DataError {
   kBareCr,       ///< a CR not followed by LF ("bare_cr")
   kLineTooLong,  ///< a line over Limits::max_text_line octets incl. CRLF ("line_too_long")
   kTooBig,       ///< more than Limits::max_message_size message bytes ("too_big")
+  kNul,          ///< a NUL octet, which RFC 5322 text never holds ("nul"; Postfix: message_reject_characters)
 };
 
-/// "none", "bare_lf", "bare_cr", "line_too_long", "too_big" (for logs and metrics).
+/// "none", "bare_lf", "bare_cr", "line_too_long", "too_big", "nul" (for logs and metrics).
 std::string_view data_error_name(DataError error);
 
-/// The reply to send after the end of data when the decoder reports `error`
-/// (554 5.6.0 for bare CR/LF and long lines, 552 5.3.4 for too big).
-Reply data_error_reply(DataError error);
+/// The one reply to send after the end of data when the decoder reports
+/// `error`: 550 5.6.0 for a bare CR or LF, 554 5.6.0 for a line over
+/// limits.max_text_line or a NUL (RFC 5321 4.3.2 allows only 552, 554, 451,
+/// 550 there, not 500), 552 5.3.4 for too big.
+Reply data_error_reply(DataError error, const Limits& limits = {});
 
 class DataDecoder {
  public:
