@@ -40,6 +40,18 @@ class GuardedDelivery final : public pb::Delivery::Service {
   const CallGuard& guard_;
 };
 
+// One Deliver call on `channel`; the guard's caller name in *caller.
+grpc::Status deliver(const std::shared_ptr<grpc::Channel>& channel, std::string* caller) {
+  auto stub = pb::Delivery::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  pb::DeliverRequest req;
+  pb::DeliverReply rep;
+  auto st = stub->Deliver(&ctx, req, &rep);
+  if (caller && rep.results_size() == 1) *caller = rep.results(0).detail();
+  return st;
+}
+
 class RpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,14 +68,7 @@ class RpcTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   grpc::Status call(const std::string& token, std::string* caller = nullptr) {
-    auto stub = pb::Delivery::NewStub(make_channel("127.0.0.1:" + std::to_string(port_), token));
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    pb::DeliverRequest req;
-    pb::DeliverReply rep;
-    auto st = stub->Deliver(&ctx, req, &rep);
-    if (caller && rep.results_size() == 1) *caller = rep.results(0).detail();
-    return st;
+    return deliver(make_channel("127.0.0.1:" + std::to_string(port_), token), caller);
   }
 
   std::string metrics_text() { return metrics_.serialize(); }
@@ -228,15 +233,8 @@ class MtlsTest : public ::testing::Test {
       m["grpc.tls.cert"] = pki_.path(who + ".pem");
       m["grpc.tls.key"] = pki_.path(who + ".key");
     }
-    auto ch = make_channel("127.0.0.1:" + std::to_string(port_), token, channel_security(Config::from_map(m)));
-    auto stub = pb::Delivery::NewStub(ch);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    pb::DeliverRequest req;
-    pb::DeliverReply rep;
-    auto st = stub->Deliver(&ctx, req, &rep);
-    if (caller && rep.results_size() == 1) *caller = rep.results(0).detail();
-    return st;
+    return deliver(make_channel("127.0.0.1:" + std::to_string(port_), token, channel_security(Config::from_map(m))),
+                   caller);
   }
 
   static Pki pki_;
