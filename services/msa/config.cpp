@@ -85,6 +85,7 @@ MsaConfig load_msa_config(const common::Config& c) {
   s.max_errors = positive(c, "smtp.max_errors", 20, 100000);
   s.max_received = positive(c, "smtp.max_received", 100, 100000);
   s.max_auth_failures = positive(c, "smtp.max_auth_failures", 3, 1000);
+  s.recipient_delimiter = c.str("directory.recipient_delimiter", s.recipient_delimiter);
   s.auth_failure_delay = c.duration("smtp.auth_failure_delay", std::chrono::milliseconds(1000));
   s.command_timeout = duration(c, "smtp.command_timeout", std::chrono::minutes(5));
   s.data_timeout = duration(c, "smtp.data_timeout", std::chrono::minutes(10));

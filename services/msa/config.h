@@ -44,6 +44,7 @@
 //                                      with every delivery and a full mailbox should start
 //                                      refusing soon
 //   directory.cache_entries    100000  per cache; bounds memory
+//   directory.recipient_delimiter "+"  address extensions: the owner of alice@ may send as alice+tag@
 //   auth.token_file            this service's token, presented to the Directory and the mta
 //   redis.host, redis.port     change notices: a changed password is refused within a second
 //                              (unset: only directory.cache_ttl bounds it)
@@ -82,6 +83,7 @@ struct SmtpSettings {
   std::chrono::milliseconds data_timeout{10 * 60 * 1000};
   bool reverse_lookup = true;
   std::chrono::milliseconds mta_retry_window{10000};
+  std::string recipient_delimiter = "+";  ///< directory.recipient_delimiter (as mail-admin): alice+tag@ is alice@'s
 };
 
 struct MsaConfig {

@@ -3,6 +3,8 @@
 // replies (RFC 5321 4.2, enhanced codes RFC 3463).
 #include "policy.h"
 
+#include <algorithm>
+
 namespace mail::msa {
 
 std::string_view listener_name(Listener listener) {
@@ -22,6 +24,25 @@ std::vector<std::string> ehlo_extensions(const EhloState& s) {
   if (!s.tls_active && s.tls_available) ext.push_back("STARTTLS");
   if (s.tls_active) ext.push_back("AUTH PLAIN LOGIN");
   return ext;
+}
+
+std::string help_text(const EhloState& s) {
+  std::string text = "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY";
+  for (const auto& ext : ehlo_extensions(s)) {
+    if (ext == "STARTTLS") text += " STARTTLS";
+    if (ext.rfind("AUTH ", 0) == 0) text += " AUTH";
+  }
+  return text;
+}
+
+bool owns_sender(const std::vector<std::string>& owned, std::string_view sender, std::string_view delimiters) {
+  if (std::find(owned.begin(), owned.end(), sender) != owned.end()) return true;
+  const size_t at = sender.rfind('@');
+  if (at == std::string_view::npos || delimiters.empty()) return false;
+  const size_t ext = sender.substr(0, at).find_first_of(delimiters);
+  if (ext == std::string_view::npos || ext == 0) return false;  // "+x@" has no base to own
+  const std::string base = std::string(sender.substr(0, ext)) + std::string(sender.substr(at));
+  return std::find(owned.begin(), owned.end(), base) != owned.end();
 }
 
 smtp::Reply recipient_reply(RecipientVerdict verdict, std::string_view address, bool authenticated) {

@@ -47,6 +47,16 @@ using directory::RecipientVerdict;
 /// `authenticated` picks the text for remote recipients.
 smtp::Reply recipient_reply(RecipientVerdict verdict, std::string_view address, bool authenticated);
 
+/// The HELP text: the commands this listener offers in this state (STARTTLS
+/// and AUTH only where EHLO would announce them).
+std::string help_text(const EhloState& state);
+
+/// Whether `sender` (normalized) is one of the `owned` addresses, its
+/// address extension ignored: the owner of alice@ may send as alice+tag@
+/// (any character of `delimiters` starts the extension), as Postfix's login
+/// maps do.
+bool owns_sender(const std::vector<std::string>& owned, std::string_view sender, std::string_view delimiters);
+
 /// The reply after end of data for Transfer.Submit's status: OK → 250 with
 /// the queue id; RESOURCE_EXHAUSTED → 552 5.3.4; INVALID_ARGUMENT → 554 5.5.0;
 /// everything else (UNAVAILABLE, DEADLINE_EXCEEDED, ...) → 451 4.3.0, since

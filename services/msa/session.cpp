@@ -229,7 +229,8 @@ net::awaitable<void> Session::dispatch(const std::string& line) {
       break;
     case smtp::Verb::kExpn: reply(502, "5.5.1", "EXPN command not implemented"); break;
     case smtp::Verb::kHelp:
-      reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS AUTH");
+      reply(214, "2.0.0",
+            help_text(EhloState{listener_, conn_.tls(), ctx_.tls != nullptr, settings_.limits.max_message_size}));
       break;
     case smtp::Verb::kBdat:
       // CHUNKING is not offered, so a client sending BDAT is out of step.
@@ -263,7 +264,12 @@ net::awaitable<void> Session::do_mail(const smtp::Command& cmd) {
     co_return;
   }
   if (auth_required(listener_) && !authenticated_) {
-    reply(530, "5.7.0", "Authentication required");
+    // As Postfix says it: on a listener where AUTH waits for TLS, the
+    // client's next step is STARTTLS, not AUTH.
+    if (!conn_.tls() && ctx_.tls != nullptr)
+      reply(530, "5.7.0", "Must issue a STARTTLS command first");
+    else
+      reply(530, "5.7.0", "Authentication required");
     co_return;
   }
   if (cmd.smtputf8) {
@@ -291,7 +297,7 @@ net::awaitable<void> Session::do_mail(const smtp::Command& cmd) {
       }
       sender_addresses_ = std::move(got);
     }
-    if (std::find(sender_addresses_->begin(), sender_addresses_->end(), sender) == sender_addresses_->end()) {
+    if (!owns_sender(*sender_addresses_, sender, settings_.recipient_delimiter)) {
       log::info("sender refused", {{"session", session_id_}, {"from", sender}, {"auth_user", auth_user_}});
       reply(553, "5.7.1", "<" + sender + ">: Sender address not owned by the authenticated user");
       co_return;

@@ -41,6 +41,27 @@ TEST(Ehlo, CapabilitiesPerListenerAndTlsState) {
   }
 }
 
+TEST(Help, ListsOnlyWhatThisListenerOffersNow) {
+  const std::string base = "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY";
+  EXPECT_EQ(help_text(EhloState{Listener::kSubmission, false, true, 1}), base + " STARTTLS");
+  EXPECT_EQ(help_text(EhloState{Listener::kSubmission, true, true, 1}), base + " AUTH");
+  EXPECT_EQ(help_text(EhloState{Listener::kMx, false, false, 1}), base) << "no certificate: neither";
+}
+
+TEST(Sender, OwnerMaySendWithAnAddressExtension) {
+  const std::vector<std::string> owned = {"alice@example.test", "sales@example.test"};
+  EXPECT_TRUE(owns_sender(owned, "alice@example.test", "+"));
+  EXPECT_TRUE(owns_sender(owned, "alice+news@example.test", "+"));
+  EXPECT_TRUE(owns_sender(owned, "alice+a+b@example.test", "+"));
+  EXPECT_TRUE(owns_sender(owned, "sales-eu@example.test", "+-"));
+  EXPECT_FALSE(owns_sender(owned, "sales-eu@example.test", "+")) << "- is no delimiter here";
+  EXPECT_FALSE(owns_sender(owned, "alice+x@other.test", "+")) << "the domain must match";
+  EXPECT_FALSE(owns_sender(owned, "+alice@example.test", "+"));
+  EXPECT_FALSE(owns_sender(owned, "alicex@example.test", "+"));
+  EXPECT_FALSE(owns_sender(owned, "alice+x@example.test", "")) << "extensions off";
+  EXPECT_FALSE(owns_sender(owned, "bob+alice@example.test", "+"));
+}
+
 TEST(Listener, AuthRequiredOnSubmissionOnly) {
   EXPECT_FALSE(auth_required(Listener::kMx));
   EXPECT_TRUE(auth_required(Listener::kSubmission));

@@ -190,7 +190,10 @@ TEST(Session, SubmissionNeedsTlsAndAuth) {
   std::string e = c.cmd("EHLO client.example");
   EXPECT_TRUE(has(e, "STARTTLS"));
   EXPECT_FALSE(has(e, "AUTH"));
-  EXPECT_EQ(c.cmd("MAIL FROM:<demo@example.test>"), "530 5.7.0 Authentication required\r\n");
+  // The next step is STARTTLS, and the reply says so (as Postfix's does).
+  EXPECT_EQ(c.cmd("MAIL FROM:<demo@example.test>"), "530 5.7.0 Must issue a STARTTLS command first\r\n");
+  EXPECT_EQ(c.cmd("HELP"),
+            "214 2.0.0 See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS\r\n");
   EXPECT_TRUE(starts(c.cmd("AUTH LOGIN"), "538 5.7.11"));
   // Whatever is pipelined after STARTTLS is discarded, not run inside TLS.
   c.send("STARTTLS\r\nNOOP\r\n");
@@ -204,6 +207,7 @@ TEST(Session, SubmissionNeedsTlsAndAuth) {
   EXPECT_TRUE(has(e, "250 AUTH PLAIN LOGIN"));
   EXPECT_TRUE(starts(c.cmd("STARTTLS"), "503"));
   EXPECT_EQ(c.cmd("MAIL FROM:<demo@example.test>"), "530 5.7.0 Authentication required\r\n");
+  EXPECT_EQ(c.cmd("HELP"), "214 2.0.0 See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY AUTH\r\n");
   // \0demo@example.test\0wrong
   EXPECT_EQ(c.cmd("AUTH PLAIN AGRlbW9AZXhhbXBsZS50ZXN0AHdyb25n"), "535 5.7.8 Authentication credentials invalid\r\n");
   login(c);
@@ -211,6 +215,9 @@ TEST(Session, SubmissionNeedsTlsAndAuth) {
   EXPECT_EQ(c.cmd("MAIL FROM:<someone@elsewhere.invalid>"),
             "553 5.7.1 <someone@elsewhere.invalid>: Sender address not owned by the authenticated user\r\n");
   EXPECT_TRUE(starts(c.cmd("MAIL FROM:<other@example.test>"), "553 5.7.1"));
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<demo+news@example.test>"), "250 2.1.0")) << "an extension of an owned address";
+  EXPECT_TRUE(starts(c.cmd("RSET"), "250"));
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<other+demo@example.test>"), "553 5.7.1"));
   EXPECT_TRUE(starts(c.cmd("MAIL FROM:<ALIAS@example.test>"), "250 2.1.0"));
   EXPECT_EQ(c.cmd("RCPT TO:<someone@remote.invalid>"),
             "550 5.7.1 <someone@remote.invalid>: Delivery to remote domains is not enabled yet\r\n");
