@@ -320,6 +320,12 @@ net::awaitable<void> Session::do_rcpt(const smtp::Command& cmd) {
     reply(452, "4.5.3", "Too many recipients");
     co_return;
   }
+  // RFC 6531 3.4: a non-ASCII address needs SMTPUTF8, which this server
+  // does not offer (MAIL ... SMTPUTF8 is refused), so it is never looked up.
+  if (cmd.utf8_address) {
+    reply(553, "5.6.7", "Non-ASCII recipient address requires SMTPUTF8");
+    co_return;
+  }
   // RFC 5321 4.5.1: <postmaster> without a domain must be accepted.
   std::string rcpt = cmd.is_postmaster && cmd.address.find('@') == std::string::npos
                          ? "postmaster@" + settings_.postmaster_domain

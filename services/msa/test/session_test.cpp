@@ -127,6 +127,19 @@ TEST(Session, PipelinedCommandsAnsweredInOrder) {
   EXPECT_TRUE(has(msa.transfer_svc.messages[1], "Subject: two\r\n\r\n2\r\n"));
 }
 
+TEST(Session, NonAsciiAddressesNeedSmtputf8AndAreNotLookedUp) {
+  Msa msa;
+  Client c(msa.port(Listener::kMx));
+  c.reply();
+  ehlo(c);
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<j\xc3\xb6rg@elsewhere.invalid>"), "553 5.6.7"));
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<a@elsewhere.invalid>"), "250"));
+  const int asked = msa.directory_svc.rcpt_calls.load();
+  EXPECT_EQ(c.cmd("RCPT TO:<d\xc3\xa9mo@example.test>"), "553 5.6.7 Non-ASCII recipient address requires SMTPUTF8\r\n");
+  EXPECT_EQ(msa.directory_svc.rcpt_calls.load(), asked) << "not looked up";
+  EXPECT_TRUE(starts(c.cmd("RCPT TO:<demo@example.test>"), "250")) << "the transaction goes on";
+}
+
 TEST(Session, DataErrorsRefuseTheMessageAndKeepTheConnection) {
   struct Row {
     const char* name;
