@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 namespace mail::common {
@@ -87,6 +88,30 @@ std::string normalize_domain(std::string_view domain) {
   return d;
 }
 
+namespace {
+
+// "alice" -> alice and "a\.b" -> a.b when what is quoted is a plain
+// dot-atom (RFC 5321 4.1.2: the same mailbox, so Postfix unquotes it too);
+// nullopt when the quotes are needed and the local part stays as written.
+std::optional<std::string> unquoted_local(std::string_view local) {
+  if (local.size() < 2 || local.front() != '"' || local.back() != '"') return std::nullopt;
+  std::string out;
+  for (size_t i = 1; i + 1 < local.size(); ++i) {
+    char ch = local[i];
+    if (ch == '\\') {
+      if (i + 2 >= local.size()) return std::nullopt;
+      ch = local[++i];
+    }
+    out += ch;
+  }
+  if (out.empty() || out.front() == '.' || out.back() == '.' || out.find("..") != std::string::npos) return std::nullopt;
+  for (char ch : out)
+    if (ch != '.' && !is_atext(static_cast<unsigned char>(ch))) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 std::string normalize_address(std::string_view address) {
   std::string_view a = trim(address);
   if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
@@ -94,6 +119,8 @@ std::string normalize_address(std::string_view address) {
   size_t at = a.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == a.size()) return {};
   std::string_view local = a.substr(0, at);
+  const auto plain = unquoted_local(local);
+  if (plain) local = *plain;
   if (local.size() > 64) return {};
   for (char ch : local) {
     unsigned char c = static_cast<unsigned char>(ch);

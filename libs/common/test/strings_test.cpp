@@ -15,6 +15,14 @@ TEST(Strings, NormalizeAddress) {
   EXPECT_EQ(normalize_address("u v@d"), "");
   EXPECT_EQ(normalize_address("u@d..e"), "");
   EXPECT_EQ(normalize_address(std::string(65, 'a') + "@d"), "");
+  // A quoted local part that needs no quotes is the same mailbox (Postfix unquotes it).
+  EXPECT_EQ(normalize_address("\"Alice\"@example.test"), "alice@example.test");
+  EXPECT_EQ(normalize_address("<\"a.b+c\"@x.y>"), "a.b+c@x.y");
+  EXPECT_EQ(normalize_address("\"a\\.b\"@x"), "a.b@x") << "a quoted pair of a plain character";
+  EXPECT_EQ(normalize_address("\"a..b\"@x"), "\"a..b\"@x") << "needs its quotes: kept as written";
+  EXPECT_EQ(normalize_address("\".a\"@x"), "\".a\"@x");
+  EXPECT_EQ(normalize_address("\"\"@x"), "\"\"@x");
+  EXPECT_EQ(normalize_address("\"a b\"@x"), "") << "spaces are refused as before";
   EXPECT_EQ(address_domain("u@d.e"), "d.e");
   EXPECT_EQ(address_local("u@d.e"), "u");
 }

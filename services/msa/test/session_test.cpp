@@ -140,6 +140,23 @@ TEST(Session, NonAsciiAddressesNeedSmtputf8AndAreNotLookedUp) {
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<demo@example.test>"), "250")) << "the transaction goes on";
 }
 
+TEST(Session, QuotedLocalPartIsTheSameMailbox) {
+  Msa msa;
+  Client c(msa.port(Listener::kMx));
+  c.reply();
+  ehlo(c);
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<a@elsewhere.invalid>"), "250"));
+  EXPECT_TRUE(starts(c.cmd("RCPT TO:<\"demo\"@example.test>"), "250"));
+  EXPECT_TRUE(starts(c.cmd("RCPT TO:<demo@example.test>"), "250")) << "a duplicate of the first";
+  EXPECT_TRUE(starts(c.cmd("DATA"), "354"));
+  c.send("Subject: q\r\n\r\nhi\r\n.\r\n");
+  EXPECT_TRUE(starts(c.reply(), "250 2.0.0"));
+  ASSERT_EQ(msa.transfer_svc.count(), 1u);
+  const auto& env = msa.transfer_svc.envelopes[0];
+  ASSERT_EQ(env.recipients_size(), 1) << "one mailbox, one recipient";
+  EXPECT_EQ(env.recipients(0), "demo@example.test");
+}
+
 TEST(Session, DataErrorsRefuseTheMessageAndKeepTheConnection) {
   struct Row {
     const char* name;
