@@ -52,7 +52,8 @@ TEST(Names, LocalAddress) {
       {".lead@example.test", ""},
       {"trail.@example.test", ""},
       {"dou..ble@example.test", ""},
-      {"\"quoted\"@example.test", ""},
+      {"\"quoted\"@example.test", "quoted@example.test"},  // the same mailbox, unquoted (Postfix too)
+      {"\"quo..ted\"@example.test", ""},                   // needs its quotes: not a local account name
       {"a(b)@example.test", ""},
       {"a\\b@example.test", ""},
       {"no-at-sign", ""},
