@@ -229,8 +229,7 @@ net::awaitable<void> Session::dispatch(const std::string& line) {
       break;
     case smtp::Verb::kExpn: reply(502, "5.5.1", "EXPN command not implemented"); break;
     case smtp::Verb::kHelp:
-      reply(214, "2.0.0",
-            help_text(EhloState{listener_, conn_.tls(), ctx_.tls != nullptr, settings_.limits.max_message_size}));
+      reply(214, "2.0.0", help_text(ehlo_state()));
       break;
     case smtp::Verb::kBdat:
       // CHUNKING is not offered, so a client sending BDAT is out of step.
@@ -239,6 +238,10 @@ net::awaitable<void> Session::dispatch(const std::string& line) {
     case smtp::Verb::kStarttls: co_await do_starttls(); break;
     case smtp::Verb::kAuth: co_await do_auth(cmd); break;
   }
+}
+
+EhloState Session::ehlo_state() const {
+  return EhloState{listener_, conn_.tls(), ctx_.tls != nullptr, settings_.limits.max_message_size};
 }
 
 void Session::do_helo(const smtp::Command& cmd) {
@@ -250,8 +253,7 @@ void Session::do_helo(const smtp::Command& cmd) {
     reply(250, "", settings_.hostname);
     return;
   }
-  EhloState st{listener_, conn_.tls(), ctx_.tls != nullptr, settings_.limits.max_message_size};
-  reply_wire(250, smtp::format_ehlo_reply(settings_.hostname, "", ehlo_extensions(st)));
+  reply_wire(250, smtp::format_ehlo_reply(settings_.hostname, "", ehlo_extensions(ehlo_state())));
 }
 
 net::awaitable<void> Session::do_mail(const smtp::Command& cmd) {

@@ -97,6 +97,8 @@ class Session : public std::enable_shared_from_this<Session> {
   net::awaitable<void> dispatch(const std::string& line);
   void on_drain();
 
+  /// What EHLO announces and HELP lists depend on: the listener and its TLS state.
+  EhloState ehlo_state() const;
   void do_helo(const smtp::Command& cmd);
   net::awaitable<void> do_mail(const smtp::Command& cmd);
   net::awaitable<void> do_rcpt(const smtp::Command& cmd);

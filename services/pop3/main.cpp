@@ -72,8 +72,7 @@ int serve(const Settings& s) {
     log::info("stopping: sessions end without applying DELE");
     for (auto& srv : servers) co_await srv->stop(s.session.timeout < s.shutdown_grace ? s.session.timeout : s.shutdown_grace);
     co_await http.stop();
-    notices.stop();
-  });
+  });  // the notice subscriber stops (and joins) in its destructor, off the I/O threads
   for (auto& srv : servers) srv->start();
   http.start();
   log::info("mail-pop3 started", {{"hostname", s.session.hostname},

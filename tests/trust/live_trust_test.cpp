@@ -67,9 +67,7 @@ StatusCode call_directory(const std::string& token) {
     req.set_password("demo-password");
     req.set_client_ip("203.0.113.9");  // a claim: believed only from the msa, pop3 or imap
     mail::directory::v1::AuthenticateReply rep;
-    auto st = stub->Authenticate(&ctx, req, &rep);
-    EXPECT_TRUE(st.ok() || !rep.ok()) << "no answer leaks with a refusal";
-    return st;
+    return stub->Authenticate(&ctx, req, &rep);
   });
 }
 

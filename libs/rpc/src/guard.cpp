@@ -3,7 +3,6 @@
 #include "mail/rpc/guard.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "mail/common/log.h"
 
@@ -51,8 +50,8 @@ CallGuard::CallGuard(const CallerTokens& tokens, std::string api, const std::vec
       missing_(refused(metrics, api_, "missing")),
       unknown_(refused(metrics, api_, "unknown")),
       forbidden_(refused(metrics, api_, "forbidden")) {
-  const auto known = tokens_.names();
   if (tokens_.certificates()) return;  // callers may come by certificate alone
+  const auto known = tokens_.names();
   for (const auto& name : allowed_)
     if (std::find(known.begin(), known.end(), name) == known.end())
       throw common::ConfigError("config auth.allow." + api_ + ": caller " + name +

@@ -40,6 +40,15 @@ class GuardedDelivery final : public pb::Delivery::Service {
   const CallGuard& guard_;
 };
 
+// `service` on a free loopback port (written to *port).
+std::unique_ptr<grpc::Server> serve(grpc::Service* service, const std::shared_ptr<grpc::ServerCredentials>& creds,
+                                    int* port) {
+  grpc::ServerBuilder b;
+  b.AddListeningPort("127.0.0.1:0", creds, port);
+  b.RegisterService(service);
+  return b.BuildAndStart();
+}
+
 // One Deliver call on `channel`; the guard's caller name in *caller.
 grpc::Status deliver(const std::shared_ptr<grpc::Channel>& channel, std::string* caller) {
   auto stub = pb::Delivery::NewStub(channel);
@@ -59,10 +68,7 @@ class RpcTest : public ::testing::Test {
     tokens_.add("msa", kMsa);
     guard_.emplace(tokens_, "delivery", std::vector<std::string>{"mta"}, metrics_);
     service_.emplace(*guard_);
-    grpc::ServerBuilder b;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    b.RegisterService(&*service_);
-    server_ = b.BuildAndStart();
+    server_ = serve(&*service_, grpc::InsecureServerCredentials(), &port_);
     ASSERT_TRUE(server_);
   }
   void TearDown() override { server_->Shutdown(); }
@@ -219,10 +225,7 @@ class MtlsTest : public ::testing::Test {
     tokens_.accept_certificates(client_certificates(server_cfg));
     guard_.emplace(tokens_, "delivery", std::vector<std::string>{"mta"}, metrics_);
     service_.emplace(*guard_);
-    grpc::ServerBuilder b;
-    b.AddListeningPort("127.0.0.1:0", server_credentials(server_cfg), &port_);
-    b.RegisterService(&*service_);
-    server_ = b.BuildAndStart();
+    server_ = serve(&*service_, server_credentials(server_cfg), &port_);
     ASSERT_TRUE(server_);
   }
   void TearDown() override { server_->Shutdown(); }
