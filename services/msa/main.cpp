@@ -10,7 +10,6 @@
 // transaction for smtp.shutdown_grace, say 421 to the rest, exit 0.
 // This file only wires things together (lifecycle: service::Process); the
 // logic is in session*.cpp.
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,7 +54,7 @@ int run(service::Process& proc) {
   else
     log::warn("no tls.cert/tls.key: STARTTLS, AUTH and the submissions listener are off");
 
-  SessionRegistry sessions;
+  net::SessionRegistry sessions;
   SessionContext sctx{cfg.smtp, tls ? &*tls : nullptr, directory, mta, rt.blocking(), msa_metrics, sessions};
 
   std::vector<std::unique_ptr<net::Server>> servers;
@@ -106,16 +105,9 @@ int run(service::Process& proc) {
              {"submissions", cfg.submissions_listen.enabled() ? std::to_string(cfg.submissions_listen.port) : "off"},
              {"mta", cfg.mta_address},
              {"directory", cfg.directory_address}});
-  int status = proc.run();
-
-  if (sessions.size() != 0) {
-    // Session coroutines that did not finish in time still refer to the
-    // objects above; leave without running destructors rather than let the
-    // io_context destroy them after what they point to is gone.
-    log::warn("exiting with sessions still open", {{"sessions", sessions.size()}});
-    std::_Exit(status);
-  }
-  return status;
+  // When run() returns, the Runtime has ended every session (those that did
+  // not finish in time included), so the objects above may go in any order.
+  return proc.run();
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The SMTP session: greeting, command loop, HELO/EHLO, MAIL, RCPT and the small
-// commands; the reply queue; the drain registry. DATA lives in
+// The SMTP session: its command table, greeting and goodbyes, HELO/EHLO,
+// MAIL, RCPT and the small commands. The loop, reply queue, error limit,
+// timeouts and drain are the engine's (libs/net session.h). DATA lives in
 // session_data.cpp, STARTTLS and AUTH in session_auth.cpp.
 #include "session.h"
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
 
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
@@ -18,150 +18,110 @@ namespace mail::msa {
 
 namespace asio = net::asio;
 
-// ---- registry ----------------------------------------------------------------
+// ---- the command table ---------------------------------------------------------
 
-uint64_t SessionRegistry::add(std::weak_ptr<Session> session) {
-  std::lock_guard lock(mu_);
-  uint64_t id = ++next_id_;
-  sessions_.emplace(id, std::move(session));
-  return id;
-}
+namespace {
 
-void SessionRegistry::remove(uint64_t id) {
-  std::lock_guard lock(mu_);
-  sessions_.erase(id);
-}
+constexpr uint32_t kAny = net::states({Session::State::kFresh, Session::State::kGreeted, Session::State::kMail});
 
-void SessionRegistry::drain() {
-  draining_ = true;
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, weak] : sessions_)
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->request_drain();
+smtp::Reply not_refused(Session::State) { return {}; }
+smtp::Reply refuse_mail(Session::State s) {
+  if (s == Session::State::kFresh) return {503, "5.5.1", "Error: send HELO/EHLO first"};
+  return {503, "5.5.1", "Error: nested MAIL command"};
 }
+smtp::Reply need_mail(Session::State) { return {503, "5.5.1", "Error: need MAIL command"}; }
 
-size_t SessionRegistry::size() const {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
+}  // namespace
+
+// One row per verb: the states it is allowed in, its handler, and what it
+// gets elsewhere. The parser of every verb is smtp::parse_command.
+const net::CommandTable<smtp::Verb, Session::Row, 14> Session::kCommands = {{
+    {smtp::Verb::kHelo, kAny, {&Session::do_helo, not_refused}},
+    {smtp::Verb::kEhlo, kAny, {&Session::do_helo, not_refused}},
+    {smtp::Verb::kMail, net::states({State::kGreeted}), {&Session::do_mail, refuse_mail}},
+    {smtp::Verb::kRcpt, net::states({State::kMail}), {&Session::do_rcpt, need_mail}},
+    {smtp::Verb::kData, net::states({State::kMail}), {&Session::do_data, need_mail}},
+    {smtp::Verb::kBdat, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kRset, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kNoop, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kQuit, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kVrfy, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kExpn, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kHelp, kAny, {&Session::do_small, not_refused}},
+    {smtp::Verb::kStarttls, kAny, {&Session::do_starttls, not_refused}},
+    {smtp::Verb::kAuth, kAny, {&Session::do_auth, not_refused}},
+}};
 
 // ---- session -----------------------------------------------------------------
 
 namespace {
 
-// Queued replies are written once no complete command is buffered; a client
-// pipelining thousands of NOOPs gets its replies in batches of this size.
-constexpr size_t kMaxQueuedReplies = 64 * 1024;
+net::SessionOptions engine_options(const SmtpSettings& s) {
+  net::SessionOptions o;
+  o.max_line = smtp::command_read_limit(s.limits);
+  o.max_errors = s.max_errors;
+  o.idle_timeout = s.command_timeout;
+  o.command_timeout = s.command_timeout;
+  return o;
+}
 
 }  // namespace
 
 Session::Session(net::Connection& conn, Listener listener, const SessionContext& ctx)
-    : conn_(conn), listener_(listener), ctx_(ctx), settings_(ctx.settings), session_id_(common::random_hex(5)) {}
+    : net::Session(conn, ctx.registry, engine_options(ctx.settings)),
+      listener_(listener),
+      ctx_(ctx),
+      settings_(ctx.settings),
+      session_id_(common::random_hex(5)) {}
 
-void Session::request_drain() {
-  asio::post(conn_.get_executor(), [self = shared_from_this()] { self->on_drain(); });
-}
-
-void Session::on_drain() {
-  drain_requested_ = true;
-  if (!waiting_command_ || txn_.active || closing_) return;  // the loop says goodbye after the transaction
-  // Suspended at the prompt with nothing in progress: say goodbye now. The
-  // pending read fails when the connection closes, and the loop ends.
-  closing_ = true;
-  reply(421, "4.3.2", settings_.hostname + " Service shutting down, try again later");
-  std::string bye;
-  bye.swap(out_);
-  auto conn = conn_.shared_from_this();
-  asio::co_spawn(
-      conn->get_executor(),
-      [conn, bye = std::move(bye)]() -> net::awaitable<void> {
-        co_await conn->write(bye);
-        conn->close();
-      },
-      asio::detached);
-}
-
-net::awaitable<void> Session::run() {
+net::awaitable<void> Session::start() {
   started_ = std::chrono::steady_clock::now();
-  registry_id_ = ctx_.registry.add(weak_from_this());
   ctx_.metrics.connection_opened(listener_);
-  struct Cleanup {
-    Session* s;
-    ~Cleanup() {
-      s->ctx_.registry.remove(s->registry_id_);
-      s->ctx_.metrics.connection_closed(
-          s->listener_, std::chrono::duration<double>(std::chrono::steady_clock::now() - s->started_).count());
-    }
-  } cleanup{this};
-
-  conn_.set_timeout(settings_.command_timeout);
   if (settings_.reverse_lookup) {
-    std::string ip = conn_.peer_ip();
+    std::string ip = conn().peer_ip();
     client_name_ = co_await net::offload(ctx_.blocking, [&ip] { return verified_reverse_name(ip); });
   }
   log::debug("connect", {{"session", session_id_},
                          {"listener", listener_name(listener_)},
-                         {"client", conn_.peer_ip()},
+                         {"client", conn().peer_ip()},
                          {"name", client_name_.empty() ? "unknown" : client_name_}});
-  if (ctx_.registry.draining()) {
+  if (drain_requested()) {
     reply(421, "4.3.2", settings_.hostname + " Service shutting down, try again later");
-    closing_ = true;
+    close_after_flush();
   } else {
     reply_wire(220, smtp::format_reply(220, "", settings_.hostname + " ESMTP"));
-    co_await command_loop();
-  }
-  if (!out_.empty() && conn_.is_open()) co_await flush();
-  if (conn_.is_open()) co_await conn_.shutdown();
-}
-
-net::awaitable<void> Session::command_loop() {
-  const size_t read_limit = smtp::command_read_limit(settings_.limits);
-  while (!closing_) {
-    if (drain_requested_ && !txn_.active) {
-      reply(421, "4.3.2", settings_.hostname + " Service shutting down, try again later");
-      closing_ = true;
-      break;
-    }
-    if (!out_.empty() && (!command_buffered() || out_.size() > kMaxQueuedReplies)) {
-      bool flushed = co_await flush();
-      if (!flushed) co_return;
-    }
-    waiting_command_ = true;
-    net::ReadResult r = co_await conn_.read_line(read_limit);
-    waiting_command_ = false;
-    if (closing_) co_return;  // drained while waiting; the goodbye is on its way
-    switch (r.status) {
-      case net::Status::ok: co_await dispatch(r.line); break;
-      case net::Status::too_long:
-        ctx_.metrics.command(nullptr);
-        reply(smtp::line_too_long_error());
-        break;
-      case net::Status::timeout:
-        reply(421, "4.4.2", settings_.hostname + " Error: timeout exceeded");
-        closing_ = true;
-        break;
-      case net::Status::eof:
-      case net::Status::error:
-        if (txn_.active)
-          log::info("lost connection in transaction", {{"session", session_id_}, {"client", conn_.peer_ip()}});
-        out_.clear();
-        co_return;
-    }
   }
 }
 
-bool Session::command_buffered() const { return conn_.buffered().find('\n') != std::string_view::npos; }
+net::awaitable<void> Session::finish() {
+  ctx_.metrics.connection_closed(listener_,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  co_return;
+}
 
-net::awaitable<bool> Session::flush() {
-  std::string data;
-  data.swap(out_);
-  bool written = co_await conn_.write(data);
-  if (written) co_return true;
-  closing_ = true;
-  co_return false;
+std::string Session::idle_goodbye() {
+  ctx_.metrics.reply(421);
+  return smtp::format_reply(421, "4.4.2", settings_.hostname + " Error: timeout exceeded");
+}
+
+std::string Session::drain_goodbye() {
+  ctx_.metrics.reply(421);
+  return smtp::format_reply(421, "4.3.2", settings_.hostname + " Service shutting down, try again later");
+}
+
+std::string Session::errors_goodbye(std::string last) {
+  log::info("too many errors", {{"session", session_id_}, {"client", conn().peer_ip()}, {"errors", errors()}});
+  ctx_.metrics.reply(421);
+  return last + smtp::format_reply(421, "4.7.0", settings_.hostname + " Error: too many errors");
+}
+
+void Session::on_disconnect(net::Status) {
+  if (txn_.active) log::info("lost connection in transaction", {{"session", session_id_}, {"client", conn().peer_ip()}});
+}
+
+void Session::on_line_too_long() {
+  ctx_.metrics.command(nullptr);
+  reply(smtp::line_too_long_error());
 }
 
 void Session::reply(const smtp::Reply& r) { reply_wire(r.code, r.wire()); }
@@ -171,19 +131,16 @@ void Session::reply(int code, std::string_view enhanced, std::string_view text) 
 }
 
 void Session::reply_wire(int code, std::string wire) {
-  out_ += wire;
   ctx_.metrics.reply(code);
-  if (code >= 500 && ++errors_ >= settings_.max_errors && !closing_) {
-    log::info("too many errors", {{"session", session_id_}, {"client", conn_.peer_ip()}, {"errors", errors_}});
-    out_ += smtp::format_reply(421, "4.7.0", settings_.hostname + " Error: too many errors");
-    ctx_.metrics.reply(421);
-    closing_ = true;
-  }
+  if (code >= 500)
+    send_error(std::move(wire));
+  else
+    send(wire);
 }
 
 void Session::reset_transaction() { txn_ = Transaction{}; }
 
-std::string Session::protocol() const { return protocol_name(ehlo_, conn_.tls(), authenticated_); }
+std::string Session::protocol() const { return protocol_name(ehlo_, conn().tls(), authenticated_); }
 
 std::string Session::new_transaction_id() { return session_id_ + std::to_string(++transactions_); }
 
@@ -194,12 +151,28 @@ void Session::refuse_transaction(std::string_view reason, const smtp::Reply& r) 
                         {"reply", std::to_string(r.code) + " " + r.enhanced},
                         {"from", txn_.active ? (txn_.sender.empty() ? "<>" : txn_.sender) : ""},
                         {"nrcpt", txn_.recipients.size()},
-                        {"client", conn_.peer_ip()},
+                        {"client", conn().peer_ip()},
                         {"auth_user", auth_user_}});
   reply(r);
 }
 
-net::awaitable<void> Session::dispatch(const std::string& line) {
+bool Session::out_of_sync(smtp::Verb verb) const {
+  if (authenticated_ || !input_pending()) return false;
+  switch (verb) {
+    case smtp::Verb::kHelo:
+    case smtp::Verb::kEhlo:
+    case smtp::Verb::kData:
+    case smtp::Verb::kQuit:
+    case smtp::Verb::kNoop:
+    case smtp::Verb::kVrfy:
+    case smtp::Verb::kExpn:
+    case smtp::Verb::kStarttls:
+    case smtp::Verb::kAuth: return true;
+    default: return false;
+  }
+}
+
+net::awaitable<void> Session::on_frame(std::string line) {
   auto parsed = smtp::parse_command(line, settings_.limits);
   if (auto* err = std::get_if<smtp::ParseError>(&parsed)) {
     ctx_.metrics.command(nullptr);
@@ -208,12 +181,26 @@ net::awaitable<void> Session::dispatch(const std::string& line) {
   }
   const smtp::Command& cmd = std::get<smtp::Command>(parsed);
   ctx_.metrics.command(&cmd.verb);
+  if (out_of_sync(cmd.verb)) {
+    log::info("pipelining violation", {{"session", session_id_},
+                                      {"client", conn().peer_ip()},
+                                      {"command", smtp::verb_name(cmd.verb)},
+                                      {"pending", conn().buffered().size()}});
+    ctx_.metrics.reply(554);
+    send(smtp::format_reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
+    close_after_flush();
+    co_return;
+  }
+  const auto* row = net::find_command(kCommands, cmd.verb);
+  if (!row->allowed_in(state())) {
+    reply(row->handler.refuse(state()));
+    co_return;
+  }
+  co_await (this->*(row->handler.handle))(cmd);
+}
+
+net::awaitable<void> Session::do_small(const smtp::Command& cmd) {
   switch (cmd.verb) {
-    case smtp::Verb::kHelo:
-    case smtp::Verb::kEhlo: do_helo(cmd); break;
-    case smtp::Verb::kMail: co_await do_mail(cmd); break;
-    case smtp::Verb::kRcpt: co_await do_rcpt(cmd); break;
-    case smtp::Verb::kData: co_await do_data(); break;
     case smtp::Verb::kRset:
       reset_transaction();
       reply(250, "2.0.0", "Ok");
@@ -221,54 +208,44 @@ net::awaitable<void> Session::dispatch(const std::string& line) {
     case smtp::Verb::kNoop: reply(250, "2.0.0", "Ok"); break;
     case smtp::Verb::kQuit:
       reply(221, "2.0.0", "Bye");
-      closing_ = true;
+      close_after_flush();
       break;
     case smtp::Verb::kVrfy:
       // RFC 5321 3.5.3: 252 when we will not say; existence is not disclosed.
       reply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
       break;
     case smtp::Verb::kExpn: reply(502, "5.5.1", "EXPN command not implemented"); break;
-    case smtp::Verb::kHelp:
-      reply(214, "2.0.0", help_text(ehlo_state()));
-      break;
+    case smtp::Verb::kHelp: reply(214, "2.0.0", help_text(ehlo_state())); break;
     case smtp::Verb::kBdat:
       // CHUNKING is not offered, so a client sending BDAT is out of step.
       reply(502, "5.5.1", "BDAT command not implemented");
       break;
-    case smtp::Verb::kStarttls: co_await do_starttls(); break;
-    case smtp::Verb::kAuth: co_await do_auth(cmd); break;
+    default: break;
   }
+  co_return;
 }
 
 EhloState Session::ehlo_state() const {
-  return EhloState{listener_, conn_.tls(), ctx_.tls != nullptr, settings_.limits.max_message_size};
+  return EhloState{listener_, conn().tls(), ctx_.tls != nullptr, settings_.limits.max_message_size};
 }
 
-void Session::do_helo(const smtp::Command& cmd) {
+net::awaitable<void> Session::do_helo(const smtp::Command& cmd) {
   reset_transaction();  // RFC 5321 4.1.4: like RSET
   greeted_ = true;
   ehlo_ = cmd.verb == smtp::Verb::kEhlo;
   helo_ = cmd.argument.substr(0, 255);
   if (!ehlo_) {
     reply(250, "", settings_.hostname);
-    return;
+    co_return;
   }
   reply_wire(250, smtp::format_ehlo_reply(settings_.hostname, "", ehlo_extensions(ehlo_state())));
 }
 
 net::awaitable<void> Session::do_mail(const smtp::Command& cmd) {
-  if (!greeted_) {
-    reply(503, "5.5.1", "Error: send HELO/EHLO first");
-    co_return;
-  }
-  if (txn_.active) {
-    reply(503, "5.5.1", "Error: nested MAIL command");
-    co_return;
-  }
   if (auth_required(listener_) && !authenticated_) {
     // As Postfix says it: on a listener where AUTH waits for TLS, the
     // client's next step is STARTTLS, not AUTH.
-    if (!conn_.tls() && ctx_.tls != nullptr)
+    if (!conn().tls() && ctx_.tls != nullptr)
       reply(530, "5.7.0", "Must issue a STARTTLS command first");
     else
       reply(530, "5.7.0", "Authentication required");
@@ -314,10 +291,6 @@ net::awaitable<void> Session::do_mail(const smtp::Command& cmd) {
 }
 
 net::awaitable<void> Session::do_rcpt(const smtp::Command& cmd) {
-  if (!txn_.active) {
-    reply(503, "5.5.1", "Error: need MAIL command");
-    co_return;
-  }
   if (txn_.recipients.size() >= settings_.limits.max_recipients) {
     reply(452, "4.5.3", "Too many recipients");
     co_return;
@@ -356,7 +329,7 @@ net::awaitable<void> Session::do_rcpt(const smtp::Command& cmd) {
                                     {"reply", std::to_string(r.code) + " " + r.enhanced},
                                     {"from", txn_.sender.empty() ? "<>" : txn_.sender},
                                     {"to", rcpt},
-                                    {"client", conn_.peer_ip()},
+                                    {"client", conn().peer_ip()},
                                     {"auth_user", auth_user_}});
   }
   reply(r);

@@ -13,8 +13,8 @@
 
 namespace mail::msa {
 
-net::awaitable<void> Session::do_starttls() {
-  if (conn_.tls()) {
+net::awaitable<void> Session::do_starttls(const smtp::Command&) {
+  if (conn().tls()) {
     reply(503, "5.5.1", "Error: TLS already active");
     co_return;
   }
@@ -27,11 +27,11 @@ net::awaitable<void> Session::do_starttls() {
   if (!sent) co_return;
   // start_tls discards whatever the client pipelined after STARTTLS: it must
   // not be executed as if it had come through the encrypted channel.
-  bool secured = co_await conn_.start_tls(*ctx_.tls);
+  bool secured = co_await conn().start_tls(*ctx_.tls);
   if (!secured) {
-    log::debug("starttls handshake failed", {{"session", session_id_}, {"client", conn_.peer_ip()}});
-    out_.clear();
-    closing_ = true;
+    log::debug("starttls handshake failed", {{"session", session_id_}, {"client", conn().peer_ip()}});
+    discard_output();
+    close_after_flush();
     co_return;
   }
   // RFC 3207 4.2: forget everything learnt from the client before TLS.
@@ -45,22 +45,22 @@ net::awaitable<void> Session::auth_failed(const char* why) {
   ++auth_failures_;
   ctx_.metrics.auth("failure");
   log::info("authentication failed",
-            {{"session", session_id_}, {"client", conn_.peer_ip()}, {"reason", why}, {"failures", auth_failures_}});
+            {{"session", session_id_}, {"client", conn().peer_ip()}, {"reason", why}, {"failures", auth_failures_}});
   if (settings_.auth_failure_delay.count() > 0) {
-    net::asio::steady_timer timer(conn_.get_executor());
+    net::asio::steady_timer timer(conn().get_executor());
     timer.expires_after(settings_.auth_failure_delay);
     boost::system::error_code ec;
     co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
   }
   reply(535, "5.7.8", "Authentication credentials invalid");
-  if (auth_failures_ >= settings_.max_auth_failures && !closing_) {
+  if (auth_failures_ >= settings_.max_auth_failures && !closing()) {
     reply(421, "4.7.0", settings_.hostname + " Error: too many authentication failures");
-    closing_ = true;
+    close_after_flush();
   }
 }
 
 net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
-  if (!conn_.tls()) {
+  if (!conn().tls()) {
     reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
     co_return;
   }
@@ -76,27 +76,18 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
   smtp::SaslExchange exchange(settings_.limits);
   smtp::SaslStep step = exchange.start(smtp::AuthRequest{cmd.mechanism, cmd.initial_response});
   while (step.kind == smtp::SaslStep::kChallenge) {
-    out_ += step.reply;
+    send(step.reply);
     ctx_.metrics.reply(334);
-    bool flushed = co_await flush();
-    if (!flushed) co_return;
     // The response line may be long (RFC 4954 4: 12288 octets at least).
-    net::ReadResult r = co_await conn_.read_line(settings_.limits.max_auth_line);
+    // The engine flushes the challenge first; on a timeout it queues the
+    // goodbye, on a lost connection it ends the session.
+    net::ReadResult r = co_await read_line(settings_.limits.max_auth_line);
     if (r.status == net::Status::too_long) {
       ctx_.metrics.auth("malformed");
       reply(500, "5.5.6", "Authentication exchange line is too long");
       co_return;
     }
-    if (r.status == net::Status::timeout) {
-      reply(421, "4.4.2", settings_.hostname + " Error: timeout exceeded");
-      closing_ = true;
-      co_return;
-    }
-    if (!r.ok()) {
-      closing_ = true;
-      out_.clear();
-      co_return;
-    }
+    if (!r.ok()) co_return;
     step = exchange.step(r.line);
   }
   if (step.kind == smtp::SaslStep::kFailed) {
@@ -114,7 +105,7 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
     co_return;
   }
 
-  std::string ip = conn_.peer_ip();
+  std::string ip = conn().peer_ip();
   directory::AuthAnswer a = co_await net::offload(
       ctx_.blocking, [this, &creds, &ip] { return ctx_.directory.authenticate(creds.authcid, creds.password, ip); });
   std::fill(creds.password.begin(), creds.password.end(), '\0');
@@ -125,7 +116,7 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
       account_id_ = a.account_id;
       sender_addresses_.reset();
       ctx_.metrics.auth("success");
-      log::info("authenticated", {{"session", session_id_}, {"client", conn_.peer_ip()}, {"auth_user", auth_user_}});
+      log::info("authenticated", {{"session", session_id_}, {"client", conn().peer_ip()}, {"auth_user", auth_user_}});
       reply(235, "2.7.0", "Authentication successful");
       break;
     case directory::AuthAnswer::Status::kDenied: co_await auth_failed("invalid credentials"); break;

@@ -21,11 +21,7 @@
 
 namespace mail::msa {
 
-net::awaitable<void> Session::do_data() {
-  if (!txn_.active) {
-    reply(503, "5.5.1", "Error: need MAIL command");
-    co_return;
-  }
+net::awaitable<void> Session::do_data(const smtp::Command&) {
   if (txn_.recipients.empty()) {
     if (txn_.rcpt_refused == 0) {
       reply(503, "5.5.1", "Error: need RCPT command");
@@ -40,9 +36,9 @@ net::awaitable<void> Session::do_data() {
 
   std::string message;
   smtp::DataError error = smtp::DataError::kNone;
-  conn_.set_timeout(settings_.data_timeout);
+  conn().set_timeout(settings_.data_timeout);
   bool complete = co_await read_message(message, error);
-  conn_.set_timeout(settings_.command_timeout);
+  conn().set_timeout(settings_.command_timeout);
   if (!complete) co_return;
 
   if (error != smtp::DataError::kNone) {
@@ -58,20 +54,13 @@ net::awaitable<void> Session::do_data() {
 // connection ended or timed out first (the session is then closing).
 net::awaitable<bool> Session::read_message(std::string& message, smtp::DataError& error) {
   smtp::DataDecoder decoder(settings_.limits);
-  while (true) {
-    std::string_view buffered = conn_.buffered();
-    if (!buffered.empty()) conn_.consume(decoder.feed(buffered));
-    if (decoder.done()) break;
-    net::Status st = co_await conn_.fill();
-    if (st == net::Status::ok) continue;
+  net::Status st = co_await read_stream(decoder);
+  if (st != net::Status::ok) {
     if (st == net::Status::timeout) {
-      log::info("timeout in DATA", {{"session", session_id_}, {"client", conn_.peer_ip()}});
-      reply(421, "4.4.2", settings_.hostname + " Error: timeout exceeded");
+      log::info("timeout in DATA", {{"session", session_id_}, {"client", conn().peer_ip()}});
     } else {
-      log::info("lost connection in DATA", {{"session", session_id_}, {"client", conn_.peer_ip()}});
-      out_.clear();
+      log::info("lost connection in DATA", {{"session", session_id_}, {"client", conn().peer_ip()}});
     }
-    closing_ = true;
     co_return false;
   }
   error = decoder.error();
@@ -89,14 +78,14 @@ net::awaitable<void> Session::submit(std::string message) {
   TraceInfo trace;
   trace.helo = helo_;
   trace.client_name = client_name_;
-  trace.client_ip = conn_.peer_ip();
+  trace.client_ip = conn().peer_ip();
   trace.hostname = settings_.hostname;
   trace.protocol = protocol();
   trace.id = id;
-  if (conn_.tls()) {
-    trace.tls_version = conn_.tls_protocol();
-    trace.tls_cipher = conn_.tls_cipher();
-    trace.tls_bits = conn_.tls_cipher_bits();
+  if (conn().tls()) {
+    trace.tls_version = conn().tls_protocol();
+    trace.tls_cipher = conn().tls_cipher();
+    trace.tls_bits = conn().tls_cipher_bits();
   }
   if (txn_.recipients.size() == 1) trace.for_recipient = txn_.recipients.front();
   trace.time = now;
@@ -122,7 +111,7 @@ net::awaitable<void> Session::submit(std::string message) {
   env.set_sender(txn_.sender);
   for (const auto& r : txn_.recipients) env.add_recipients(r);
   env.set_helo(helo_);
-  env.set_client_ip(conn_.peer_ip());
+  env.set_client_ip(conn().peer_ip());
   env.set_auth_user(auth_user_);
   env.set_protocol(trace.protocol);
   env.set_size_hint(size);
@@ -150,7 +139,7 @@ net::awaitable<void> Session::submit(std::string message) {
                          {"from", txn_.sender.empty() ? "<>" : txn_.sender},
                          {"nrcpt", txn_.recipients.size()},
                          {"size", size},
-                         {"client", conn_.peer_ip()},
+                         {"client", conn().peer_ip()},
                          {"auth_user", auth_user_},
                          {"protocol", trace.protocol},
                          {"seconds", seconds}});
@@ -180,7 +169,7 @@ net::awaitable<SubmitResult> Session::submit_with_retry(const mail::transfer::v1
 // again or `until` has passed.
 net::awaitable<void> Session::wait_for_mta(std::chrono::steady_clock::time_point until) {
   while (std::chrono::steady_clock::now() < until) {
-    net::asio::steady_timer timer(conn_.get_executor(), std::chrono::milliseconds(100));
+    net::asio::steady_timer timer(conn().get_executor(), std::chrono::milliseconds(100));
     boost::system::error_code ec;
     co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
     if (ctx_.mta.connected()) break;

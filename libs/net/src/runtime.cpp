@@ -87,6 +87,10 @@ void Runtime::run() {
   for (auto& t : threads) t.join();
   blocking_.join();
   pool_joined_ = true;
+  // Sessions still suspended (waiting on a read, a timer or an offloaded
+  // call whose completion was posted after the stop) end here, while what
+  // they refer to still exists.
+  io_.destroy_pending();
 }
 
 }  // namespace mail::net

@@ -209,7 +209,7 @@ class Msa {
   FakeDirectory directory_svc;
   FakeTransfer transfer_svc;
   metrics::Registry registry;
-  SessionRegistry sessions;
+  net::SessionRegistry sessions;
 
  private:
   SmtpSettings settings_;

@@ -105,10 +105,9 @@ TEST(Session, PipelinedCommandsAnsweredInOrder) {
   Msa msa;
   Client c(msa.port(Listener::kMx));
   c.reply();
-  c.send(
-      "EHLO client.example\r\nMAIL FROM:<a@elsewhere.invalid>\r\nRCPT TO:<nobody@example.test>\r\n"
-      "RCPT TO:<demo@example.test>\r\nDATA\r\n");
-  EXPECT_TRUE(starts(c.reply(), "250-mail.example.test"));
+  // EHLO ends a pipelined group (RFC 2920 3.1): the client waits for it.
+  EXPECT_TRUE(starts(c.cmd("EHLO client.example"), "250-mail.example.test"));
+  c.send("MAIL FROM:<a@elsewhere.invalid>\r\nRCPT TO:<nobody@example.test>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n");
   EXPECT_TRUE(starts(c.reply(), "250 2.1.0"));
   EXPECT_TRUE(starts(c.reply(), "550 5.1.1"));
   EXPECT_TRUE(starts(c.reply(), "250 2.1.5"));
@@ -125,6 +124,56 @@ TEST(Session, PipelinedCommandsAnsweredInOrder) {
   EXPECT_TRUE(starts(c.reply(), "221"));
   EXPECT_TRUE(c.closed());
   EXPECT_TRUE(has(msa.transfer_svc.messages[1], "Subject: two\r\n\r\n2\r\n"));
+}
+
+// RFC 2920 3.1: EHLO, DATA, QUIT, STARTTLS, ... end a pipelined group. An
+// unauthenticated client that sends more behind one is out of step: 554
+// 5.5.0 and disconnect (Postfix 3.9, smtpd_forbid_unauth_pipelining), so a
+// body sent before the 354, or after "No valid recipients", is never run as
+// commands and never queued.
+TEST(Session, PipeliningPastTheEndOfAGroupIsAProtocolError) {
+  Msa msa;
+  {
+    Client c(msa.port(Listener::kMx));
+    c.reply();
+    c.send("EHLO client.example\r\nMAIL FROM:<a@elsewhere.invalid>\r\n");
+    EXPECT_EQ(c.reply(), "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+    EXPECT_TRUE(c.closed());
+  }
+  {
+    Client c(msa.port(Listener::kMx));
+    c.reply();
+    ehlo(c);
+    c.send("MAIL FROM:<a@elsewhere.invalid>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\nSubject: early\r\n\r\nx\r\n.\r\n");
+    EXPECT_TRUE(starts(c.reply(), "250 2.1.0"));
+    EXPECT_TRUE(starts(c.reply(), "250 2.1.5"));
+    EXPECT_EQ(c.reply(), "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+    EXPECT_TRUE(c.closed());
+  }
+  {
+    Client c(msa.port(Listener::kMx));
+    c.reply();
+    ehlo(c);
+    c.send("MAIL FROM:<a@elsewhere.invalid>\r\nRCPT TO:<nobody@example.test>\r\nDATA\r\nRSET\r\nQUIT\r\n");
+    EXPECT_TRUE(starts(c.reply(), "250 2.1.0"));
+    EXPECT_TRUE(starts(c.reply(), "550 5.1.1"));
+    EXPECT_EQ(c.reply(), "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+    EXPECT_TRUE(c.closed());
+  }
+  {
+    // The same DATA, waited for, is answered and the body follows the 354.
+    Client c(msa.port(Listener::kMx));
+    c.reply();
+    ehlo(c);
+    c.send("MAIL FROM:<a@elsewhere.invalid>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n");
+    EXPECT_TRUE(starts(c.reply(), "250 2.1.0"));
+    EXPECT_TRUE(starts(c.reply(), "250 2.1.5"));
+    EXPECT_TRUE(starts(c.reply(), "354"));
+    c.send("Subject: on time\r\n\r\nx\r\n.\r\n");
+    EXPECT_TRUE(starts(c.reply(), "250 2.0.0 Ok: queued"));
+  }
+  ASSERT_EQ(msa.transfer_svc.count(), 1u);
+  EXPECT_TRUE(has(msa.transfer_svc.messages[0], "Subject: on time"));
 }
 
 TEST(Session, NonAsciiAddressesNeedSmtputf8AndAreNotLookedUp) {
@@ -213,6 +262,8 @@ TEST(Session, TooManyRecipients) {
   EXPECT_EQ(c.cmd("RCPT TO:<demo2@example.test>"), "452 4.5.3 Too many recipients\r\n");
 }
 
+void SubmissionAfterTls(Msa& msa, Client& c);
+
 TEST(Session, SubmissionNeedsTlsAndAuth) {
   Msa msa;
   Client c(msa.port(Listener::kSubmission));
@@ -225,12 +276,23 @@ TEST(Session, SubmissionNeedsTlsAndAuth) {
   EXPECT_EQ(c.cmd("HELP"),
             "214 2.0.0 See RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS\r\n");
   EXPECT_TRUE(starts(c.cmd("AUTH LOGIN"), "538 5.7.11"));
-  // Whatever is pipelined after STARTTLS is discarded, not run inside TLS.
+  // Input pipelined after STARTTLS is never run inside TLS: the client is
+  // out of step and is disconnected (RFC 2920 3.1, as Postfix 3.9).
   c.send("STARTTLS\r\nNOOP\r\n");
-  EXPECT_EQ(c.reply(), "220 2.0.0 Ready to start TLS\r\n");
-  EXPECT_EQ(c.pending(), "");
-  ASSERT_TRUE(c.handshake());
-  EXPECT_EQ(c.line(300ms), "<timeout>") << "the pipelined NOOP was answered";
+  EXPECT_EQ(c.reply(), "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+  EXPECT_TRUE(c.closed());
+
+  Client d(msa.port(Listener::kSubmission));
+  d.reply();
+  d.cmd("EHLO client.example");
+  EXPECT_EQ(d.cmd("STARTTLS"), "220 2.0.0 Ready to start TLS\r\n");
+  ASSERT_TRUE(d.handshake());
+  SubmissionAfterTls(msa, d);
+}
+
+// The rest of SubmissionNeedsTlsAndAuth, inside TLS.
+void SubmissionAfterTls(Msa& msa, Client& c) {
+  std::string e;
   EXPECT_TRUE(starts(c.cmd("MAIL FROM:<demo@example.test>"), "503 5.5.1")) << "EHLO again after STARTTLS";
   e = c.cmd("EHLO client.example");
   EXPECT_FALSE(has(e, "STARTTLS"));

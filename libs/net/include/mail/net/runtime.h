@@ -45,15 +45,27 @@ class Runtime {
   void request_stop();
 
   /// Run io() on io_threads threads (the calling thread is one of them)
-  /// until stopped, then wait for the blocking pool to drain. Call once.
+  /// until stopped, then wait for the blocking pool to drain, then destroy
+  /// every handler still pending on io() (coroutine frames of sessions that
+  /// did not end in time included), so that when run() returns nothing
+  /// running on this Runtime refers to the caller's objects any more: a
+  /// service may let its locals go out of scope in any order. I/O objects
+  /// (servers, sockets, timers) may still be destroyed afterwards. Call once.
   void run();
 
  private:
   void begin_stop();
   void await_signal();
 
+  // An io_context whose pending handlers can be destroyed before the
+  // context itself (execution_context::shutdown is protected).
+  struct Io : asio::io_context {
+    using asio::io_context::io_context;
+    void destroy_pending() { shutdown(); }
+  };
+
   size_t io_threads_;
-  asio::io_context io_;
+  Io io_;
   asio::thread_pool blocking_;
   asio::signal_set signals_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// session.cpp: the shared session loop (see session.h). Everything here runs
+// on the session's strand except SessionRegistry, which is under a mutex, and
+// the entry points request_drain() and wake(), which post to the strand.
+#include "mail/net/session.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <vector>
+
+#include "mail/common/log.h"
+
+namespace mail::net {
+
+// ---- registry ----------------------------------------------------------------
+
+uint64_t SessionRegistry::add(std::weak_ptr<Session> session) {
+  std::lock_guard lock(mu_);
+  uint64_t id = ++next_id_;
+  sessions_.emplace(id, std::move(session));
+  return id;
+}
+
+void SessionRegistry::remove(uint64_t id) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(id);
+}
+
+void SessionRegistry::drain() {
+  draining_ = true;
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, weak] : sessions_)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->request_drain();
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+// ---- session -----------------------------------------------------------------
+
+Session::Session(Connection& conn, SessionRegistry& registry, SessionOptions options, SessionObserver* observer)
+    : conn_(conn), registry_(registry), options_(options), observer_(observer) {}
+
+Session::~Session() = default;
+
+void Session::request_drain() {
+  asio::post(conn_.get_executor(), [self = shared_from_this()] { self->on_drain(); });
+}
+
+void Session::wake() {
+  asio::post(conn_.get_executor(), [self = shared_from_this()] {
+    self->woken_ = true;
+    if (self->waiting_) self->waiting_->cancel();
+  });
+}
+
+void Session::on_drain() {
+  drain_requested_ = true;
+  if (waiting_) waiting_->cancel();
+  if (!at_prompt_ || busy() || closing_) return;  // the loop says goodbye when the command is done
+  // Suspended at the prompt with nothing in progress: say goodbye now. The
+  // pending read fails once the connection closes after the goodbye, and the
+  // loop ends.
+  closing_ = true;
+  std::string bye = std::move(out_);
+  out_.clear();
+  bye += drain_goodbye();
+  auto conn = conn_.shared_from_this();
+  asio::co_spawn(
+      conn->get_executor(),
+      [conn, bye = std::move(bye)]() -> awaitable<void> {
+        co_await conn->write(bye);
+        conn->close();
+      },
+      asio::detached);
+}
+
+awaitable<void> Session::run() {
+  const auto started = std::chrono::steady_clock::now();
+  registry_id_ = registry_.add(weak_from_this());
+  if (observer_) observer_->opened();
+  struct Leave {
+    Session* s;
+    std::chrono::steady_clock::time_point started;
+    ~Leave() {
+      s->registry_.remove(s->registry_id_);
+      if (s->observer_)
+        s->observer_->closed(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+  } leave{this, started};
+
+  const size_t need = options_.max_line + 2;
+  if (conn_.max_buffer() < need) conn_.set_max_buffer(need);
+  if (registry_.draining()) drain_requested_ = true;
+  try {
+    conn_.set_timeout(options_.command_timeout);
+    co_await start();
+    co_await loop();
+    if (!out_.empty() && conn_.is_open()) co_await flush();
+  } catch (const std::exception& e) {
+    // A bug, not peer input: end this session only; finish() still runs.
+    log::error("session failed", {{"client", conn_.peer_ip()}, {"error", e.what()}});
+  }
+  co_await finish();
+  if (conn_.is_open()) co_await conn_.shutdown();
+}
+
+awaitable<void> Session::loop() {
+  while (!closing_) {
+    if (drain_requested_ && !busy()) {
+      send(drain_goodbye());
+      closing_ = true;
+      break;
+    }
+    if (!out_.empty() && (!line_pending() || out_.size() >= options_.flush_at)) {
+      bool written = co_await flush();
+      if (!written) co_return;
+    }
+    std::string frame;
+    bool got = co_await read_frame(frame);
+    if (!got) continue;
+    conn_.set_timeout(options_.command_timeout);
+    co_await on_frame(std::move(frame));
+  }
+}
+
+awaitable<bool> Session::read_frame(std::string& frame) {
+  conn_.set_timeout(options_.idle_timeout);
+  at_prompt_ = true;
+  ReadResult r = co_await conn_.read_line(options_.max_line);
+  at_prompt_ = false;
+  if (closing_) co_return false;  // drained while waiting; the goodbye is on its way
+  switch (r.status) {
+    case Status::ok: break;
+    case Status::too_long: on_line_too_long(); co_return false;
+    case Status::timeout:
+      send(idle_goodbye());
+      closing_ = true;
+      co_return false;
+    case Status::eof:
+    case Status::error:
+      on_disconnect(r.status);
+      out_.clear();
+      closing_ = true;
+      co_return false;
+  }
+  frame = std::move(r.line);
+  const size_t max_frame = options_.max_frame ? options_.max_frame : options_.max_line;
+  size_t line_start = 0;
+  while (true) {
+    FrameParse p = parse_frame(std::string_view(frame).substr(line_start));
+    if (p.kind == FrameParse::kComplete) co_return true;
+    if (p.literal > max_frame || frame.size() + 2 + p.literal > max_frame) {
+      on_frame_too_long();
+      if (!p.synchronizing) closing_ = true;  // its octets are on their way
+      co_return false;
+    }
+    conn_.set_timeout(options_.command_timeout);
+    if (p.synchronizing) {
+      send(continuation());
+      bool written = co_await flush();
+      if (!written) co_return false;
+    }
+    frame += "\r\n";
+    Status st = co_await read_exact(p.literal, frame);
+    if (st != Status::ok) co_return false;
+    line_start = frame.size();
+    r = co_await conn_.read_line(options_.max_line);
+    if (r.status == Status::too_long) {
+      on_line_too_long();
+      co_return false;
+    }
+    if (!r.ok()) {
+      read_failed(r.status);
+      co_return false;
+    }
+    frame += r.line;
+  }
+}
+
+void Session::send_error(std::string wire) {
+  if (++errors_ >= options_.max_errors && !closing_) {
+    out_ += errors_goodbye(std::move(wire));
+    closing_ = true;
+    return;
+  }
+  out_ += wire;
+}
+
+awaitable<bool> Session::flush() {
+  if (out_.empty()) co_return conn_.is_open();
+  std::string data = std::move(out_);
+  out_.clear();
+  bool written = co_await conn_.write(data);
+  if (!written) closing_ = true;
+  co_return written;
+}
+
+void Session::read_failed(Status st) {
+  if (st == Status::timeout) {
+    out_.clear();
+    out_ += timeout_goodbye();
+  } else {
+    out_.clear();
+  }
+  closing_ = true;
+}
+
+awaitable<ReadResult> Session::read_line(size_t max_len) {
+  if (!out_.empty()) {
+    bool written = co_await flush();
+    if (!written) co_return ReadResult{Status::error, {}};
+  }
+  conn_.set_timeout(options_.command_timeout);
+  ReadResult r = co_await conn_.read_line(max_len);
+  if (r.status != Status::ok && r.status != Status::too_long) read_failed(r.status);
+  co_return r;
+}
+
+awaitable<Status> Session::read_exact(size_t n, std::string& out) {
+  while (n > 0) {
+    std::string_view got = conn_.buffered();
+    if (!got.empty()) {
+      size_t take = got.size() < n ? got.size() : n;
+      out.append(got.data(), take);
+      conn_.consume(take);
+      n -= take;
+      continue;
+    }
+    Status st = co_await conn_.fill();
+    if (st != Status::ok) {
+      read_failed(st);
+      co_return st;
+    }
+  }
+  co_return Status::ok;
+}
+
+awaitable<bool> Session::wait_wake(Duration max) {
+  if (woken_) {
+    woken_ = false;
+    co_return true;
+  }
+  asio::steady_timer timer(conn_.get_executor(), max);
+  waiting_ = &timer;
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  waiting_ = nullptr;
+  bool woken = woken_;
+  woken_ = false;
+  co_return woken;
+}
+
+}  // namespace mail::net
