@@ -1,36 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 // mail-pop3: the POP3 front end of the mailbox store (RFC 1939 with CAPA,
 // STLS, AUTH PLAIN, RESP-CODES). This file only wires things together:
-// config, the PostgreSQL pool, the Directory client, TLS, the listeners and
-// the /metrics /healthz /readyz server; the protocol lives in session.cpp.
+// config, the PostgreSQL pool, the Directory client, TLS and the listeners;
+// the protocol lives in session.cpp.
 // Usage: mail-pop3 --config FILE. SIGTERM/SIGINT: stop accepting, end the
-// sessions without applying DELE (only QUIT does), exit 0.
-#include <iostream>
+// sessions without applying DELE (only QUIT does), exit 0. The lifecycle
+// (config, logging, /metrics /healthz /readyz, signals) is service::Process.
 #include <memory>
 #include <optional>
 #include <vector>
 
-#include "mail/common/config.h"
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
-#include "mail/metrics/http_server.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
+#include "mail/net/session.h"
 #include "mail/net/tls.h"
 #include "mail/pg/pool.h"
 #include "mail/rpc/channel.h"
+#include "mail/service/process.h"
 #include "pg_maildrop.h"
 #include "pop3_metrics.h"
 #include "session.h"
 #include "settings.h"
 
-using namespace mail;
-using namespace mail::pop3d;
-
+namespace mail::pop3d {
 namespace {
 
-int serve(const Settings& s) {
-  net::Runtime rt(s.io_threads, s.blocking_threads);
+int run(service::Process& proc) {
+  const Settings s = load_settings(proc.config());
+  net::Runtime& rt = proc.runtime(s.io_threads, s.blocking_threads);
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   directory::GrpcDirectoryClient directory(
@@ -38,12 +37,12 @@ int serve(const Settings& s) {
       {.protocol = "pop3", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
   directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
   notices.start();
-  metrics::Registry registry;
-  Pop3Metrics pop3_metrics(registry, {"pop3", "pop3s"});
+  Pop3Metrics pop3_metrics(proc.metrics(), {"pop3", "pop3s"});
   std::optional<net::asio::ssl::context> tls;
   if (!s.tls_cert.empty()) tls.emplace(net::make_server_tls_context(s.tls_cert, s.tls_key));
 
-  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr};
+  net::SessionRegistry sessions;
+  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const Endpoint& at, const std::string& name, bool implicit_tls) {
     net::ServerOptions o;
@@ -61,53 +60,34 @@ int serve(const Settings& s) {
   };
   if (s.listen) add(*s.listen, "pop3", false);
   if (s.pop3s_listen) add(*s.pop3s_listen, "pop3s", true);
-
-  metrics::HttpOptions ho;
-  ho.address = s.http.host;
-  ho.port = s.http.port;
-  ho.request_timeout = s.http_request_timeout;
-  metrics::HttpServer http(rt.io(), rt.blocking(), ho, registry, [&] { return pool.ping() && directory.ready(); });
-
-  rt.on_stop([&]() -> net::awaitable<void> {
-    log::info("stopping: sessions end without applying DELE");
-    for (auto& srv : servers) co_await srv->stop(s.session.timeout < s.shutdown_grace ? s.session.timeout : s.shutdown_grace);
-    co_await http.stop();
-  });  // the notice subscriber stops (and joins) in its destructor, off the I/O threads
   for (auto& srv : servers) srv->start();
-  http.start();
-  log::info("mail-pop3 started", {{"hostname", s.session.hostname},
-                                  {"pop3", s.listen ? s.listen->port : 0},
-                                  {"pop3s", s.pop3s_listen ? s.pop3s_listen->port : 0},
-                                  {"http", http.port()},
-                                  {"stls", tls ? "yes" : "no"},
-                                  {"plaintext_auth", s.session.allow_plaintext_auth ? "yes" : "no"}});
-  rt.run();
-  log::info("mail-pop3 stopped");
-  return 0;
+
+  proc.set_ready([&] { return pool.ping() && directory.ready(); });
+  proc.on_stop([&]() -> net::awaitable<void> {
+    // Sessions at the prompt say goodbye now; one inside a command (a QUIT
+    // committing its DELEs) finishes it first. Nothing else is deleted.
+    log::info("draining: sessions end without applying DELE", {{"sessions", sessions.size()}});
+    sessions.drain();
+    const auto deadline = std::chrono::steady_clock::now() + s.shutdown_grace;
+    for (auto& srv : servers) {
+      auto left = std::max<net::Duration>(net::Duration::zero(), deadline - std::chrono::steady_clock::now());
+      co_await srv->stop(left);
+    }
+  });  // the notice subscriber stops (and joins) in its destructor, off the I/O threads
+  log::info("pop3 listening", {{"hostname", s.session.hostname},
+                               {"pop3", s.listen ? s.listen->port : 0},
+                               {"pop3s", s.pop3s_listen ? s.pop3s_listen->port : 0},
+                               {"stls", tls ? "yes" : "no"},
+                               {"plaintext_auth", s.session.allow_plaintext_auth ? "yes" : "no"}});
+  return proc.run();
 }
 
 }  // namespace
+}  // namespace mail::pop3d
 
 int main(int argc, char** argv) {
-  std::string config_path;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg.rfind("--config=", 0) == 0) {
-      config_path = arg.substr(9);
-    } else {
-      std::cerr << "usage: mail-pop3 --config FILE\n";
-      return arg == "--help" || arg == "-h" ? 0 : 2;
-    }
-  }
-  try {
-    common::Config config = common::Config::load(config_path);
-    log::init("pop3", log::parse_level(config.str("log.level", "info")));
-    return serve(load_settings(config));
-  } catch (const std::exception& e) {
-    log::init("pop3", log::Level::info);
-    log::error("mail-pop3 failed", {{"error", e.what()}});
-    return 1;
-  }
+  return mail::service::guarded_main("pop3", [&] {
+    mail::service::Process proc("pop3", argc, argv, "127.0.0.1:9105");
+    return mail::pop3d::run(proc);
+  });
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The POP3 session state machine (see session.h). One Session object per
-// connection, on the connection's strand. Replies are collected in out_ and
-// written when no further pipelined command is buffered (RFC 2449
-// PIPELINING), so a burst of commands costs one write.
+// The POP3 session state machine (see session.h) on the shared session loop
+// (libs/net session.h): the engine reads the lines, queues the replies and
+// writes them when no further pipelined command is buffered (RFC 2449
+// PIPELINING), counts errors, applies the idle timeout and drains on
+// SIGTERM; this file supplies the command table and the handlers.
 //
 // Trusts: nothing from the client (bounded lines, pure parser, range-checked
 // message numbers); the backends' answers (the directory and the store);
@@ -35,63 +36,101 @@ using pop3::Command;
 using pop3::Verb;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kFlushAt = 64 * 1024;
 constexpr std::string_view kPlaintextRefused = "Plaintext authentication is not allowed without TLS, use STLS first";
-
-enum class Next { kContinue, kClose };
 
 void wipe(std::string& secret) {
   secret.assign(secret.size(), '\0');
   secret.clear();
 }
 
-class Session {
+class Session : public net::Session {
  public:
   Session(const SessionDeps& deps, net::Connection& conn, std::string listener)
-      : d_(deps),
+      : net::Session(conn, *deps.registry, engine_options(*deps.config)),
+        d_(deps),
         cfg_(*deps.config),
-        conn_(conn),
         listener_(std::move(listener)),
         id_(common::random_hex(8)),
-        started_(Clock::now()) {
-    max_line_ = cfg_.limits.max_auth_line > 3 ? cfg_.limits.max_auth_line - 2 : 1;
-  }
+        started_(Clock::now()) {}
 
-  net::awaitable<void> run();
-
- private:
   enum class State { kAuthorization, kTransaction };
 
-  net::awaitable<Next> dispatch(const Command& cmd);
-  net::awaitable<Next> authorization(const Command& cmd);
-  net::awaitable<Next> transaction(const Command& cmd);
-  net::awaitable<Next> on_auth(const Command& cmd);
-  net::awaitable<Next> on_stls();
-  net::awaitable<Next> login(const std::string& user, std::string& password);
-  net::awaitable<Next> auth_failed(const std::string& user);
-  net::awaitable<Next> on_retr(size_t number, std::optional<size_t> top_lines);
-  net::awaitable<Next> stream(store::MaildropEntry entry, std::optional<size_t> top_lines);
-  net::awaitable<Next> on_quit();
+ protected:
+  net::awaitable<void> start() override;
+  net::awaitable<void> on_frame(std::string line) override;
+  void on_line_too_long() override {
+    d_.metrics->command("invalid");
+    client_error(pop3::err("line too long"));
+  }
+  std::string idle_goodbye() override {
+    end_reason_ = "timeout";
+    return pop3::err("Disconnected for inactivity");
+  }
+  std::string drain_goodbye() override {
+    end_reason_ = "shutdown";
+    return pop3::err("Server shutting down, nothing was deleted", pop3::kCodeSysTemp);
+  }
+  std::string errors_goodbye(std::string) override {
+    end_reason_ = "too_many_errors";
+    return pop3::err("Too many errors, closing connection");
+  }
+  void on_disconnect(net::Status st) override { end_reason_ = net::to_string(st); }
+  net::awaitable<void> finish() override;
+
+ private:
+  static net::SessionOptions engine_options(const SessionConfig& c) {
+    net::SessionOptions o;
+    o.max_line = c.limits.max_auth_line > 3 ? c.limits.max_auth_line - 2 : 1;
+    o.max_errors = c.max_errors;
+    o.idle_timeout = c.timeout;
+    o.command_timeout = c.timeout;
+    return o;
+  }
+
+  using Handler = net::awaitable<void> (Session::*)(const Command&);
+  struct Row {
+    Handler handle;
+    std::string_view refused;  ///< the -ERR text in a state the verb is not allowed in
+  };
+  static const net::CommandTable<Verb, Row, 16> kCommands;
+
+  net::awaitable<void> on_capa(const Command&);
+  net::awaitable<void> on_unsupported(const Command& cmd);
+  net::awaitable<void> on_user(const Command& cmd);
+  net::awaitable<void> on_pass(const Command& cmd);
+  net::awaitable<void> on_auth(const Command& cmd);
+  net::awaitable<void> on_stls(const Command&);
+  net::awaitable<void> on_stat(const Command&);
+  net::awaitable<void> on_list(const Command& cmd);
+  net::awaitable<void> on_uidl(const Command& cmd);
+  net::awaitable<void> on_retr(const Command& cmd);
+  net::awaitable<void> on_dele(const Command& cmd);
+  net::awaitable<void> on_rset(const Command&);
+  net::awaitable<void> on_noop(const Command&);
+  net::awaitable<void> on_quit(const Command&);
+
+  net::awaitable<void> login(const std::string& user, std::string& password);
+  net::awaitable<void> auth_failed(const std::string& user);
+  net::awaitable<void> retrieve(size_t number, std::optional<size_t> top_lines);
+  net::awaitable<void> stream(store::MaildropEntry entry, std::optional<size_t> top_lines);
   net::awaitable<bool> renew_if_due();
   net::awaitable<void> release();
-  net::awaitable<bool> flush();
 
-  Next client_error(std::string reply);
-  bool plaintext_ok() const { return conn_.tls() || cfg_.allow_plaintext_auth; }
-  bool line_pending() const { return conn_.buffered().find('\n') != std::string_view::npos; }
+  void client_error(std::string reply) { send_error(std::move(reply)); }
+  void close_with(std::string reason) {
+    end_reason_ = std::move(reason);
+    close_after_flush();
+  }
+  bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }
   std::string capa() const;
 
   SessionDeps d_;
   const SessionConfig& cfg_;
-  net::Connection& conn_;
   std::string listener_;
   std::string id_;  // for logs and the lease holder
   Clock::time_point started_;
-  size_t max_line_ = 0;
 
   State state_ = State::kAuthorization;
-  std::string out_;
-  size_t errors_ = 0;
   size_t auth_failures_ = 0;
   std::string pending_user_;  // USER given, PASS awaited
   std::string end_reason_ = "eof";
@@ -110,48 +149,45 @@ class Session {
   int deleted_ = 0;
 };
 
-net::awaitable<void> Session::run() {
+constexpr uint32_t kAny = net::states({Session::State::kAuthorization, Session::State::kTransaction});
+constexpr uint32_t kAuthorization = net::states({Session::State::kAuthorization});
+constexpr uint32_t kTransaction = net::states({Session::State::kTransaction});
+constexpr std::string_view kNotLoggedIn = "Not logged in";
+constexpr std::string_view kLoggedIn = "Already logged in";
+
+// One row per verb: where it is allowed, its handler, its refusal elsewhere.
+// The parser of every verb is pop3::parse_command.
+const net::CommandTable<Verb, Session::Row, 16> Session::kCommands = {{
+    {Verb::kCapa, kAny, {&Session::on_capa, {}}},
+    {Verb::kApop, kAny, {&Session::on_unsupported, {}}},
+    {Verb::kUtf8, kAny, {&Session::on_unsupported, {}}},
+    {Verb::kQuit, kAny, {&Session::on_quit, {}}},
+    {Verb::kStls, kAuthorization, {&Session::on_stls, kLoggedIn}},
+    {Verb::kUser, kAuthorization, {&Session::on_user, kLoggedIn}},
+    {Verb::kPass, kAuthorization, {&Session::on_pass, kLoggedIn}},
+    {Verb::kAuth, kAuthorization, {&Session::on_auth, kLoggedIn}},
+    {Verb::kStat, kTransaction, {&Session::on_stat, kNotLoggedIn}},
+    {Verb::kList, kTransaction, {&Session::on_list, kNotLoggedIn}},
+    {Verb::kUidl, kTransaction, {&Session::on_uidl, kNotLoggedIn}},
+    {Verb::kRetr, kTransaction, {&Session::on_retr, kNotLoggedIn}},
+    {Verb::kTop, kTransaction, {&Session::on_retr, kNotLoggedIn}},
+    {Verb::kDele, kTransaction, {&Session::on_dele, kNotLoggedIn}},
+    {Verb::kRset, kTransaction, {&Session::on_rset, kNotLoggedIn}},
+    {Verb::kNoop, kTransaction, {&Session::on_noop, kNotLoggedIn}},
+}};
+
+net::awaitable<void> Session::start() {
   d_.metrics->connection_opened(listener_);
-  conn_.set_timeout(cfg_.timeout);
-  if (conn_.max_buffer() < max_line_ + 2) conn_.set_max_buffer(max_line_ + 2);
-  out_ += pop3::ok(cfg_.hostname + " POP3 ready");
-  try {
-    bool open = co_await flush();
-    while (open) {
-      net::ReadResult r = co_await conn_.read_line(max_line_);
-      Next next = Next::kContinue;
-      if (r.status == net::Status::too_long) {
-        d_.metrics->command("invalid");
-        next = client_error(pop3::err("line too long"));
-      } else if (r.status == net::Status::timeout) {
-        end_reason_ = "timeout";
-        out_ += pop3::err("Disconnected for inactivity");
-        next = Next::kClose;
-      } else if (!r.ok()) {
-        end_reason_ = net::to_string(r.status);
-        break;
-      } else {
-        auto parsed = pop3::parse_command(r.line, cfg_.limits);
-        if (auto* e = std::get_if<pop3::Error>(&parsed)) {
-          d_.metrics->command("invalid");
-          next = client_error(pop3::err(*e));
-        } else {
-          const Command& cmd = std::get<Command>(parsed);
-          d_.metrics->command(pop3::verb_name(cmd.verb));
-          next = co_await dispatch(cmd);
-        }
-      }
-      if (next == Next::kClose) {
-        co_await flush();
-        break;
-      }
-      if (!line_pending() || out_.size() >= kFlushAt) open = co_await flush();
-    }
-  } catch (const std::exception& e) {
-    // A bug, not peer input: end this session only, but still free the lease.
-    end_reason_ = "internal_error";
-    log::error("pop3 session failed", {{"session", id_}, {"error", e.what()}});
+  if (drain_requested()) {
+    send(drain_goodbye());
+    close_after_flush();
+  } else {
+    send(pop3::ok(cfg_.hostname + " POP3 ready"));
   }
+  co_return;
+}
+
+net::awaitable<void> Session::finish() {
   if (lease_held_) co_await release();  // no QUIT: nothing is deleted
   if (state_ == State::kTransaction)
     log::info("logout", {{"user", user_},
@@ -159,145 +195,151 @@ net::awaitable<void> Session::run() {
                          {"retr", retrieved_},
                          {"dele", deleted_},
                          {"reason", end_reason_},
-                         {"bytes_out", conn_.bytes_written()}});
+                         {"bytes_out", conn().bytes_written()}});
+  d_.metrics->bytes_sent(static_cast<double>(conn().bytes_written()));
   double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
   d_.metrics->connection_closed(listener_, seconds);
-  if (conn_.is_open()) co_await conn_.shutdown();
 }
 
-net::awaitable<bool> Session::flush() {
-  if (out_.empty()) co_return conn_.is_open();
-  std::string data = std::move(out_);
-  out_.clear();
-  bool ok = co_await conn_.write(data);
-  if (ok) d_.metrics->bytes_sent(static_cast<double>(data.size()));
-  co_return ok;
-}
-
-Next Session::client_error(std::string reply) {
-  if (++errors_ >= cfg_.max_errors) {
-    end_reason_ = "too_many_errors";
-    out_ += pop3::err("Too many errors, closing connection");
-    return Next::kClose;
+net::awaitable<void> Session::on_frame(std::string line) {
+  auto parsed = pop3::parse_command(line, cfg_.limits);
+  if (auto* e = std::get_if<pop3::Error>(&parsed)) {
+    d_.metrics->command("invalid");
+    client_error(pop3::err(*e));
+    co_return;
   }
-  out_ += reply;
-  return Next::kContinue;
+  const Command& cmd = std::get<Command>(parsed);
+  d_.metrics->command(pop3::verb_name(cmd.verb));
+  const auto* row = net::find_command(kCommands, cmd.verb);
+  const bool anywhere = row->allowed == kAny && cmd.verb != Verb::kQuit;
+  if (state_ == State::kTransaction && !anywhere) {
+    bool held = co_await renew_if_due();
+    if (!held) {
+      send(pop3::err("Lost the mailbox lock; nothing was deleted", pop3::kCodeInUse));
+      close_with("lease_lost");
+      co_return;
+    }
+  }
+  if (!row->allowed_in(state_)) {
+    client_error(pop3::err(row->handler.refused));
+    co_return;
+  }
+  co_await (this->*(row->handler.handle))(cmd);
 }
 
 std::string Session::capa() const {
   pop3::CapaOptions o;
   o.user = plaintext_ok();
   if (plaintext_ok()) o.sasl = {"PLAIN"};
-  o.stls = d_.tls != nullptr && !conn_.tls() && state_ == State::kAuthorization;
+  o.stls = d_.tls != nullptr && !conn().tls() && state_ == State::kAuthorization;
   o.implementation = cfg_.implementation;
   return pop3::capa_reply(o);
 }
 
-net::awaitable<Next> Session::dispatch(const Command& cmd) {
-  switch (cmd.verb) {
-    case Verb::kCapa:
-      out_ += capa();
-      co_return Next::kContinue;
-    case Verb::kApop:
-      co_return client_error(pop3::err("APOP is not supported"));
-    case Verb::kUtf8:
-      co_return client_error(pop3::err("UTF8 is not supported"));
-    default:
-      break;
-  }
-  if (state_ == State::kAuthorization) co_return co_await authorization(cmd);
-  co_return co_await transaction(cmd);
+net::awaitable<void> Session::on_capa(const Command&) {
+  send(capa());
+  co_return;
+}
+
+net::awaitable<void> Session::on_unsupported(const Command& cmd) {
+  client_error(pop3::err(std::string(pop3::verb_name(cmd.verb)) + " is not supported"));
+  co_return;
 }
 
 // ---- AUTHORIZATION ----------------------------------------------------------
 
-net::awaitable<Next> Session::authorization(const Command& cmd) {
-  switch (cmd.verb) {
-    case Verb::kQuit:
-      end_reason_ = "quit";
-      out_ += pop3::ok("Bye");
-      co_return Next::kClose;
-    case Verb::kStls:
-      co_return co_await on_stls();
-    case Verb::kUser:
-      if (!plaintext_ok()) co_return client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth));
-      pending_user_ = cmd.user;
-      out_ += pop3::ok();
-      co_return Next::kContinue;
-    case Verb::kPass: {
-      if (!plaintext_ok()) co_return client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth));
-      if (pending_user_.empty()) co_return client_error(pop3::err("USER first"));
-      std::string user = std::move(pending_user_);
-      pending_user_.clear();
-      std::string password = cmd.password;
-      co_return co_await login(user, password);
-    }
-    case Verb::kAuth:
-      co_return co_await on_auth(cmd);
-    default:
-      co_return client_error(pop3::err("Not logged in"));
+net::awaitable<void> Session::on_user(const Command& cmd) {
+  if (!plaintext_ok()) {
+    client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth));
+    co_return;
   }
+  pending_user_ = cmd.user;
+  send(pop3::ok());
 }
 
-net::awaitable<Next> Session::on_stls() {
-  if (conn_.tls()) co_return client_error(pop3::err("TLS is already active"));
-  if (d_.tls == nullptr) co_return client_error(pop3::err("STLS is not available"));
-  out_ += pop3::ok("Begin TLS negotiation");
+net::awaitable<void> Session::on_pass(const Command& cmd) {
+  if (!plaintext_ok()) {
+    client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth));
+    co_return;
+  }
+  if (pending_user_.empty()) {
+    client_error(pop3::err("USER first"));
+    co_return;
+  }
+  std::string user = std::move(pending_user_);
+  pending_user_.clear();
+  std::string password = cmd.password;
+  co_await login(user, password);
+}
+
+net::awaitable<void> Session::on_stls(const Command&) {
+  if (conn().tls()) {
+    client_error(pop3::err("TLS is already active"));
+    co_return;
+  }
+  if (d_.tls == nullptr) {
+    client_error(pop3::err("STLS is not available"));
+    co_return;
+  }
+  send(pop3::ok("Begin TLS negotiation"));
   bool sent = co_await flush();
-  if (!sent) co_return Next::kClose;
+  if (!sent) co_return;
   // start_tls() drops anything the client pipelined after STLS.
-  bool secured = co_await conn_.start_tls(*d_.tls);
+  bool secured = co_await conn().start_tls(*d_.tls);
   if (!secured) {
-    end_reason_ = "tls_failed";
-    co_return Next::kClose;
+    discard_output();
+    close_with("tls_failed");
+    co_return;
   }
   pending_user_.clear();  // AUTHORIZATION starts over inside TLS
-  co_return Next::kContinue;
 }
 
-net::awaitable<Next> Session::on_auth(const Command& cmd) {
+net::awaitable<void> Session::on_auth(const Command& cmd) {
   if (cmd.mechanism.empty()) {  // bare AUTH: list the mechanisms (as clients probe)
-    out_ += pop3::ok("Mechanisms follow");
-    if (plaintext_ok()) out_ += "PLAIN\r\n";
-    out_ += ".\r\n";
-    co_return Next::kContinue;
+    send(pop3::ok("Mechanisms follow"));
+    if (plaintext_ok()) send("PLAIN\r\n");
+    send(".\r\n");
+    co_return;
   }
-  if (cmd.mechanism != "PLAIN") co_return client_error(pop3::err("Unsupported authentication mechanism"));
-  if (!plaintext_ok()) co_return client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth));
+  if (cmd.mechanism != "PLAIN") { client_error(pop3::err("Unsupported authentication mechanism")); co_return; }
+  if (!plaintext_ok()) { client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth)); co_return; }
 
   std::string response;
   if (cmd.initial_response) {
     if (*cmd.initial_response != "=") response = *cmd.initial_response;  // "=": empty
   } else {
-    out_ += pop3::sasl_challenge("");
+    send(pop3::sasl_challenge(""));
     bool sent = co_await flush();
-    if (!sent) co_return Next::kClose;
-    net::ReadResult r = co_await conn_.read_line(max_line_);
-    if (r.status == net::Status::too_long) co_return client_error(pop3::err("line too long"));
+    if (!sent) { close_after_flush(); co_return; }
+    net::ReadResult r = co_await conn().read_line(options().max_line);
+    if (r.status == net::Status::too_long) { client_error(pop3::err("line too long")); co_return; }
     if (!r.ok()) {
       end_reason_ = net::to_string(r.status);
-      co_return Next::kClose;
+      close_after_flush();
+      co_return;
     }
     auto parsed = pop3::parse_auth_response(r.line, cfg_.limits);
-    if (auto* e = std::get_if<pop3::Error>(&parsed)) co_return client_error(pop3::err(*e));
+    if (auto* e = std::get_if<pop3::Error>(&parsed)) { client_error(pop3::err(*e)); co_return; }
     auto& answer = std::get<pop3::AuthResponse>(parsed);
-    if (answer.cancel) co_return client_error(pop3::err("Authentication cancelled"));
+    if (answer.cancel) { client_error(pop3::err("Authentication cancelled")); co_return; }
     response = std::move(answer.data);
     wipe(r.line);
   }
   auto creds = decode_sasl_plain(response);
   wipe(response);
-  if (!creds) co_return client_error(pop3::err("Malformed AUTH PLAIN response"));
+  if (!creds) { client_error(pop3::err("Malformed AUTH PLAIN response")); co_return; }
   // No proxy authorization: acting as another user is a failed login.
   if (!creds->authzid.empty() && creds->authzid != creds->authcid) {
     wipe(creds->password);
-    co_return co_await auth_failed(creds->authcid);
+    co_await auth_failed(creds->authcid);
+    co_return;
   }
-  co_return co_await login(creds->authcid, creds->password);
+  co_await login(creds->authcid, creds->password);
+  co_return;
 }
 
-net::awaitable<Next> Session::login(const std::string& user, std::string& password) {
-  const std::string ip = conn_.peer_ip();
+net::awaitable<void> Session::login(const std::string& user, std::string& password) {
+  const std::string ip = conn().peer_ip();
   AuthAnswer res;
   OpenResult opened;
   holder_ = "pop3:" + cfg_.hostname + ":" + id_;
@@ -316,12 +358,13 @@ net::awaitable<Next> Session::login(const std::string& user, std::string& passwo
     if (failed || res.status == AuthAnswer::Status::kUnavailable) {
       wipe(password);
       d_.metrics->auth("unavailable");
-      out_ += pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp);
-      co_return Next::kContinue;
+      send(pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp));
+      co_return;
     }
     if (res.status == AuthAnswer::Status::kDenied) {
       wipe(password);
-      co_return co_await auth_failed(user);
+      co_await auth_failed(user);
+      co_return;
     }
 
     // Authenticated: take the maildrop lease and read the snapshot together.
@@ -341,8 +384,8 @@ net::awaitable<Next> Session::login(const std::string& user, std::string& passwo
     if (failed) {
       wipe(password);
       d_.metrics->auth("error");
-      out_ += pop3::err("Mailbox is temporarily unavailable, try again later", pop3::kCodeSysTemp);
-      co_return Next::kContinue;
+      send(pop3::err("Mailbox is temporarily unavailable, try again later", pop3::kCodeSysTemp));
+      co_return;
     }
     break;
   }
@@ -350,8 +393,8 @@ net::awaitable<Next> Session::login(const std::string& user, std::string& passwo
   if (!opened.locked) {
     d_.metrics->auth("in_use");
     log::info("maildrop in use", {{"user", user}, {"ip", ip}, {"session", id_}});
-    out_ += pop3::err("Mailbox is locked by another session", pop3::kCodeInUse);
-    co_return Next::kContinue;
+    send(pop3::err("Mailbox is locked by another session", pop3::kCodeInUse));
+    co_return;
   }
 
   lease_held_ = true;
@@ -371,87 +414,87 @@ net::awaitable<Next> Session::login(const std::string& user, std::string& passwo
   pop3::Stat st = drop_->stat();
   log::info("login", {{"user", user_},
                       {"ip", ip},
-                      {"tls", conn_.tls() ? "yes" : "no"},
+                      {"tls", conn().tls() ? "yes" : "no"},
                       {"listener", listener_},
                       {"session", id_},
                       {"messages", st.count}});
-  out_ += pop3::ok("Logged in, " + std::to_string(st.count) + " messages (" + std::to_string(st.octets) + " octets)");
-  co_return Next::kContinue;
+  send(pop3::ok("Logged in, " + std::to_string(st.count) + " messages (" + std::to_string(st.octets) + " octets)"));
+  co_return;
 }
 
-net::awaitable<Next> Session::auth_failed(const std::string& user) {
+net::awaitable<void> Session::auth_failed(const std::string& user) {
   ++auth_failures_;
   d_.metrics->auth("failure");
   log::info("authentication failed",
-            {{"user", user}, {"ip", conn_.peer_ip()}, {"session", id_}, {"failures", auth_failures_}});
+            {{"user", user}, {"ip", conn().peer_ip()}, {"session", id_}, {"failures", auth_failures_}});
   // Slow down guessing; the directory keeps the real lockout counters.
-  net::asio::steady_timer delay(conn_.get_executor());
+  net::asio::steady_timer delay(conn().get_executor());
   delay.expires_after(cfg_.auth_failure_delay);
   boost::system::error_code ec;
   co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
-  out_ += pop3::err("Authentication failed", pop3::kCodeAuth);
+  send(pop3::err("Authentication failed", pop3::kCodeAuth));
   if (auth_failures_ >= cfg_.max_auth_failures) {
     end_reason_ = "auth_failures";
-    co_return Next::kClose;
+    close_after_flush();
+    co_return;
   }
-  co_return Next::kContinue;
+  co_return;
 }
 
 // ---- TRANSACTION -------------------------------------------------------------
 
-net::awaitable<Next> Session::transaction(const Command& cmd) {
-  bool held = co_await renew_if_due();
-  if (!held) {
-    end_reason_ = "lease_lost";
-    out_ += pop3::err("Lost the mailbox lock; nothing was deleted", pop3::kCodeInUse);
-    co_return Next::kClose;
+net::awaitable<void> Session::on_stat(const Command&) {
+  send(pop3::stat_reply(drop_->stat()));
+  co_return;
+}
+
+net::awaitable<void> Session::on_list(const Command& cmd) {
+  if (!cmd.msg) {
+    send(pop3::list_all_reply(drop_->list()));
+    co_return;
   }
-  switch (cmd.verb) {
-    case Verb::kStat:
-      out_ += pop3::stat_reply(drop_->stat());
-      co_return Next::kContinue;
-    case Verb::kList:
-      if (cmd.msg) {
-        auto r = drop_->list(*cmd.msg);
-        if (auto* e = std::get_if<pop3::Error>(&r)) co_return client_error(pop3::err(*e));
-        out_ += pop3::list_reply(std::get<pop3::ListEntry>(r));
-      } else {
-        out_ += pop3::list_all_reply(drop_->list());
-      }
-      co_return Next::kContinue;
-    case Verb::kUidl:
-      if (cmd.msg) {
-        auto r = drop_->uidl(*cmd.msg);
-        if (auto* e = std::get_if<pop3::Error>(&r)) co_return client_error(pop3::err(*e));
-        out_ += pop3::uidl_reply(std::get<pop3::UidlEntry>(r));
-      } else {
-        out_ += pop3::uidl_all_reply(drop_->uidl());
-      }
-      co_return Next::kContinue;
-    case Verb::kRetr:
-      co_return co_await on_retr(*cmd.msg, std::nullopt);
-    case Verb::kTop:
-      co_return co_await on_retr(*cmd.msg, cmd.lines);
-    case Verb::kDele: {
-      auto r = drop_->dele(*cmd.msg);
-      if (auto* e = std::get_if<pop3::Error>(&r)) co_return client_error(pop3::err(*e));
-      out_ += pop3::ok("Message " + std::to_string(*cmd.msg) + " deleted");
-      co_return Next::kContinue;
-    }
-    case Verb::kRset: {
-      drop_->rset();
-      pop3::Stat st = drop_->stat();
-      out_ += pop3::ok(std::to_string(st.count) + " messages (" + std::to_string(st.octets) + " octets)");
-      co_return Next::kContinue;
-    }
-    case Verb::kNoop:
-      out_ += pop3::ok();
-      co_return Next::kContinue;
-    case Verb::kQuit:
-      co_return co_await on_quit();
-    default:
-      co_return client_error(pop3::err("Already logged in"));
+  auto r = drop_->list(*cmd.msg);
+  if (auto* e = std::get_if<pop3::Error>(&r))
+    client_error(pop3::err(*e));
+  else
+    send(pop3::list_reply(std::get<pop3::ListEntry>(r)));
+}
+
+net::awaitable<void> Session::on_uidl(const Command& cmd) {
+  if (!cmd.msg) {
+    send(pop3::uidl_all_reply(drop_->uidl()));
+    co_return;
   }
+  auto r = drop_->uidl(*cmd.msg);
+  if (auto* e = std::get_if<pop3::Error>(&r))
+    client_error(pop3::err(*e));
+  else
+    send(pop3::uidl_reply(std::get<pop3::UidlEntry>(r)));
+}
+
+net::awaitable<void> Session::on_retr(const Command& cmd) {
+  co_await retrieve(*cmd.msg, cmd.verb == Verb::kTop ? std::optional<size_t>(cmd.lines) : std::nullopt);
+}
+
+net::awaitable<void> Session::on_dele(const Command& cmd) {
+  auto r = drop_->dele(*cmd.msg);
+  if (auto* e = std::get_if<pop3::Error>(&r))
+    client_error(pop3::err(*e));
+  else
+    send(pop3::ok("Message " + std::to_string(*cmd.msg) + " deleted"));
+  co_return;
+}
+
+net::awaitable<void> Session::on_rset(const Command&) {
+  drop_->rset();
+  pop3::Stat st = drop_->stat();
+  send(pop3::ok(std::to_string(st.count) + " messages (" + std::to_string(st.octets) + " octets)"));
+  co_return;
+}
+
+net::awaitable<void> Session::on_noop(const Command&) {
+  send(pop3::ok());
+  co_return;
 }
 
 net::awaitable<bool> Session::renew_if_due() {
@@ -486,11 +529,11 @@ net::awaitable<void> Session::release() {
   lease_held_ = false;
 }
 
-net::awaitable<Next> Session::on_retr(size_t number, std::optional<size_t> top_lines) {
+net::awaitable<void> Session::retrieve(size_t number, std::optional<size_t> top_lines) {
   auto got = drop_->get(number);
-  if (auto* e = std::get_if<pop3::Error>(&got)) co_return client_error(pop3::err(*e));
+  if (auto* e = std::get_if<pop3::Error>(&got)) { client_error(pop3::err(*e)); co_return; }
   store::MaildropEntry entry = entries_[number - 1];
-  if (entry.size > cfg_.max_message_size) co_return co_await stream(entry, top_lines);
+  if (entry.size > cfg_.max_message_size) { co_await stream(entry, top_lines); co_return; }
 
   std::optional<std::string> message;
   bool failed = false;
@@ -501,32 +544,35 @@ net::awaitable<Next> Session::on_retr(size_t number, std::optional<size_t> top_l
     failed = true;
   }
   if (failed) {
-    out_ += pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp);
-    co_return Next::kContinue;
+    send(pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp));
+    co_return;
   }
   if (!message) {  // expunged meanwhile by another front end
-    out_ += pop3::err("Message no longer exists");
-    co_return Next::kContinue;
+    send(pop3::err("Message no longer exists"));
+    co_return;
   }
   if (message->size() != entry.size)
     log::warn("message size differs from index",
               {{"message", entry.message_id}, {"index", entry.size}, {"actual", message->size()}});
   if (top_lines) {
-    out_ += pop3::ok();
-    out_ += pop3::top(*message, *top_lines);
+    send(pop3::ok());
+    send(pop3::top(*message, *top_lines));
   } else {
-    out_ += pop3::ok(std::to_string(message->size()) + " octets");
+    send(pop3::ok(std::to_string(message->size()) + " octets"));
+    std::string wire;
+    wire.reserve(message->size() + message->size() / 32 + 8);
     pop3::DotStuffer stuffer;
-    stuffer.feed(*message, out_);
-    stuffer.finish(out_);
+    stuffer.feed(*message, wire);
+    stuffer.finish(wire);
+    send(wire);
     ++retrieved_;
     d_.metrics->retrieved();
   }
-  co_return Next::kContinue;
+  co_return;
 }
 
 // A message bigger than max_message_size: one chunk in memory at a time.
-net::awaitable<Next> Session::stream(store::MaildropEntry entry, std::optional<size_t> top_lines) {
+net::awaitable<void> Session::stream(store::MaildropEntry entry, std::optional<size_t> top_lines) {
   std::optional<std::string> part;
   bool failed = false;
   try {
@@ -536,29 +582,31 @@ net::awaitable<Next> Session::stream(store::MaildropEntry entry, std::optional<s
     failed = true;
   }
   if (failed) {
-    out_ += pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp);
-    co_return Next::kContinue;
+    send(pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp));
+    co_return;
   }
   if (!part) {
-    out_ += pop3::err("Message no longer exists");
-    co_return Next::kContinue;
+    send(pop3::err("Message no longer exists"));
+    co_return;
   }
-  out_ += top_lines ? pop3::ok() : pop3::ok(std::to_string(entry.size) + " octets");
+  send(top_lines ? pop3::ok() : pop3::ok(std::to_string(entry.size) + " octets"));
   pop3::DotStuffer stuffer;
   pop3::TopWriter top(top_lines.value_or(0));
   uint64_t octets = 0;
+  std::string wire;
   for (size_t i = 1;; ++i) {
     octets += part->size();
-    if (top_lines) {
-      if (top.feed(*part, out_)) break;
-    } else {
-      stuffer.feed(*part, out_);
-    }
+    wire.clear();
+    bool top_done = top_lines ? top.feed(*part, wire) : false;
+    if (!top_lines) stuffer.feed(*part, wire);
+    send(wire);
+    if (top_done) break;
     part.reset();
     bool sent = co_await flush();
     if (!sent) {
       end_reason_ = "write_failed";
-      co_return Next::kClose;
+      close_after_flush();
+      co_return;
     }
     co_await renew_if_due();  // a lost lease ends the session at the next command
     try {
@@ -568,26 +616,35 @@ net::awaitable<Next> Session::stream(store::MaildropEntry entry, std::optional<s
       // terminator tells the client the message is incomplete.
       log::error("message read failed mid-stream", {{"session", id_}, {"message", entry.message_id}, {"error", e.what()}});
       end_reason_ = "store_error";
-      co_return Next::kClose;
+      close_after_flush();
+      co_return;
     }
     if (!part) break;
   }
+  wire.clear();
   if (top_lines) {
-    top.finish(out_);
+    top.finish(wire);
+    send(wire);
   } else {
-    stuffer.finish(out_);
+    stuffer.finish(wire);
+    send(wire);
     if (octets != entry.size)
       log::warn("message size differs from index",
                 {{"message", entry.message_id}, {"index", entry.size}, {"actual", octets}});
     ++retrieved_;
     d_.metrics->retrieved();
   }
-  co_return Next::kContinue;
+  co_return;
 }
 
 // UPDATE state (RFC 1939 §6): deletions, lease check and release in one commit.
-net::awaitable<Next> Session::on_quit() {
+net::awaitable<void> Session::on_quit(const Command&) {
   end_reason_ = "quit";
+  if (state_ == State::kAuthorization) {
+    send(pop3::ok("Bye"));
+    close_after_flush();
+    co_return;
+  }
   std::vector<int64_t> uids;
   for (size_t n : drop_->deleted()) uids.push_back(entries_[n - 1].uid);
   const int ttl = cfg_.lease_ttl_seconds();
@@ -601,26 +658,29 @@ net::awaitable<Next> Session::on_quit() {
     failed = true;
   }
   if (failed) {  // the lease is still ours; run() releases it
-    out_ += pop3::err("Could not delete messages, nothing was deleted", pop3::kCodeSysTemp);
-    co_return Next::kClose;
+    send(pop3::err("Could not delete messages, nothing was deleted", pop3::kCodeSysTemp));
+    close_after_flush();
+    co_return;
   }
   lease_held_ = false;
   if (!r.lease_held && !uids.empty()) {
     log::warn("maildrop lease lost before QUIT", {{"user", user_}, {"session", id_}});
-    out_ += pop3::err("Lost the mailbox lock; nothing was deleted", pop3::kCodeInUse);
-    co_return Next::kClose;
+    send(pop3::err("Lost the mailbox lock; nothing was deleted", pop3::kCodeInUse));
+    close_after_flush();
+    co_return;
   }
   deleted_ = r.deleted;
   d_.metrics->deleted(r.deleted);
-  out_ += pop3::ok("Bye");
-  co_return Next::kClose;
+  send(pop3::ok("Bye"));
+  close_after_flush();
+  co_return;
 }
 
 }  // namespace
 
 net::awaitable<void> run_session(const SessionDeps& deps, net::Connection& conn, std::string listener) {
-  Session session(deps, conn, std::move(listener));
-  co_await session.run();
+  auto session = std::make_shared<Session>(deps, conn, std::move(listener));
+  co_await session->run();
 }
 
 }  // namespace mail::pop3d

@@ -8,14 +8,18 @@
 // errors are counted and end the session past max_errors / max_auth_failures.
 // The backends are called only through net::offload (never on an I/O thread).
 // DELE takes effect only when QUIT commits; a dropped, timed-out or
-// shut-down session releases its maildrop lease and deletes nothing.
+// shut-down session releases its maildrop lease and deletes nothing. On
+// SIGTERM (the registry's drain) a session finishes the command it is in
+// (a QUIT's commit included), then says "-ERR [SYS/TEMP]" and closes.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "backends.h"
+#include "mail/net/command_table.h"
 #include "mail/net/connection.h"
+#include "mail/net/session.h"
 #include "mail/pop3/command.h"
 #include "pop3_metrics.h"
 
@@ -47,6 +51,7 @@ struct SessionDeps {
   MaildropStore* store = nullptr;
   Pop3Metrics* metrics = nullptr;
   net::asio::ssl::context* tls = nullptr;  ///< null: STLS is not offered
+  net::SessionRegistry* registry = nullptr;  ///< drains every session on SIGTERM
 };
 
 /// Runs one POP3 session on `conn` until QUIT, error, timeout or close.

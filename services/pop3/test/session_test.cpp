@@ -193,7 +193,7 @@ class SessionTest : public ::testing::Test {
     config_.auth_failure_delay = 10ms;
     config_.timeout = 5s;
     tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
-    deps_ = SessionDeps{&config_, &pool_, &auth_, &store_, &metrics_, &*tls_};
+    deps_ = SessionDeps{&config_, &pool_, &auth_, &store_, &metrics_, &*tls_, &sessions_};
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "pop3"); });
@@ -232,6 +232,7 @@ class SessionTest : public ::testing::Test {
   metrics::Registry registry_;
   Pop3Metrics metrics_{registry_, {"pop3"}};
   asio::thread_pool pool_{2};
+  net::SessionRegistry sessions_;  // outlives io_: pending sessions end when io_ goes
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   std::optional<asio::ssl::context> tls_;
@@ -483,3 +484,48 @@ TEST_F(SessionTest, OversizedLineIsRefusedAndSkipped) {
   EXPECT_EQ(c->cmd("USER " + std::string(20000, 'x')), "-ERR line too long\r\n");
   EXPECT_EQ(c->cmd("NOOP"), "-ERR Not logged in\r\n") << "the rest of the long line was not taken as a command";
 }
+
+namespace mail::pop3d {
+namespace {
+
+// SIGTERM (the registry's drain) with DELEs pending at the prompt: the
+// session says goodbye at once, deletes nothing and frees the lease.
+TEST_F(SessionTest, DrainAtThePromptDeletesNothing) {
+  start();
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("DELE 1"), "+OK Message 1 deleted\r\n");
+  ASSERT_TRUE(eventually([&] { return sessions_.size() == 1; }));
+  sessions_.drain();
+  EXPECT_EQ(c->line(), "-ERR [SYS/TEMP] Server shutting down, nothing was deleted\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+  EXPECT_TRUE(eventually([&] { return !store_.locked(1); }));
+  EXPECT_EQ(store_.count(1), 3u);
+  EXPECT_TRUE(store_.commits.empty());
+  // A session that connects while draining is told so at once.
+  Client late(server_->port());
+  EXPECT_EQ(late.line(), "-ERR [SYS/TEMP] Server shutting down, nothing was deleted\r\n");
+}
+
+// A drain that arrives while QUIT is committing lets the commit finish: the
+// DELEs are applied and the client hears +OK, never half of it.
+TEST_F(SessionTest, DrainDuringQuitCompletesIt) {
+  start();
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("DELE 2"), "+OK Message 2 deleted\r\n");
+  sessions_.drain();  // posted to the session's strand: may land before or during QUIT
+  c->send("QUIT\r\n");
+  std::string reply = c->line();
+  if (reply == "+OK Bye\r\n") {
+    EXPECT_EQ(store_.count(1), 2u);
+    ASSERT_EQ(store_.commits.size(), 1u);
+  } else {
+    EXPECT_EQ(reply, "-ERR [SYS/TEMP] Server shutting down, nothing was deleted\r\n");
+    EXPECT_EQ(store_.count(1), 3u);
+    EXPECT_TRUE(store_.commits.empty());
+  }
+  EXPECT_EQ(c->line(), "<eof>");
+  EXPECT_TRUE(eventually([&] { return !store_.locked(1); }));
+}
+
+}  // namespace
+}  // namespace mail::pop3d
