@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // connection.cpp: bounded line/raw reads, timed writes and STARTTLS for one
-// client. Deadlines: one steady_timer per direction; when it fires it cancels
+// client. I/O is tried non-blocking first and waits for socket readiness
+// only when it must; TLS drives OpenSSL directly over the descriptor. Deadlines: one steady_timer per direction; when it fires it cancels
 // the socket's pending I/O and marks the operation as timed out. A generation
 // number makes a late timer callback (queued just as the operation finished)
 // harmless. Trusts nothing from the peer.
 #include "mail/net/connection.h"
 
 #include <algorithm>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <cassert>
+#include <csignal>
 #include <cstring>
 
 namespace mail::net {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;  // one TLS record
-
-bool is_eof(const boost::system::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-}
 
 }  // namespace
 
@@ -63,6 +61,11 @@ Connection::Connection(asio::ip::tcp::socket socket)
     local_port_ = local.port();
   }
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // Reads and writes are tried at once and wait for readiness only when the
+  // kernel has nothing (try_read, try_write, wait_for); TLS uses the
+  // descriptor directly, so it must be non-blocking too.
+  socket_.non_blocking(true, ec);
+  socket_.native_non_blocking(true, ec);
 }
 
 Connection::~Connection() = default;
@@ -105,32 +108,89 @@ awaitable<Status> Connection::fill() {
   if (!socket_.is_open()) co_return Status::error;
   size_t have = end_ - begin_;
   if (have >= max_buffer_) co_return Status::too_long;
-  // Move the unconsumed bytes to the front when that frees useful room.
-  if (begin_ > 0 && (buf_.size() - end_ < kReadChunk || begin_ >= buf_.size() / 2)) {
-    std::memmove(buf_.data(), buf_.data() + begin_, have);
-    begin_ = 0;
-    end_ = have;
-  }
-  size_t want = std::min(kReadChunk, max_buffer_ - have);
-  if (buf_.size() - end_ < want) buf_.resize(end_ + want);
-
-  boost::system::error_code ec;
-  size_t n = 0;
-  auto into = asio::buffer(buf_.data() + end_, want);
   arm(read_deadline_, timeout_);
-  if (tls_)
-    n = co_await tls_->async_read_some(into, asio::redirect_error(use_awaitable, ec));
-  else
-    n = co_await socket_.async_read_some(into, asio::redirect_error(use_awaitable, ec));
+  Step step = Step::done;
+  size_t n = 0;
+  for (;;) {
+    have = end_ - begin_;
+    // Move the unconsumed bytes to the front when that frees useful room.
+    if (begin_ > 0 && (buf_.size() - end_ < kReadChunk || begin_ >= buf_.size() / 2)) {
+      std::memmove(buf_.data(), buf_.data() + begin_, have);
+      begin_ = 0;
+      end_ = have;
+    }
+    size_t want = std::min(kReadChunk, max_buffer_ - have);
+    if (buf_.size() - end_ < want) buf_.resize(end_ + want);
+    step = try_read(buf_.data() + end_, want, n);
+    if (step != Step::want_read && step != Step::want_write) break;
+    // Nothing to read now. With nothing buffered either, the session is
+    // idle: give the buffer back while waiting (TLS: unless OpenSSL holds
+    // bytes of a record already).
+    if (begin_ == end_ && !(ssl_ && SSL_has_pending(ssl_.get()))) {
+      std::string().swap(buf_);
+      begin_ = end_ = 0;
+    }
+    if (!co_await wait_for(step)) {
+      step = Step::error;
+      break;
+    }
+  }
   bool timed_out = read_deadline_.fired;
   disarm(read_deadline_);
-  end_ += n;
-  bytes_read_ += n;
-  if (n > 0) co_return Status::ok;  // data first; an error will show on the next fill
+  if (step == Step::done) {
+    end_ += n;
+    bytes_read_ += n;
+    co_return Status::ok;
+  }
   if (timed_out) co_return Status::timeout;
   if (!socket_.is_open()) co_return Status::error;  // close() was called, not the peer's doing
-  if (is_eof(ec)) co_return Status::eof;
+  if (step == Step::eof) co_return Status::eof;
   co_return Status::error;
+}
+
+Connection::Step Connection::tls_step(int ret) {
+  switch (SSL_get_error(ssl_.get(), ret)) {
+    case SSL_ERROR_WANT_READ: return Step::want_read;
+    case SSL_ERROR_WANT_WRITE: return Step::want_write;
+    case SSL_ERROR_ZERO_RETURN: return Step::eof;  // close_notify, or EOF (SSL_OP_IGNORE_UNEXPECTED_EOF)
+    default: return Step::error;
+  }
+}
+
+Connection::Step Connection::try_read(char* into, size_t want, size_t& got) {
+  got = 0;
+  if (ssl_) {
+    ERR_clear_error();
+    if (SSL_read_ex(ssl_.get(), into, want, &got) == 1) return Step::done;
+    return tls_step(0);
+  }
+  boost::system::error_code ec;
+  got = socket_.read_some(asio::buffer(into, want), ec);
+  if (!ec && got > 0) return Step::done;
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return Step::want_read;
+  if (ec == asio::error::eof) return Step::eof;
+  return Step::error;
+}
+
+Connection::Step Connection::try_write(const char* from, size_t size, size_t& put) {
+  put = 0;
+  if (ssl_) {
+    ERR_clear_error();
+    if (SSL_write_ex(ssl_.get(), from, size, &put) == 1) return Step::done;
+    return tls_step(0);
+  }
+  boost::system::error_code ec;
+  put = socket_.write_some(asio::buffer(from, size), ec);
+  if (!ec) return Step::done;
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return Step::want_write;
+  return Step::error;
+}
+
+awaitable<bool> Connection::wait_for(Step step) {
+  boost::system::error_code ec;
+  auto what = step == Step::want_write ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read;
+  co_await socket_.async_wait(what, asio::redirect_error(use_awaitable, ec));
+  co_return !ec && socket_.is_open();
 }
 
 awaitable<ReadResult> Connection::read_line(size_t max_len) {
@@ -173,16 +233,23 @@ awaitable<ReadResult> Connection::read_line(size_t max_len) {
 awaitable<bool> Connection::write(std::string_view data) {
   if (!socket_.is_open()) co_return false;
   if (data.empty()) co_return true;
-  boost::system::error_code ec;
-  size_t n = 0;
   arm(write_deadline_, timeout_);
-  if (tls_)
-    n = co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
-  else
-    n = co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  size_t off = 0;
+  while (off < data.size()) {
+    size_t n = 0;
+    // A retry after WANT_* repeats the same buffer and length, as
+    // SSL_write requires.
+    Step step = try_write(data.data() + off, data.size() - off, n);
+    if (step == Step::done) {
+      off += n;
+      continue;
+    }
+    if (step == Step::eof || step == Step::error) break;
+    if (!co_await wait_for(step)) break;
+  }
   disarm(write_deadline_);
-  bytes_written_ += n;
-  co_return !ec && n == data.size();
+  bytes_written_ += off;
+  co_return off == data.size();
 }
 
 // ---- TLS ------------------------------------------------------------------
@@ -196,23 +263,47 @@ awaitable<bool> Connection::start_tls_client(asio::ssl::context& ctx, const std:
 awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std::string sni) {
   // Whatever the peer sent before the handshake was sent in clear text and
   // must not be interpreted as if it had come through TLS.
-  if (tls_ || !socket_.is_open()) co_return false;
+  if (ssl_ || !socket_.is_open()) co_return false;
+  // OpenSSL writes to the descriptor with write(2): a peer that has gone
+  // must cost this connection an EPIPE, never the process a SIGPIPE.
+  static const bool sigpipe_ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)sigpipe_ignored;
   begin_ = end_ = 0;
-  tls_.emplace(socket_, ctx);
-  if (!server && !sni.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), sni.c_str());
-  boost::system::error_code ec;
+  std::string().swap(buf_);
+  ssl_.reset(SSL_new(ctx.native_handle()));
+  // On any failure below ssl_ stays set: the connection must never fall
+  // back to clear text.
+  if (!ssl_ || SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) co_return false;
+  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE);
+  SSL_set_options(ssl_.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  if (server) {
+    SSL_set_accept_state(ssl_.get());
+  } else {
+    SSL_set_connect_state(ssl_.get());
+    if (!sni.empty()) {
+      SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());
+      if (SSL_get_verify_mode(ssl_.get()) & SSL_VERIFY_PEER) SSL_set1_host(ssl_.get(), sni.c_str());
+    }
+  }
   arm(read_deadline_, timeout_);
-  co_await tls_->async_handshake(server ? asio::ssl::stream_base::server : asio::ssl::stream_base::client,
-                                 asio::redirect_error(use_awaitable, ec));
+  bool done = false;
+  for (;;) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) {
+      done = true;
+      break;
+    }
+    Step step = tls_step(r);
+    if (step != Step::want_read && step != Step::want_write) break;
+    if (!co_await wait_for(step)) break;
+  }
   disarm(read_deadline_);
-  // On failure tls_ stays set: the connection must never fall back to clear text.
-  tls_active_ = !ec;
+  tls_active_ = done;
   co_return tls_active_;
-}
-
-// OpenSSL's getters take a non-const SSL*; they do not change the session.
-SSL* Connection::ssl() const {
-  return tls_ ? const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle() : nullptr;
 }
 
 std::string Connection::tls_protocol() const {
@@ -232,8 +323,6 @@ int Connection::tls_cipher_bits() const {
   return SSL_get_cipher_bits(ssl(), nullptr);
 }
 
-SSL* Connection::tls_native_handle() { return tls_ ? tls_->native_handle() : nullptr; }
-
 // ---- closing --------------------------------------------------------------
 
 void Connection::close() {
@@ -248,9 +337,17 @@ void Connection::close() {
 
 awaitable<void> Connection::shutdown() {
   if (tls_active_ && socket_.is_open()) {
-    boost::system::error_code ec;
+    // Send our close_notify and wait briefly for the peer's.
     arm(write_deadline_, std::min<Duration>(timeout_, std::chrono::seconds(3)));
-    co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ec));
+    for (int round = 0; round < 8; ++round) {
+      ERR_clear_error();
+      int r = SSL_shutdown(ssl_.get());
+      if (r == 1) break;
+      if (r == 0) continue;  // ours is sent; call again to read theirs
+      Step step = tls_step(r);
+      if (step != Step::want_read && step != Step::want_write) break;
+      if (!co_await wait_for(step)) break;
+    }
     disarm(write_deadline_);
   }
   close();

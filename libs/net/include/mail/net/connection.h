@@ -80,7 +80,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<ReadResult> read_line(size_t max_len);
 
   /// Bytes received but not yet consumed. Valid until the next fill(),
-  /// consume(), read_line() or start_tls().
+  /// consume(), read_line() or start_tls(). While nothing is buffered and
+  /// the peer is silent, the read buffer is released (idle memory).
   std::string_view buffered() const { return std::string_view(buf_.data() + begin_, end_ - begin_); }
 
   /// Drop the first n buffered bytes (n <= buffered().size()).
@@ -110,7 +111,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<bool> start_tls(asio::ssl::context& ctx);
 
   /// Client-side handshake (outbound SMTP). `sni` is sent as server name
-  /// when non-empty. Same buffer rule and failure semantics as start_tls.
+  /// when non-empty, and when `ctx` verifies peers the certificate must
+  /// name it. Same buffer rule and failure semantics as start_tls.
   awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& sni);
 
   bool tls() const { return tls_active_; }
@@ -121,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int tls_cipher_bits() const;
   /// The raw OpenSSL handle (nullptr without TLS), e.g. to read a client
   /// certificate. Do not read or write through it.
-  SSL* tls_native_handle();
+  SSL* tls_native_handle() { return ssl_.get(); }
 
   // ---- closing -----------------------------------------------------------
 
@@ -170,11 +172,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm(Deadline& d, Duration after);
   void disarm(Deadline& d);
   awaitable<bool> handshake(asio::ssl::context& ctx, bool server, std::string sni);  // by value: outlives the caller
-  SSL* ssl() const;
+  SSL* ssl() const { return ssl_.get(); }
+
+  /// One non-blocking attempt of an I/O step; what to wait for otherwise.
+  enum class Step { done, want_read, want_write, eof, error };
+  Step try_read(char* into, size_t want, size_t& got);
+  Step try_write(const char* from, size_t size, size_t& put);
+  Step tls_step(int ret);
+  /// Waits for the socket to become readable/writable (false: cancelled,
+  /// by a deadline or close()).
+  awaitable<bool> wait_for(Step step);
+
+  struct SslFree {
+    void operator()(SSL* s) const { SSL_free(s); }
+  };
 
   asio::ip::tcp::socket socket_;
-  // Refers to socket_; declared after it so it is destroyed first.
-  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  // TLS is driven directly over the socket's descriptor (no BIO pair, no
+  // stream buffers): OpenSSL releases its record buffers while idle
+  // (SSL_MODE_RELEASE_BUFFERS) and fill() releases the read buffer, so an
+  // idle TLS connection costs little more than the SSL object itself.
+  std::unique_ptr<SSL, SslFree> ssl_;
   bool tls_active_ = false;
   Deadline read_deadline_;
   Deadline write_deadline_;
