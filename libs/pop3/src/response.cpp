@@ -108,46 +108,6 @@ std::string capa_reply(const std::vector<std::string>& lines) {
   return out;
 }
 
-void DotStuffer::feed(std::string_view chunk, std::string& out) {
-  if (chunk.empty()) return;
-  size_t i = 0;
-  while (i < chunk.size()) {
-    if (at_line_start_ && chunk[i] == '.') out.push_back('.');
-    size_t nl = chunk.find('\n', i);
-    size_t end = nl == std::string_view::npos ? chunk.size() : nl + 1;
-    out.append(chunk.data() + i, end - i);
-    at_line_start_ = nl != std::string_view::npos;
-    i = end;
-  }
-  if (chunk.size() >= 2) {
-    prev_ = chunk[chunk.size() - 2];
-  } else {
-    prev_ = last_;
-  }
-  last_ = chunk.back();
-  fed_ = true;
-}
-
-void DotStuffer::finish(std::string& out) {
-  if (fed_ && last_ == '\r') {
-    out += '\n';
-  } else if (fed_ && !(last_ == '\n' && prev_ == '\r')) {
-    // No line end at all, or a bare LF: end the last line properly.
-    out += "\r\n";
-  }
-  out += ".\r\n";
-  *this = DotStuffer{};
-}
-
-std::string dot_stuff(std::string_view message) {
-  std::string out;
-  out.reserve(message.size() + message.size() / 64 + 8);
-  DotStuffer s;
-  s.feed(message, out);
-  s.finish(out);
-  return out;
-}
-
 bool TopWriter::feed(std::string_view chunk, std::string& out) {
   if (done_) return true;
   size_t cut = chunk.size();

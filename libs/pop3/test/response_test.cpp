@@ -70,14 +70,14 @@ const std::vector<StuffCase> kStuffCases = {
     {"a\r\n", "a\r\n.\r\n"},
     {"a", "a\r\n.\r\n"},
     {"a\r", "a\r\n.\r\n"},
-    {"a\n", "a\n\r\n.\r\n"},
+    {"a\n", "a\r\n.\r\n"},  // a bare LF becomes CRLF (the one rule, common/dot_stuff.h)
     {".\r\n", "..\r\n.\r\n"},
     {".", "..\r\n.\r\n"},
     {"a\r\n.\r\nb\r\n", "a\r\n..\r\nb\r\n.\r\n"},
     {"..x\r\n.y\r\n", "...x\r\n..y\r\n.\r\n"},
     {"a.b\r\n x.\r\n", "a.b\r\n x.\r\n.\r\n"},
-    {"a\n.\nb", "a\n..\nb\r\n.\r\n"},  // bare LF still starts a line
-    {"a\r.\r\n", "a\r.\r\n.\r\n"},     // bare CR does not
+    {"a\n.\nb", "a\r\n..\r\nb\r\n.\r\n"},  // bare LF starts a line, as CRLF
+    {"a\r.\r\n", "a\r\n..\r\n.\r\n"},  // so does a bare CR
     {"\r\n\r\n", "\r\n\r\n.\r\n"},
     {std::string("\0", 1), std::string("\0\r\n.\r\n", 6)},
 };
@@ -138,7 +138,7 @@ TEST(Pop3Response, Top) {
       // Folded header lines and whitespace-only lines are not the end.
       {"S: x\r\n \r\n y\r\n\r\nb1\r\nb2\r\n", 1, "S: x\r\n \r\n y\r\n\r\nb1\r\n.\r\n"},
       // LF-only files.
-      {"S: x\n\nb1\nb2\n", 1, "S: x\n\nb1\n\r\n.\r\n"},
+      {"S: x\n\nb1\nb2\n", 1, "S: x\r\n\r\nb1\r\n.\r\n"},  // bare LFs sent as CRLF
       // Empty body lines count as lines.
       {"S: x\r\n\r\n\r\n\r\nz\r\n", 2, "S: x\r\n\r\n\r\n\r\n.\r\n"},
       {"", 3, ".\r\n"},

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// DATA decoding (server) and dot-stuffing (client). The decoder reads raw
+// DATA decoding (server; dot-stuffing lives in mail/common/dot_stuff.h). The decoder reads raw
 // client bytes, trusts none of them, and recognises <CRLF>.<CRLF> as the only
 // end of data; every CR or LF outside a CRLF pair is an error (SMTP smuggling).
 // Memory is bounded: after any error nothing more is kept.
@@ -144,49 +144,6 @@ size_t DataDecoder::feed(std::string_view bytes) {
   }
   bytes_seen_ += i;
   return i;
-}
-
-void DotStuffer::feed(std::string_view message, std::string& out) {
-  out.reserve(out.size() + message.size() + message.size() / 64 + 2);
-  for (char c : message) {
-    if (pending_cr_) {
-      pending_cr_ = false;
-      out += "\r\n";
-      at_line_start_ = true;
-      if (c == '\n') continue;  // that was a proper CRLF
-    }
-    if (c == '\r') {
-      pending_cr_ = true;
-      continue;
-    }
-    if (c == '\n') {  // a bare LF is written as CRLF
-      out += "\r\n";
-      at_line_start_ = true;
-      continue;
-    }
-    if (at_line_start_ && c == '.') out += '.';
-    out += c;
-    at_line_start_ = false;
-  }
-}
-
-void DotStuffer::finish(std::string& out) {
-  if (pending_cr_) {
-    out += "\r\n";
-    at_line_start_ = true;
-  }
-  if (!at_line_start_) out += "\r\n";
-  out += ".\r\n";
-  at_line_start_ = true;
-  pending_cr_ = false;
-}
-
-std::string dot_stuff(std::string_view message) {
-  std::string out;
-  DotStuffer s;
-  s.feed(message, out);
-  s.finish(out);
-  return out;
 }
 
 }  // namespace mail::smtp

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for libs/pop3: the command and SASL-line parsers, the
 // dot-stuffer and TOP writer (whole versus chunked, and stuffing undone gives
-// the input back), and the maildrop model driven by the input as a script.
+// the input back with its line ends made CRLF), and the maildrop model driven by the input as a script.
 // Invariant failures abort, so the replay gtest fails on them too.
 #include <cstdint>
 #include <cstdio>
@@ -66,15 +66,35 @@ std::string unstuff(std::string_view out) {
   return data;
 }
 
+// The one line-end rule of the shared stuffer: CRLF, a bare LF and a bare CR
+// each become CRLF.
+std::string crlf_lines(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\r' || in[i] == '\n') {
+      out += "\r\n";
+      if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
 void check_stuffed(std::string_view in, std::string_view out) {
+  const std::string want = crlf_lines(in);
   std::string back = unstuff(out);
-  FUZZ_CHECK(back.size() >= in.size() && std::string_view(back).substr(0, in.size()) == in);
-  std::string_view added = std::string_view(back).substr(in.size());
-  FUZZ_CHECK(added.empty() || added == "\r\n" || added == "\n");
-  // No unstuffed line ".\r\n" inside the body: lenient and strict readers agree.
+  FUZZ_CHECK(back.size() >= want.size() && std::string_view(back).substr(0, want.size()) == want);
+  std::string_view added = std::string_view(back).substr(want.size());
+  FUZZ_CHECK(added.empty() || added == "\r\n");
+  // Only CRLF line ends, and no unstuffed line "." inside the body.
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '\r') FUZZ_CHECK(i + 1 < out.size() && out[i + 1] == '\n');
+    if (out[i] == '\n') FUZZ_CHECK(i > 0 && out[i - 1] == '\r');
+  }
   std::string_view body = out.substr(0, out.size() - 3);
   FUZZ_CHECK(body.find("\n.\r\n") == std::string_view::npos);
-  FUZZ_CHECK(!body.starts_with(".\r\n") && !body.starts_with(".\n"));
+  FUZZ_CHECK(!body.starts_with(".\r\n"));
 }
 
 void fuzz_writers(std::string_view data, size_t chunk) {
@@ -89,8 +109,8 @@ void fuzz_writers(std::string_view data, size_t chunk) {
   size_t lines = chunk % 5;
   std::string t = top(data, lines);
   std::string tb = unstuff(t);
-  // TOP sends a prefix of the message (plus a line end at most).
-  FUZZ_CHECK(tb.size() <= data.size() + 2);
+  // TOP sends a prefix of the message, line ends made CRLF (plus a line end at most).
+  FUZZ_CHECK(tb.size() <= crlf_lines(data).size() + 2);
   TopWriter w(lines);
   std::string tp;
   for (size_t i = 0; i < data.size(); i += chunk)

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/common/dot_stuff.h"
 #include "mail/pop3/error.h"
 #include "mail/pop3/maildrop.h"
 
@@ -62,27 +63,13 @@ std::string capa_reply(const CapaOptions& options);
 /// A CAPA reply from ready-made capability lines (each sanitised).
 std::string capa_reply(const std::vector<std::string>& lines);
 
-/// Incremental dot-stuffer for multi-line replies (RFC 1939 §3). Feed message
-/// bytes in any chunking; every line that starts with '.' gets one more '.'.
-/// A line starts after every LF (bare LF included, so that lenient clients
-/// cannot be made to see an early terminator). finish() ends the data with
-/// CRLF when it did not already, then writes ".\r\n". State is a few bytes.
-class DotStuffer {
- public:
-  /// Appends the stuffed form of chunk to out.
-  void feed(std::string_view chunk, std::string& out);
-  /// Appends the line end (if needed) and the terminator; resets the stuffer.
-  void finish(std::string& out);
-
- private:
-  bool at_line_start_ = true;
-  bool fed_ = false;  // any data byte seen since the last finish()
-  char prev_ = 0;     // the last two data bytes fed
-  char last_ = 0;
-};
-
-/// Dot-stuffs a complete message and terminates it.
-std::string dot_stuff(std::string_view message);
+/// Dot-stuffing for multi-line replies (RFC 1939 §3) is the shared stuffer
+/// (mail/common/dot_stuff.h), the same one SMTP's client uses: feed message
+/// bytes in any chunking; CRLF, a bare LF and a bare CR each become CRLF and
+/// start a line; a line that starts with '.' gets one more; finish() ends the
+/// last line if needed, writes ".\r\n" and resets.
+using DotStuffer = common::DotStuffer;
+using common::dot_stuff;
 
 /// TOP msg n (RFC 1939 §7): from the message bytes fed in any chunking, passes
 /// on the header section, the blank line after it and the first n body lines,

@@ -11,13 +11,14 @@
 // reply. It consumes exactly up to the terminating CRLF.CRLF, so bytes that a
 // pipelining client sent after it stay with the caller.
 //
-// DotStuffer (client side, also POP3 RETR/TOP) adds the stuffing and the
-// terminator, normalising every line ending to CRLF on the way.
+// DotStuffer (client side) is common::DotStuffer, shared with POP3 RETR/TOP:
+// it adds the stuffing and the terminator, every line ending made CRLF.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "mail/common/dot_stuff.h"
 #include "mail/smtp/limits.h"
 #include "mail/smtp/reply.h"
 
@@ -85,21 +86,9 @@ class DataDecoder {
   std::string output_;
 };
 
-class DotStuffer {
- public:
-  /// Appends the dot-stuffed form of `message` (any chunk of it) to `out`. A
-  /// lone CR or LF is written as CRLF; a CR at the end of a chunk waits for the
-  /// next one to see whether an LF follows.
-  void feed(std::string_view message, std::string& out);
-  /// Ends the last line if it was unterminated and appends ".\r\n".
-  void finish(std::string& out);
-
- private:
-  bool at_line_start_ = true;
-  bool pending_cr_ = false;
-};
-
-/// One-shot dot-stuffing of a whole message, terminator included.
-std::string dot_stuff(std::string_view message);
+/// The client side's stuffer is the shared one (mail/common/dot_stuff.h):
+/// CRLF, bare LF and bare CR all become CRLF; a leading '.' is doubled.
+using DotStuffer = common::DotStuffer;
+using common::dot_stuff;
 
 }  // namespace mail::smtp
