@@ -101,7 +101,7 @@ void Connection::consume(size_t n) {
   if (begin_ == end_) begin_ = end_ = 0;
 }
 
-awaitable<Status> Connection::fill() {
+awaitable<Status> Connection::fill(size_t at_most) {
   if (!socket_.is_open()) co_return Status::error;
   size_t have = end_ - begin_;
   if (have >= max_buffer_) co_return Status::too_long;
@@ -111,13 +111,13 @@ awaitable<Status> Connection::fill() {
     begin_ = 0;
     end_ = have;
   }
-  size_t want = std::min(kReadChunk, max_buffer_ - have);
+  size_t want = std::min({kReadChunk, max_buffer_ - have, std::max<size_t>(at_most, 1)});
   if (buf_.size() - end_ < want) buf_.resize(end_ + want);
 
   boost::system::error_code ec;
   size_t n = 0;
   auto into = asio::buffer(buf_.data() + end_, want);
-  arm(read_deadline_, timeout_);
+  arm(read_deadline_, effective_timeout());
   if (tls_)
     n = co_await tls_->async_read_some(into, asio::redirect_error(use_awaitable, ec));
   else
@@ -175,7 +175,7 @@ awaitable<bool> Connection::write(std::string_view data) {
   if (data.empty()) co_return true;
   boost::system::error_code ec;
   size_t n = 0;
-  arm(write_deadline_, timeout_);
+  arm(write_deadline_, effective_timeout());
   if (tls_)
     n = co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
   else
@@ -201,7 +201,7 @@ awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std:
   tls_.emplace(socket_, ctx);
   if (!server && !sni.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), sni.c_str());
   boost::system::error_code ec;
-  arm(read_deadline_, timeout_);
+  arm(read_deadline_, effective_timeout());
   co_await tls_->async_handshake(server ? asio::ssl::stream_base::server : asio::ssl::stream_base::client,
                                  asio::redirect_error(use_awaitable, ec));
   disarm(read_deadline_);
@@ -249,7 +249,7 @@ void Connection::close() {
 awaitable<void> Connection::shutdown() {
   if (tls_active_ && socket_.is_open()) {
     boost::system::error_code ec;
-    arm(write_deadline_, std::min<Duration>(timeout_, std::chrono::seconds(3)));
+    arm(write_deadline_, std::min<Duration>(effective_timeout(), std::chrono::seconds(3)));
     co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ec));
     disarm(write_deadline_);
   }
