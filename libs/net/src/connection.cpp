@@ -104,11 +104,11 @@ void Connection::consume(size_t n) {
   if (begin_ == end_) begin_ = end_ = 0;
 }
 
-awaitable<Status> Connection::fill() {
+awaitable<Status> Connection::fill(size_t at_most) {
   if (!socket_.is_open()) co_return Status::error;
   size_t have = end_ - begin_;
   if (have >= max_buffer_) co_return Status::too_long;
-  arm(read_deadline_, timeout_);
+  arm(read_deadline_, effective_timeout());
   Step step = Step::done;
   size_t n = 0;
   for (;;) {
@@ -119,7 +119,7 @@ awaitable<Status> Connection::fill() {
       begin_ = 0;
       end_ = have;
     }
-    size_t want = std::min(kReadChunk, max_buffer_ - have);
+    size_t want = std::min({kReadChunk, max_buffer_ - have, std::max<size_t>(at_most, 1)});
     if (buf_.size() - end_ < want) buf_.resize(end_ + want);
     step = try_read(buf_.data() + end_, want, n);
     if (step != Step::want_read && step != Step::want_write) break;
@@ -233,7 +233,7 @@ awaitable<ReadResult> Connection::read_line(size_t max_len) {
 awaitable<bool> Connection::write(std::string_view data) {
   if (!socket_.is_open()) co_return false;
   if (data.empty()) co_return true;
-  arm(write_deadline_, timeout_);
+  arm(write_deadline_, effective_timeout());
   size_t off = 0;
   while (off < data.size()) {
     size_t n = 0;
@@ -288,7 +288,7 @@ awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std:
       if (SSL_get_verify_mode(ssl_.get()) & SSL_VERIFY_PEER) SSL_set1_host(ssl_.get(), sni.c_str());
     }
   }
-  arm(read_deadline_, timeout_);
+  arm(read_deadline_, effective_timeout());
   bool done = false;
   for (;;) {
     ERR_clear_error();
@@ -338,7 +338,7 @@ void Connection::close() {
 awaitable<void> Connection::shutdown() {
   if (tls_active_ && socket_.is_open()) {
     // Send our close_notify and wait briefly for the peer's.
-    arm(write_deadline_, std::min<Duration>(timeout_, std::chrono::seconds(3)));
+    arm(write_deadline_, std::min<Duration>(effective_timeout(), std::chrono::seconds(3)));
     for (int round = 0; round < 8; ++round) {
       ERR_clear_error();
       int r = SSL_shutdown(ssl_.get());

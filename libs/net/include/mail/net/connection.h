@@ -20,11 +20,22 @@
 // reports Status::timeout (reads) or false (writes). The session should then
 // write a short goodbye ("421 4.4.2 timeout") and return; the write has its
 // own fresh deadline.
+//
+// Stress: a Connection may share a Stress object with its Server. While the
+// Server has it on (too many connections, see ServerOptions::stress_threshold)
+// every read and write that *starts* uses min(timeout(), stress timeout), as
+// Postfix's smtpd uses its stress value of smtpd_timeout; operations already
+// waiting keep their deadline. Sessions keep calling set_timeout() as they
+// like: the cap applies on top, so no protocol needs to know about it, though
+// under_stress() lets one also tighten its own limits (error counts).
 #pragma once
 #include "mail/net/asio.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +62,21 @@ struct ReadResult {
   Status status = Status::error;
   std::string line;  ///< without its terminator (CRLF or bare LF)
   bool ok() const { return status == Status::ok; }
+};
+
+/// Load state shared by the connections of one Server (see the file comment).
+/// Thread-safe: the Server sets it from any thread, connections read it.
+class Stress {
+ public:
+  explicit Stress(Duration timeout) : timeout_(timeout) {}
+  bool on() const { return on_.load(std::memory_order_relaxed); }
+  void set(bool on) { on_.store(on, std::memory_order_relaxed); }
+  /// The timeout operations get while on() (at most; a shorter one stays).
+  Duration timeout() const { return timeout_; }
+
+ private:
+  std::atomic<bool> on_{false};
+  const Duration timeout_;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -91,7 +117,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// timeout. Returns too_long without reading when the buffer already holds
   /// max_buffer() bytes: consume some first. Lets a pure decoder (SMTP DATA,
   /// IMAP literals) take exactly what it needs and leave the rest buffered.
-  awaitable<Status> fill();
+  /// `at_most` bounds the bytes taken from the socket by this call (at least
+  /// 1 is asked for), so a caller can read exactly up to a frame's end and
+  /// leave what follows on the socket (the PROXY header before implicit TLS).
+  awaitable<Status> fill(size_t at_most = std::numeric_limits<size_t>::max());
 
   // ---- writing -----------------------------------------------------------
 
@@ -149,6 +178,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Deadline applied to every following read and write (default 5 min).
   void set_timeout(Duration d) { timeout_ = d; }
   Duration timeout() const { return timeout_; }
+  /// Share the Server's load state (nullptr: never under stress).
+  void set_stress(std::shared_ptr<const Stress> s) { stress_ = std::move(s); }
+  /// The Server is over its stress threshold now.
+  bool under_stress() const { return stress_ && stress_->on(); }
+  /// What an operation starting now gets: timeout(), capped by the stress
+  /// timeout while under_stress().
+  Duration effective_timeout() const {
+    return under_stress() ? std::min(timeout_, stress_->timeout()) : timeout_;
+  }
   /// Upper bound of buffered() (default 64 KiB). read_line needs
   /// max_buffer() >= max_len + 2.
   void set_max_buffer(size_t n) { max_buffer_ = n < 256 ? 256 : n; }
@@ -202,6 +240,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t end_ = 0;
   size_t max_buffer_ = kDefaultMaxBuffer;
   Duration timeout_ = kDefaultTimeout;
+  std::shared_ptr<const Stress> stress_;
 
   std::string peer_ip_;
   uint16_t peer_port_ = 0;
