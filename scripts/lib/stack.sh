@@ -161,6 +161,9 @@ $(auth_yaml mda mta)
 Y
   cat >"$etc/msa.yaml" <<Y
 log: {level: $level}
+# Every client of these stacks is on loopback (tests, benchmarks): exempt
+# from the per-client connection cap, as Postfix's mynetworks are.
+net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
 smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$P_SMTP", submission_listen: "127.0.0.1:$P_SUBMIT", submissions_listen: "127.0.0.1:$P_SUBMITS", reverse_lookup: false}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_MSA"}
@@ -171,6 +174,7 @@ auth: {token_file: "$SECRETS/msa.token"}
 Y
   cat >"$etc/pop3.yaml" <<Y
 log: {level: $level}
+net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
 pop3: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_POP3", pop3s_listen: "127.0.0.1:$P_POP3S"}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "127.0.0.1:$H_POP3"}

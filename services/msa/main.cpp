@@ -17,6 +17,7 @@
 #include "config.h"
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/net/client_limits.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
 #include "mail/net/tls.h"
@@ -33,6 +34,7 @@ namespace {
 int run(service::Process& proc) {
   const MsaConfig cfg = load_msa_config(proc.config());
   net::Runtime& rt = proc.runtime(cfg.io_threads, cfg.blocking_threads);
+  const net::ClientLimits client_limits = net::load_client_limits(proc.config());
   MsaMetrics msa_metrics(proc.metrics());
 
   const std::string token = rpc::own_token(proc.config());
@@ -65,6 +67,7 @@ int run(service::Process& proc) {
     o.address = a.host;
     o.port = a.port;
     o.max_connections = cfg.max_connections;
+    net::apply(client_limits, o);  // net.*: per-client cap, handshake and stress timeouts, PROXY v2
     o.timeout = cfg.smtp.command_timeout;
     if (l == Listener::kSubmissions) {
       if (!tls) throw common::ConfigError("smtp.submissions_listen needs tls.cert and tls.key");
@@ -73,6 +76,11 @@ int run(service::Process& proc) {
       o.overload_handler = [&msa_metrics, l, host = cfg.smtp.hostname](net::Connection& c) -> net::awaitable<void> {
         msa_metrics.overload(l);
         std::string bye = "421 4.7.0 " + host + " Too many connections, try again later\r\n";
+        co_await c.write(bye);
+      };
+      // As Postfix says it when one address holds too many connections.
+      o.client_limit_handler = [host = cfg.smtp.hostname](net::Connection& c) -> net::awaitable<void> {
+        std::string bye = "421 4.7.0 " + host + " Error: too many connections from " + c.peer_ip() + "\r\n";
         co_await c.write(bye);
       };
     }

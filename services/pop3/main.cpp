@@ -12,6 +12,7 @@
 
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/net/client_limits.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
 #include "mail/net/session.h"
@@ -30,6 +31,7 @@ namespace {
 int run(service::Process& proc) {
   const Settings s = load_settings(proc.config());
   net::Runtime& rt = proc.runtime(s.io_threads, s.blocking_threads);
+  const net::ClientLimits client_limits = net::load_client_limits(proc.config());
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   directory::GrpcDirectoryClient directory(
@@ -51,6 +53,7 @@ int run(service::Process& proc) {
     o.port = at.port;
     o.implicit_tls = implicit_tls ? &*tls : nullptr;
     o.max_connections = s.max_connections;
+    net::apply(client_limits, o);  // net.*: per-client cap, handshake and stress timeouts, PROXY v2
     o.timeout = std::chrono::seconds(30);  // implicit TLS handshake; the session sets its own
     o.overload_handler = [](net::Connection& c) -> net::awaitable<void> {
       co_await c.write("-ERR [SYS/TEMP] Too many connections, try again later\r\n");
