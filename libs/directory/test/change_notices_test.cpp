@@ -11,12 +11,8 @@
 #include <random>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "mail/directory/client/change_notices.h"
+#include "own_redis.h"
 
 namespace mail::directory {
 namespace {
@@ -96,49 +92,15 @@ TEST(ChangeNotices, PublishedNoticesReachTheSubscriber) {
   EXPECT_FALSE(sub.subscribed());
 }
 
-// A loopback port nobody listens on now (the OS picks it).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-// A Redis of the test's own (on a port the OS chose, so never the stack's)
-// that can be stopped and started again.
-class OwnRedis {
+// A Redis of the test's own, that can be stopped and started again.
+class OwnRedis : public test::OwnRedis {
  public:
-  OwnRedis() : port_(free_port()) {}
-  ~OwnRedis() { stop(); }
-  bool start() {
-    if (port_ <= 0) return false;
-    const std::string cmd = "redis-server --port " + std::to_string(port_) +
-                            " --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --dir /tmp"
-                            " --pidfile /tmp/notices-redis-" + std::to_string(port_) + ".pid >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) return false;
-    for (int i = 0; i < 50; ++i) {
-      if (std::system(("redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1").c_str()) == 0) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-  void stop() { std::system(("redis-cli -p " + std::to_string(port_) + " shutdown nosave >/dev/null 2>&1").c_str()); }
   RedisEndpoint endpoint() const {
     RedisEndpoint e;
     e.host = "127.0.0.1";
-    e.port = port_;
+    e.port = port();
     return e;
   }
-
- private:
-  int port_;
 };
 
 TEST(ChangeNotices, SubscriberComesBackAfterRedisRestartsAndForgetsEverything) {
