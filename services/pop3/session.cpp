@@ -434,8 +434,7 @@ net::awaitable<void> Session::auth_failed(const std::string& user) {
   co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
   send(pop3::err("Authentication failed", pop3::kCodeAuth));
   if (auth_failures_ >= cfg_.max_auth_failures) {
-    end_reason_ = "auth_failures";
-    close_after_flush();
+    close_with("auth_failures");
     co_return;
   }
   co_return;
@@ -604,8 +603,7 @@ net::awaitable<void> Session::stream(store::MaildropEntry entry, std::optional<s
     part.reset();
     bool sent = co_await flush();
     if (!sent) {
-      end_reason_ = "write_failed";
-      close_after_flush();
+      close_with("write_failed");
       co_return;
     }
     co_await renew_if_due();  // a lost lease ends the session at the next command
@@ -615,8 +613,7 @@ net::awaitable<void> Session::stream(store::MaildropEntry entry, std::optional<s
       // Half a reply is out: no -ERR is possible; closing without the
       // terminator tells the client the message is incomplete.
       log::error("message read failed mid-stream", {{"session", id_}, {"message", entry.message_id}, {"error", e.what()}});
-      end_reason_ = "store_error";
-      close_after_flush();
+      close_with("store_error");
       co_return;
     }
     if (!part) break;

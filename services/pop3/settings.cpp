@@ -7,7 +7,7 @@
 //   pop3.auth_failure_delay (2s), pop3.max_line (255), pop3.max_auth_line
 //   (12288), pop3.max_connections (1000 per listener), pop3.io_threads (2),
 //   pop3.blocking_threads (16), pop3.shutdown_grace (5s);
-//   tls.cert, tls.key; http.listen; db.url, db.password[_file],
+//   tls.cert, tls.key; http.* (read by service::Process); db.url, db.password[_file],
 //   db.pool_size (8), db.acquire_timeout (10s); directory.address,
 //   directory.timeout (5s), directory.cache_ttl (30s, 0 disables),
 //   directory.cache_size (10000); auth.token_file (required: this service's
@@ -71,9 +71,6 @@ Settings load_settings(const common::Config& c) {
   if (s.tls_cert.empty() != s.tls_key.empty()) throw common::ConfigError("set both tls.cert and tls.key, or neither");
   if (s.pop3s_listen && s.tls_cert.empty()) throw common::ConfigError("pop3.pop3s_listen needs tls.cert and tls.key");
 
-  auto http = endpoint(c, "http.listen", "127.0.0.1:9105");
-  if (!http) throw common::ConfigError("http.listen must be set");
-  s.http = *http;
 
   s.db_url = c.str("db.url", "");
   if (s.db_url.empty()) throw common::ConfigError("db.url must be set");
@@ -94,7 +91,6 @@ Settings load_settings(const common::Config& c) {
   s.directory_timeout = c.duration("directory.timeout", std::chrono::seconds(5));
   s.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
   s.token = rpc::own_token(c);
-  s.http_request_timeout = c.duration("http.request_timeout", s.http_request_timeout);
   s.directory_tls = rpc::channel_security(c);
   s.notices = directory::notice_endpoint(c);
   s.cache_size = positive(c, "directory.cache_size", 10000);

@@ -21,8 +21,6 @@ struct Settings {
   std::optional<Endpoint> listen;        ///< pop3.listen: plain POP3 with STLS; empty disables
   std::optional<Endpoint> pop3s_listen;  ///< pop3.pop3s_listen: implicit TLS; empty disables
   std::string tls_cert, tls_key;         ///< tls.cert, tls.key (PEM); empty: no TLS at all
-  Endpoint http;                         ///< http.listen: /metrics /healthz /readyz
-  std::chrono::milliseconds http_request_timeout{5000};  ///< http.request_timeout: a whole request
   std::string db_url;                    ///< db.url (+ db.password / db.password_file)
   size_t db_pool_size = 8;
   std::chrono::milliseconds db_acquire_timeout{10000};

@@ -4,17 +4,17 @@
 
 namespace mail::common {
 
-std::string_view error_code_name(ErrorCode code) {
+const char* to_string(ErrorCode code) {
   switch (code) {
+    case ErrorCode::already_exists: return "already_exists";
     case ErrorCode::not_found: return "not_found";
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::failed_precondition: return "failed_precondition";
     case ErrorCode::unavailable: return "unavailable";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::invalid: return "invalid";
     case ErrorCode::limit: return "limit";
-    case ErrorCode::permission: return "permission";
     case ErrorCode::internal: return "internal";
   }
-  return "unknown";
+  return "?";
 }
 
 }  // namespace mail::common

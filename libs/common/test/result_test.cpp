@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of common::Result: values, errors, Result<void>, move-only values.
+// Tests of common::Result: values, errors, Status (Result<Done>), move-only values.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -12,13 +12,13 @@ using namespace mail::common;
 namespace {
 
 Result<int> parse_digit(char c) {
-  if (c < '0' || c > '9') return fail(ErrorCode::invalid, "not a digit");
+  if (c < '0' || c > '9') return Error{ErrorCode::invalid_argument, "not a digit"};
   return c - '0';
 }
 
-Result<void> check_positive(int n) {
+Status check_positive(int n) {
   if (n <= 0) return Error{ErrorCode::limit, "not positive"};
-  return {};
+  return Done{};
 }
 
 TEST(Result, ValueOrError) {
@@ -32,13 +32,13 @@ TEST(Result, ValueOrError) {
   auto e = parse_digit('x');
   ASSERT_FALSE(e.ok());
   EXPECT_FALSE(static_cast<bool>(e));
-  EXPECT_EQ(e.error().code, ErrorCode::invalid);
-  EXPECT_EQ(e.error().text, "not a digit");
-  EXPECT_EQ(e.error(), (Error{ErrorCode::invalid, "not a digit"}));
+  EXPECT_EQ(e.error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(e.error().message, "not a digit");
+  EXPECT_EQ(e.error(), (Error{ErrorCode::invalid_argument, "not a digit"}));
   EXPECT_EQ(e.value_or(-1), -1);
 }
 
-TEST(Result, Void) {
+TEST(Result, StatusOfACallWithNothingToReturn) {
   auto ok = check_positive(3);
   EXPECT_TRUE(ok.ok());
   EXPECT_TRUE(static_cast<bool>(ok));
@@ -64,13 +64,13 @@ TEST(Result, StringAndMoveOnlyValues) {
 }
 
 TEST(Result, CodeNames) {
-  EXPECT_EQ(error_code_name(ErrorCode::not_found), "not_found");
-  EXPECT_EQ(error_code_name(ErrorCode::unavailable), "unavailable");
-  EXPECT_EQ(error_code_name(ErrorCode::conflict), "conflict");
-  EXPECT_EQ(error_code_name(ErrorCode::invalid), "invalid");
-  EXPECT_EQ(error_code_name(ErrorCode::limit), "limit");
-  EXPECT_EQ(error_code_name(ErrorCode::permission), "permission");
-  EXPECT_EQ(error_code_name(ErrorCode::internal), "internal");
+  EXPECT_STREQ(to_string(ErrorCode::already_exists), "already_exists");
+  EXPECT_STREQ(to_string(ErrorCode::not_found), "not_found");
+  EXPECT_STREQ(to_string(ErrorCode::invalid_argument), "invalid_argument");
+  EXPECT_STREQ(to_string(ErrorCode::failed_precondition), "failed_precondition");
+  EXPECT_STREQ(to_string(ErrorCode::unavailable), "unavailable");
+  EXPECT_STREQ(to_string(ErrorCode::limit), "limit");
+  EXPECT_STREQ(to_string(ErrorCode::internal), "internal");
 }
 
 }  // namespace

@@ -97,18 +97,6 @@ std::optional<int64_t> domain_id(pqxx::transaction_base& tx, const std::string& 
 
 }  // namespace
 
-const char* to_string(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::already_exists: return "already_exists";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::invalid_argument: return "invalid_argument";
-    case ErrorCode::failed_precondition: return "failed_precondition";
-    case ErrorCode::unavailable: return "unavailable";
-    case ErrorCode::internal: return "internal";
-  }
-  return "?";
-}
-
 PgDirectory::PgDirectory(pg::Pool& pool, DirectoryOptions options)
     : pool_(pool), options_(std::move(options)), hasher_(options_.argon2) {}
 

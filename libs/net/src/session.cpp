@@ -44,8 +44,8 @@ size_t SessionRegistry::size() const {
 
 // ---- session -----------------------------------------------------------------
 
-Session::Session(Connection& conn, SessionRegistry& registry, SessionOptions options, SessionObserver* observer)
-    : conn_(conn), registry_(registry), options_(options), observer_(observer) {}
+Session::Session(Connection& conn, SessionRegistry& registry, SessionOptions options)
+    : conn_(conn), registry_(registry), options_(options) {}
 
 Session::~Session() = default;
 
@@ -82,18 +82,11 @@ void Session::on_drain() {
 }
 
 awaitable<void> Session::run() {
-  const auto started = std::chrono::steady_clock::now();
   registry_id_ = registry_.add(weak_from_this());
-  if (observer_) observer_->opened();
   struct Leave {
     Session* s;
-    std::chrono::steady_clock::time_point started;
-    ~Leave() {
-      s->registry_.remove(s->registry_id_);
-      if (s->observer_)
-        s->observer_->closed(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    }
-  } leave{this, started};
+    ~Leave() { s->registry_.remove(s->registry_id_); }
+  } leave{this};
 
   const size_t need = options_.max_line + 2;
   if (conn_.max_buffer() < need) conn_.set_max_buffer(need);
@@ -203,12 +196,8 @@ awaitable<bool> Session::flush() {
 }
 
 void Session::read_failed(Status st) {
-  if (st == Status::timeout) {
-    out_.clear();
-    out_ += timeout_goodbye();
-  } else {
-    out_.clear();
-  }
+  out_.clear();
+  if (st == Status::timeout) out_ += timeout_goodbye();
   closing_ = true;
 }
 

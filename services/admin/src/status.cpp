@@ -12,6 +12,7 @@ grpc::Status to_grpc_status(const directory::Error& e) {
     case ErrorCode::invalid_argument: return {grpc::StatusCode::INVALID_ARGUMENT, e.message};
     case ErrorCode::failed_precondition: return {grpc::StatusCode::FAILED_PRECONDITION, e.message};
     case ErrorCode::unavailable: return {grpc::StatusCode::UNAVAILABLE, e.message};
+    case ErrorCode::limit: return {grpc::StatusCode::RESOURCE_EXHAUSTED, e.message};
     case ErrorCode::internal: break;
   }
   return {grpc::StatusCode::INTERNAL, "internal error (see the admin service log)"};

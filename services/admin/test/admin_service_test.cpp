@@ -267,6 +267,7 @@ TEST(StatusMapping, EveryErrorCode) {
       {ErrorCode::invalid_argument, grpc::StatusCode::INVALID_ARGUMENT},
       {ErrorCode::failed_precondition, grpc::StatusCode::FAILED_PRECONDITION},
       {ErrorCode::unavailable, grpc::StatusCode::UNAVAILABLE},
+      {ErrorCode::limit, grpc::StatusCode::RESOURCE_EXHAUSTED},
       {ErrorCode::internal, grpc::StatusCode::INTERNAL},
   };
   for (auto [in, want] : cases) {

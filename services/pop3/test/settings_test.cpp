@@ -28,7 +28,6 @@ TEST(Settings, StackConfigAndDefaults) {
   EXPECT_EQ(s.session.hostname, "mail.example.test");
   EXPECT_EQ(s.listen, (Endpoint{"127.0.0.1", 2110}));
   EXPECT_EQ(s.pop3s_listen, (Endpoint{"127.0.0.1", 2995}));
-  EXPECT_EQ(s.http, (Endpoint{"127.0.0.1", 9105}));
   EXPECT_EQ(s.db_pool_size, 8u);
   EXPECT_EQ(s.directory_address, "127.0.0.1:7001");
   EXPECT_FALSE(s.session.allow_plaintext_auth);

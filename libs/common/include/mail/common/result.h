@@ -1,50 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
 // result.h: the data-path result type, a value or an error with a code and a
-// text (STYLE.md, "Errors"). Interfaces that can fail for reasons a peer or a
-// backend causes (a row not there, a database down, a limit reached) return
+// message (STYLE.md, "Errors"). Interfaces that can fail for reasons a peer or
+// a backend causes (a row not there, a database down, a limit reached) return
 // Result<T> instead of throwing through a session; each service maps
-// Error::code to its protocol reply or gRPC status in one place.
+// ErrorCode to its protocol reply or gRPC status in one place (the admin
+// service: services/admin/src/status.cpp).
 //
 // Trusts: the caller. Asking a failed Result for its value, or a successful
 // one for its error, is a bug in the caller and asserts (it is never caused by
-// peer input). Diagnostics: none of its own.
+// peer input). Messages are for the operator and never hold secrets.
 #pragma once
 #include <cassert>
 #include <string>
-#include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
 namespace mail::common {
 
-/// What kind of failure, coarse enough to map to any protocol or gRPC status.
 enum class ErrorCode {
-  not_found,    ///< the thing asked for does not exist
-  unavailable,  ///< a dependency is down or timed out: retry later
-  conflict,     ///< a concurrent change, a lock held elsewhere, a duplicate
-  invalid,      ///< the request itself is malformed or not allowed
-  limit,        ///< a size, count or rate limit was reached
-  permission,   ///< the caller may not do this
-  internal,     ///< a bug or an unexpected state on our side
+  already_exists,       ///< the thing to create is there already
+  not_found,            ///< the thing named does not exist
+  invalid_argument,     ///< malformed input; retrying will not help
+  failed_precondition,  ///< refused in the current state (domain still has accounts)
+  unavailable,          ///< database down or pool exhausted; retry later
+  limit,                ///< a size, count or rate limit was reached
+  internal,             ///< a bug or a misconfiguration (e.g. missing grants)
 };
 
-/// "not_found", "unavailable", ... (for logs and metrics labels).
-std::string_view error_code_name(ErrorCode code);
+const char* to_string(ErrorCode code);
 
 struct Error {
-  ErrorCode code = ErrorCode::internal;
-  std::string text;  ///< for logs; say what failed, never secrets
+  ErrorCode code;
+  std::string message;
   bool operator==(const Error&) const = default;
 };
 
-template <typename T>
-class [[nodiscard]] Result {
-  static_assert(!std::is_same_v<std::decay_t<T>, Error>, "Result<Error> is ambiguous");
+/// Marker value for calls that return nothing on success.
+struct Done {};
 
+template <class T>
+class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  Result(ErrorCode code, std::string message) : v_(Error{code, std::move(message)}) {}
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -72,7 +71,7 @@ class [[nodiscard]] Result {
   }
 
   /// The value, or `fallback` on error.
-  template <typename U>
+  template <class U>
   T value_or(U&& fallback) const& {
     return ok() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
   }
@@ -81,27 +80,6 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-/// Success with nothing to return, or an error.
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}
-
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  void value() const { assert(ok_); }
-  const Error& error() const {
-    assert(!ok_);
-    return error_;
-  }
-
- private:
-  Error error_;
-  bool ok_ = true;
-};
-
-/// Shorthand for building an error result: `return fail(ErrorCode::not_found, "no such mailbox");`
-inline Error fail(ErrorCode code, std::string text) { return Error{code, std::move(text)}; }
+using Status = Result<Done>;
 
 }  // namespace mail::common

@@ -20,8 +20,9 @@
 //     says goodbye at once; one busy in a command or transaction finishes it
 //     first (busy()), then says goodbye;
 //   - a wake-up channel (wake(), wait_wake()) through which another part of
-//     the process can rouse a waiting session (IMAP IDLE);
-//   - session metrics through one SessionObserver.
+//     the process can rouse a waiting session (IMAP IDLE).
+// Metrics stay with each protocol (start() and finish() are where a session
+// opens and closes its series).
 //
 // Trusts: nothing from the peer; every read is bounded in size and time.
 // Threading: a Session lives on its connection's strand; request_drain() and
@@ -64,15 +65,6 @@ class SessionRegistry {
   std::atomic<bool> draining_{false};
 };
 
-/// Where the engine reports what happens; the protocol passes its metrics.
-/// Called on the session's strand. Defaults do nothing.
-class SessionObserver {
- public:
-  virtual ~SessionObserver() = default;
-  virtual void opened() {}
-  virtual void closed(double /*seconds*/) {}
-};
-
 /// The protocol-neutral limits of one session.
 struct SessionOptions {
   size_t max_line = 510;  ///< a command line, without its CRLF
@@ -98,7 +90,7 @@ struct FrameParse {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Connection& conn, SessionRegistry& registry, SessionOptions options, SessionObserver* observer = nullptr);
+  Session(Connection& conn, SessionRegistry& registry, SessionOptions options);
   virtual ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -218,7 +210,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Connection& conn_;
   SessionRegistry& registry_;
   const SessionOptions options_;
-  SessionObserver* observer_;
   uint64_t registry_id_ = 0;
 
   std::string out_;
