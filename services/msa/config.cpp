@@ -7,21 +7,13 @@
 #include <algorithm>
 #include <thread>
 
+#include "mail/common/host_port.h"
 #include "mail/common/strings.h"
 
 namespace mail::msa {
 namespace {
 
 using common::ConfigError;
-
-uint16_t parse_port(const std::string& key, const std::string& text) {
-  if (text.empty() || text.size() > 5 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    throw ConfigError("config " + key + ": bad port in listen address");
-  unsigned long n = std::stoul(text);
-  if (n == 0 || n > 65535) throw ConfigError("config " + key + ": port out of range");
-  return static_cast<uint16_t>(n);
-}
 
 size_t positive(const common::Config& c, const std::string& key, int64_t def, int64_t max) {
   int64_t v = c.integer(key, def);
@@ -41,20 +33,17 @@ ListenAddress parse_listen(const std::string& key, const std::string& raw) {
   std::string text(common::trim(raw));
   ListenAddress a;
   if (text.empty()) return a;
-  size_t colon;
-  if (text.front() == '[') {
-    size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      throw ConfigError("config " + key + ": expected [address]:port");
-    a.host = text.substr(1, close - 1);
-    colon = close + 1;
-  } else {
-    colon = text.rfind(':');
-    if (colon == std::string::npos) throw ConfigError("config " + key + ": expected address:port");
-    a.host = text.substr(0, colon);
+  common::HostPort hp;
+  try {
+    hp = common::parse_host_port(text);
+  } catch (const ConfigError& e) {
+    throw ConfigError("config " + key + ": " + e.what());
   }
-  if (a.host.empty()) a.host = "0.0.0.0";
-  a.port = parse_port(key, text.substr(colon + 1));
+  // Port 0 would mean "any free port", which no client could find: an
+  // enabled SMTP listener names its port (an empty value disables it).
+  if (hp.port == 0) throw ConfigError("config " + key + ": port out of range");
+  a.host = std::move(hp.host);
+  a.port = hp.port;
   return a;
 }
 

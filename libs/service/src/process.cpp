@@ -7,28 +7,13 @@
 #include <cstring>
 #include <iostream>
 
+#include "mail/common/host_port.h"
 #include "mail/common/log.h"
 #include "mail/metrics/http_server.h"
 #include "mail/net/offload.h"
 #include "mail/rpc/tls.h"
 
 namespace mail::service {
-
-std::pair<std::string, uint16_t> split_host_port(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw common::ConfigError("expected host:port, got '" + text + "'");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(text.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) throw common::ConfigError("bad port in '" + text + "'");
-  return {host, static_cast<uint16_t>(port)};
-}
 
 Process::Process(std::string name, int argc, char** argv, std::string http_default)
     : name_(std::move(name)), http_default_(std::move(http_default)) {
@@ -72,7 +57,7 @@ void Process::serve_grpc(const std::string& listen, std::vector<grpc::Service*> 
 
 int Process::run() {
   auto& rt = runtime();
-  auto [http_host, http_port] = split_host_port(config_.str("http.listen", http_default_));
+  auto [http_host, http_port] = common::parse_host_port(config_.str("http.listen", http_default_));
   metrics::HttpOptions hopts;
   hopts.address = http_host;
   hopts.port = http_port;

@@ -2,7 +2,7 @@
 // Reading AdminConfig from the flattened YAML/env configuration.
 #include "admin_config.h"
 
-#include <charconv>
+#include "mail/common/host_port.h"
 
 namespace mail::admin {
 namespace {
@@ -17,24 +17,10 @@ T bounded(const common::Config& c, const std::string& key, int64_t def, int64_t 
 
 }  // namespace
 
-std::pair<std::string, uint16_t> split_host_port(std::string_view text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos) throw common::ConfigError("not HOST:PORT: " + std::string(text));
-  std::string host(text.substr(0, colon));
-  std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535)
-    throw common::ConfigError("bad port in " + std::string(text));
-  return {host, static_cast<uint16_t>(port)};
-}
-
 AdminConfig load_admin_config(const common::Config& c) {
   AdminConfig a;
   a.listen = c.str("admin.listen", a.listen);
-  split_host_port(a.listen);  // validate early
+  common::parse_host_port(a.listen);  // validate early
   a.max_threads = bounded<int>(c, "admin.max_threads", a.max_threads, 2, 1024);
   a.shutdown_grace = c.duration("admin.shutdown_grace", a.shutdown_grace);
   a.db_url = c.secret("db.url", "");
@@ -42,7 +28,9 @@ AdminConfig load_admin_config(const common::Config& c) {
   a.db_pool_size = bounded<size_t>(c, "db.pool_size", static_cast<int64_t>(a.db_pool_size), 1, 256);
   a.db_acquire_timeout = c.duration("db.acquire_timeout", a.db_acquire_timeout);
   try {
-    std::tie(a.http_address, a.http_port) = split_host_port(c.str("http.listen", "127.0.0.1:9106"));
+    auto http = common::parse_host_port(c.str("http.listen", "127.0.0.1:9106"));
+    a.http_address = http.host;
+    a.http_port = http.port;
   } catch (const common::ConfigError& e) {
     throw common::ConfigError(std::string("config http.listen: ") + e.what());
   }

@@ -32,7 +32,4 @@ struct AdminConfig {
 
 AdminConfig load_admin_config(const common::Config& config);
 
-/// "127.0.0.1:9106", "[::1]:9106", ":9106" (all addresses) -> host and port.
-std::pair<std::string, uint16_t> split_host_port(std::string_view text);
-
 }  // namespace mail::admin

@@ -76,14 +76,5 @@ TEST(AdminConfig, Rejected) {
   for (const auto& m : bad) EXPECT_THROW(load_admin_config(Config::from_map(m)), ConfigError);
 }
 
-TEST(AdminConfig, SplitHostPort) {
-  EXPECT_EQ(split_host_port("127.0.0.1:9106"), (std::pair<std::string, uint16_t>{"127.0.0.1", 9106}));
-  EXPECT_EQ(split_host_port(":80"), (std::pair<std::string, uint16_t>{"0.0.0.0", 80}));
-  EXPECT_EQ(split_host_port("[::]:0"), (std::pair<std::string, uint16_t>{"::", 0}));
-  EXPECT_THROW(split_host_port("host:"), ConfigError);
-  EXPECT_THROW(split_host_port("host:12x"), ConfigError);
-  EXPECT_THROW(split_host_port("host"), ConfigError);
-}
-
 }  // namespace
 }  // namespace mail::admin

@@ -20,9 +20,6 @@
 
 namespace mail::service {
 
-/// "host:port" split for listeners; throws ConfigError on a malformed value.
-std::pair<std::string, uint16_t> split_host_port(const std::string& text);
-
 class Process {
  public:
   /// Parses argv (--config FILE, --config=FILE, --help), loads the config,
