@@ -15,26 +15,16 @@ namespace mail::mda {
 
 namespace pb = mail::delivery::v1;
 
-DeliveryService::DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry,
+DeliveryService::DeliveryService(pg::Pool& pool, DeliveryOptions opts, metrics::Registry& registry,
                                  const rpc::CallGuard& guard)
     : guard_(guard),
       pool_(pool),
       opts_(std::move(opts)),
-      outcomes_(prometheus::BuildCounter()
-                    .Name("mail_mda_deliveries_total")
-                    .Help("Envelope recipients handled, by outcome and enhanced status code")
-                    .Register(registry)),
-      duration_(prometheus::BuildHistogram()
-                    .Name("mail_mda_deliver_duration_seconds")
-                    .Help("Time to handle one Deliver call")
-                    .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                      0.25, 0.5, 1, 2.5, 5})),
-      copies_(prometheus::BuildCounter()
-                  .Name("mail_mda_copies_stored_total")
-                  .Help("Message copies written into mailboxes")
-                  .Register(registry)
-                  .Add({})) {}
+      outcomes_(registry.counter_family("mail_mda_deliveries_total",
+                                        "Envelope recipients handled, by outcome and enhanced status code")),
+      duration_(registry.histogram("mail_mda_deliver_duration_seconds", "Time to handle one Deliver call",
+                                   metrics::Registry::latency_buckets())),
+      copies_(registry.counter("mail_mda_copies_stored_total", "Message copies written into mailboxes")) {}
 
 namespace {
 

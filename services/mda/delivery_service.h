@@ -7,11 +7,8 @@
 // Trusts: nothing in the request beyond its types (ids are checked by the
 // database; addresses are normalized again).
 #pragma once
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
+#include "mail/metrics/registry.h"
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/directory/resolve.h"
 #include "mail/pg/pool.h"
@@ -28,7 +25,7 @@ struct DeliveryOptions {
 class DeliveryService final : public mail::delivery::v1::Delivery::Service {
  public:
   /// Only callers that `guard` accepts may deliver (the mta).
-  DeliveryService(pg::Pool& pool, DeliveryOptions opts, prometheus::Registry& registry, const rpc::CallGuard& guard);
+  DeliveryService(pg::Pool& pool, DeliveryOptions opts, metrics::Registry& registry, const rpc::CallGuard& guard);
 
   grpc::Status Deliver(grpc::ServerContext* ctx, const mail::delivery::v1::DeliverRequest* req,
                        mail::delivery::v1::DeliverReply* reply) override;

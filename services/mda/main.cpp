@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     opts.resolve.subaddress_separators = cfg.str("directory.recipient_delimiter", "+");  // same key as mail-admin
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard guard(callers, "delivery", rpc::allowed_callers(cfg, "delivery", {"mta"}), proc.metrics());
-    mda::DeliveryService delivery(pool, opts, proc.registry(), guard);
+    mda::DeliveryService delivery(pool, opts, proc.metrics(), guard);
     proc.serve_grpc(cfg.str("delivery.listen", "127.0.0.1:7003"), {&delivery});
     proc.set_ready([&] { return pool.ping(); });
     return proc.run();

@@ -12,33 +12,21 @@ namespace pb = mail::delivery::v1;
 using namespace std::chrono_literals;
 
 Dispatcher::Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda,
-                       DispatcherOptions opts, prometheus::Registry& registry)
+                       DispatcherOptions opts, metrics::Registry& registry)
     : queue_(queue),
       mda_(pb::Delivery::NewStub(std::move(mda))),
       opts_(std::move(opts)),
       announcer_(std::make_unique<queue::RedisSignals>(opts_.redis)),
-      outcomes_(prometheus::BuildCounter()
-                    .Name("mail_mta_recipient_outcomes_total")
-                    .Help("Delivery attempts per recipient, by route and outcome")
-                    .Register(registry)),
-      attempt_duration_(prometheus::BuildHistogram()
-                            .Name("mail_mta_attempt_duration_seconds")
-                            .Help("Time to work one job (claim, deliver, record)")
-                            .Register(registry)
-                            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                              0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
-      depth_(prometheus::BuildGauge().Name("mail_mta_queue_depth").Help("Jobs in the queue not yet finished").Register(registry).Add({})),
-      oldest_(prometheus::BuildGauge()
-                  .Name("mail_mta_queue_oldest_age_seconds")
-                  .Help("Age of the oldest unfinished job")
-                  .Register(registry)
-                  .Add({})),
-      reannounced_(prometheus::BuildCounter()
-                       .Name("mail_mta_reconciler_reannounced_total")
-                       .Help("Jobs the reconciler announced again because no worker had them")
-                       .Register(registry)
-                       .Add({})),
-      busy_(prometheus::BuildGauge().Name("mail_mta_workers_busy").Help("Workers working a job now").Register(registry).Add({})) {}
+      outcomes_(registry.counter_family("mail_mta_recipient_outcomes_total",
+                                        "Delivery attempts per recipient, by route and outcome")),
+      attempt_duration_(registry.histogram("mail_mta_attempt_duration_seconds",
+                                           "Time to work one job (claim, deliver, record)",
+                                           metrics::Registry::latency_buckets())),
+      depth_(registry.gauge("mail_mta_queue_depth", "Jobs in the queue not yet finished")),
+      oldest_(registry.gauge("mail_mta_queue_oldest_age_seconds", "Age of the oldest unfinished job")),
+      reannounced_(registry.counter("mail_mta_reconciler_reannounced_total",
+                                    "Jobs the reconciler announced again because no worker had them")),
+      busy_(registry.gauge("mail_mta_workers_busy", "Workers working a job now")) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 

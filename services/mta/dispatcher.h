@@ -8,10 +8,6 @@
 // on (Redis flushed, a worker died) and refreshes the queue gauges.
 // Trusts: the mda's answers only as far as their types (unknown outcome = tempfail).
 #pragma once
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include <atomic>
 #include <memory>
@@ -19,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "mail/metrics/registry.h"
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/queue/pg_queue.h"
 #include "mail/queue/redis_signals.h"
@@ -37,7 +34,7 @@ struct DispatcherOptions {
 class Dispatcher {
  public:
   Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda, DispatcherOptions opts,
-             prometheus::Registry& registry);
+             metrics::Registry& registry);
   ~Dispatcher();
   void start();
   /// Stop taking work, let in-flight deliveries finish, join the threads.

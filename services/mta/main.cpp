@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     rpc::CallGuard transfer_guard(callers, "transfer", rpc::allowed_callers(cfg, "transfer", {"msa", "mda"}),
                                   proc.metrics());
     auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token, rpc::channel_security(cfg));
-    mta::Dispatcher dispatcher(pgq, mda, dopts, proc.registry());
+    mta::Dispatcher dispatcher(pgq, mda, dopts, proc.metrics());
 
     mta::TransferOptions topts;
     topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);

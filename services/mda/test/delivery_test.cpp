@@ -28,7 +28,7 @@ class DeliveryTest : public ::testing::Test {
   void SetUp() override {
     admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
-    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, registry_, guard_);
+    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, metrics_, guard_);
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     b.RegisterService(service_.get());
@@ -108,7 +108,6 @@ class DeliveryTest : public ::testing::Test {
   static pg::testing::TempDatabase* db_;
   std::unique_ptr<pqxx::connection> admin_;
   std::unique_ptr<pg::Pool> pool_;
-  prometheus::Registry registry_;
   metrics::Registry metrics_;
   rpc::CallerTokens tokens_ = tokens();
   rpc::CallGuard guard_{tokens_, "delivery", {"mta"}, metrics_};
