@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // connection.cpp: bounded line/raw reads, timed writes and STARTTLS for one
 // client. I/O is tried non-blocking first and waits for socket readiness
-// only when it must; TLS drives OpenSSL directly over the descriptor. Deadlines: one steady_timer per direction; when it fires it cancels
+// only when it must; TLS drives OpenSSL directly over the descriptor.
+// Deadlines: one net::Timer (clock.h) per direction; when it fires it cancels
 // the socket's pending I/O and marks the operation as timed out. A generation
 // number makes a late timer callback (queued just as the operation finished)
 // harmless. Trusts nothing from the peer.

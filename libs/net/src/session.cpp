@@ -236,7 +236,7 @@ awaitable<bool> Session::wait_wake(Duration max) {
     woken_ = false;
     co_return true;
   }
-  asio::steady_timer timer(conn_.get_executor(), max);
+  Timer timer(conn_.get_executor(), max);
   waiting_ = &timer;
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));

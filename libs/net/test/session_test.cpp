@@ -12,6 +12,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "mail/net/clock.h"
 #include "mail/net/command_table.h"
 #include "test_support.h"
 
@@ -289,26 +290,80 @@ TEST(Session, ErrorLimitEndsWithTheProtocolsGoodbye) {
   EXPECT_TRUE(c.closed());
 }
 
+// Timeouts run on net::Clock, which the tests move forward: the options are
+// the production defaults (five minutes), and no test waits for them.
+/// Moves the clock forward a `step` at a time until `c` receives a line, or
+/// `limit` in all; returns the line and how far the clock was moved. The
+/// lower bound is exact: a deadline armed before the first step cannot fire
+/// before the clock has moved its length.
+std::pair<std::string, Duration> advance_until_line(Client& c, Duration step, Duration limit) {
+  Duration moved{0};
+  while (moved <= limit) {
+    std::string l = c.line(20ms);
+    if (l != "<timeout>") return {l, moved};
+    advance_clock_for_tests(step);
+    moved += step;
+  }
+  return {"<timeout>", moved};
+}
+
 TEST(Session, IdleTimeoutSaysGoodbye) {
+  use_test_clock();
   SessionOptions o = small();
-  o.idle_timeout = 150ms;
+  o.idle_timeout = 5min;
   ToyServer srv(o);
   Client c(srv.port());
   c.line();
-  EXPECT_EQ(c.line(), "- idle, bye\r\n");
+  auto [line, moved] = advance_until_line(c, 10s, 6min);
+  EXPECT_EQ(line, "- idle, bye\r\n");
+  EXPECT_GE(moved, 5min);
+  EXPECT_LE(moved, 5min + 30s);
   EXPECT_TRUE(c.closed());
 }
 
-TEST(Session, CommandTimeoutInsideACommandSaysItsOwnGoodbye) {
+TEST(Session, ACommandStartsTheIdleTimeoutAfresh) {
+  use_test_clock();
   SessionOptions o = small();
-  o.command_timeout = 150ms;
+  o.idle_timeout = 5min;
+  ToyServer srv(o);
+  Client c(srv.port());
+  c.line();
+  auto [none, moved] = advance_until_line(c, 10s, 4min);
+  EXPECT_EQ(none, "<timeout>");
+  ASSERT_TRUE(c.send("PING\r\n"));
+  EXPECT_EQ(c.line(), "+ pong\r\n");
+  // Four minutes were used before the PING: the goodbye needs five more.
+  auto [line, again] = advance_until_line(c, 10s, 6min);
+  EXPECT_EQ(line, "- idle, bye\r\n");
+  EXPECT_GE(again, 5min);
+}
+
+TEST(Session, CommandTimeoutInsideACommandSaysItsOwnGoodbye) {
+  use_test_clock();
+  SessionOptions o = small();
+  o.idle_timeout = 10min;
+  o.command_timeout = 3min;
   ToyServer srv(o);
   Client c(srv.port());
   c.line();
   ASSERT_TRUE(c.send("AUTH\r\n"));
   EXPECT_EQ(c.line(), "+ send it\r\n");
-  EXPECT_EQ(c.line(), "- timeout in command\r\n");
+  auto [line, moved] = advance_until_line(c, 10s, 11min);
+  EXPECT_EQ(line, "- timeout in command\r\n");
+  EXPECT_GE(moved, 3min);
+  EXPECT_LE(moved, 3min + 30s);
   EXPECT_TRUE(c.closed());
+}
+
+TEST(Session, WaitForAWakeUpEndsOnTheClock) {
+  use_test_clock();
+  ToyServer srv(small());
+  Client c(srv.port());
+  c.line();
+  ASSERT_TRUE(c.send("SLOW\r\n"));
+  auto [line, moved] = advance_until_line(c, 250ms, 10s);
+  EXPECT_EQ(line, "+ waited\r\n");
+  EXPECT_GE(moved, 2s);
 }
 
 TEST(Session, ContinuationLineHasItsOwnBound) {

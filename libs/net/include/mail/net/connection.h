@@ -30,6 +30,7 @@
 // under_stress() lets one also tighten its own limits (error counts).
 #pragma once
 #include "mail/net/asio.h"
+#include "mail/net/clock.h"
 
 #include <algorithm>
 #include <atomic>
@@ -203,7 +204,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   struct Deadline {
     explicit Deadline(const Executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
+    Timer timer;
     uint64_t generation = 0;
     bool fired = false;
   };

@@ -220,7 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // wake-up channel
   bool woken_ = false;
-  asio::steady_timer* waiting_ = nullptr;
+  Timer* waiting_ = nullptr;
 };
 
 }  // namespace mail::net
