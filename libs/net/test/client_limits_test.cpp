@@ -128,7 +128,8 @@ TEST(ClientLimits, TlsHandshakeHasItsOwnShortTimeoutAndIsCounted) {
   ServerOptions opts;
   opts.implicit_tls = &*tls.ctx;
   opts.timeout = std::chrono::seconds(60);  // the session's; the handshake must not get it
-  opts.tls_handshake_timeout = 300ms;
+  opts.tls_handshake_timeout = 10s;
+  use_test_clock();
   opts.on_handshaking = [&](int d) {
     hook += d;
     ++hook_calls;
@@ -140,8 +141,12 @@ TEST(ClientLimits, TlsHandshakeHasItsOwnShortTimeoutAndIsCounted) {
   ASSERT_TRUE(eventually([&] { return f.server->handshaking() == 1; }));
   EXPECT_EQ(f.server->active(), 1u);  // it holds a slot
   EXPECT_EQ(hook.load(), 1);
+  EXPECT_FALSE(silent.closed(100ms));
+  advance_clock_for_tests(9s);
+  EXPECT_FALSE(silent.closed(100ms)) << "closed before the handshake timeout";
+  advance_clock_for_tests(2s);
   EXPECT_TRUE(silent.closed(3000ms));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms) << "the session's 60 s were never waited";
   ASSERT_TRUE(eventually([&] { return f.server->active() == 0; }));
   EXPECT_EQ(f.server->handshaking(), 0u);
   EXPECT_EQ(hook.load(), 0);
@@ -162,8 +167,9 @@ TEST(Stress, ReadsStartedUnderStressGetTheStressTimeout) {
   opts.max_connections = 4;
   opts.max_connections_per_client = 0;
   opts.stress_threshold = 0.5;  // 2 connections
-  opts.stress_timeout = 300ms;
+  opts.stress_timeout = 10s;
   opts.timeout = std::chrono::seconds(60);
+  use_test_clock();
   Fixture f(
       [&ev](Connection& c) -> awaitable<void> {
         co_await c.write(std::string("220 stress=") + (c.under_stress() ? "1" : "0") + "\r\n");
@@ -187,8 +193,10 @@ TEST(Stress, ReadsStartedUnderStressGetTheStressTimeout) {
   Client b(f.port());
   EXPECT_EQ(b.line(), "220 stress=1\r\n");
   EXPECT_TRUE(f.server->under_stress());
-  // b's read started under stress: 300 ms, not 60 s. a's read had started
+  // b's read started under stress: 10 s, not 60 s. a's read had started
   // before and keeps its deadline.
+  EXPECT_EQ(ev.pop(100ms), "<none>");
+  advance_clock_for_tests(11s);
   EXPECT_EQ(ev.pop(3000ms), "session timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
   EXPECT_TRUE(b.closed());

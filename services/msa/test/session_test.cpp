@@ -3,6 +3,7 @@
 // RCPT policy, DATA and smuggling defence, STARTTLS and AUTH, pipelining,
 // mta and directory failures, limits, timeouts and the drain at shutdown.
 #include "harness.h"
+#include "mail/net/clock.h"
 
 namespace mail::msa::test {
 namespace {
@@ -496,11 +497,15 @@ TEST(Session, TooManyErrorsCloses) {
 }
 
 TEST(Session, CommandTimeoutCloses) {
-  SmtpSettings s = test_settings();
-  s.command_timeout = 300ms;
-  Msa msa(s);
+  // The default five minutes, on the engine's clock moved by the test.
+  net::use_test_clock();
+  Msa msa(test_settings());
   Client c(msa.port(Listener::kMx));
   c.reply();
+  EXPECT_EQ(c.reply(100ms), "<timeout>");
+  net::advance_clock_for_tests(std::chrono::minutes(4));
+  EXPECT_EQ(c.reply(100ms), "<timeout>") << "four minutes are not five";
+  net::advance_clock_for_tests(std::chrono::minutes(1) + 1s);
   EXPECT_TRUE(starts(c.reply(2000ms), "421 4.4.2"));
   EXPECT_TRUE(c.closed());
 }
