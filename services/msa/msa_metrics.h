@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // MsaMetrics: the msa's Prometheus series (all named mail_msa_*), created once
 // at start-up; sessions update them from any thread (prometheus-cpp is
-// thread-safe). Labels take only values we choose (listener, verb, code,
-// result, reason), never client text, so the series count stays bounded.
+// thread-safe). The session series every protocol has (connections,
+// commands, replies, durations, logins) come from metrics::SessionMetrics;
+// the SMTP ones (messages, bytes, refusals, submit latency) are here.
+// Labels take only values we choose (listener, verb, code, result, reason),
+// never client text, so the series count stays bounded.
 #pragma once
 #include <array>
 #include <string_view>
 
 #include "mail/metrics/registry.h"
+#include "mail/metrics/session_metrics.h"
 #include "mail/smtp/command.h"
 #include "policy.h"
 
@@ -32,17 +36,11 @@ class MsaMetrics {
  private:
   static size_t index(Listener l) { return static_cast<size_t>(l); }
 
-  prometheus::Family<prometheus::Counter>& commands_;
-  prometheus::Family<prometheus::Counter>& replies_;
-  prometheus::Family<prometheus::Counter>& auth_;
+  metrics::SessionMetrics session_;
   prometheus::Family<prometheus::Counter>& refused_;
-  std::array<prometheus::Counter*, 3> connections_{};
-  std::array<prometheus::Gauge*, 3> current_{};
   std::array<prometheus::Counter*, 3> messages_{};
-  std::array<prometheus::Counter*, 3> overload_{};
   prometheus::Counter& bytes_;
   prometheus::Histogram& submit_seconds_;
-  prometheus::Histogram& session_seconds_;
 };
 
 }  // namespace mail::msa

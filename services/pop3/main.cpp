@@ -55,7 +55,8 @@ int run(service::Process& proc) {
     o.max_connections = s.max_connections;
     net::apply(client_limits, o);  // net.*: per-client cap, handshake and stress timeouts, PROXY v2
     o.timeout = std::chrono::seconds(30);  // implicit TLS handshake; the session sets its own
-    o.overload_handler = [](net::Connection& c) -> net::awaitable<void> {
+    o.overload_handler = [&pop3_metrics, name](net::Connection& c) -> net::awaitable<void> {
+      pop3_metrics.overload(name);
       co_await c.write("-ERR [SYS/TEMP] Too many connections, try again later\r\n");
     };
     servers.push_back(std::make_unique<net::Server>(

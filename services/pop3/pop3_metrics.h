@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pop3Metrics: the mail_pop3_* series, created once at start-up so that
-// sessions only bump pre-made counters (no label lookups per event).
+// sessions only bump pre-made counters (no label lookups per event). The
+// series every protocol has come from metrics::SessionMetrics.
 // Thread-safe; labels come from fixed sets, never from peer input.
 #pragma once
-#include <map>
 #include <string>
 #include <string_view>
 
 #include "mail/metrics/registry.h"
+#include "mail/metrics/session_metrics.h"
 
 namespace mail::pop3d {
 
@@ -18,6 +19,8 @@ class Pop3Metrics {
 
   void connection_opened(std::string_view listener);
   void connection_closed(std::string_view listener, double seconds);
+  /// A connection refused at max_connections.
+  void overload(std::string_view listener) { session_.overload(listener); }
   /// verb: a POP3 keyword ("RETR"), or "invalid" for a line that did not parse.
   void command(std::string_view verb);
   /// result: "success", "failure", "unavailable", "in_use", "error".
@@ -27,17 +30,10 @@ class Pop3Metrics {
   void deleted(double n) { deleted_->Increment(n); }
 
  private:
-  struct Listener {
-    prometheus::Counter* total;
-    prometheus::Gauge* current;
-  };
-  std::map<std::string, Listener, std::less<>> listeners_;
-  std::map<std::string, prometheus::Counter*, std::less<>> commands_;
-  std::map<std::string, prometheus::Counter*, std::less<>> auth_;
+  metrics::SessionMetrics session_;
   prometheus::Counter* retrieved_;
   prometheus::Counter* bytes_sent_;
   prometheus::Counter* deleted_;
-  prometheus::Histogram* duration_;
 };
 
 }  // namespace mail::pop3d
