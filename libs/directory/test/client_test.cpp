@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "fake_directory.h"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -104,79 +106,29 @@ TEST(AuthCacheKey, IsHexSha256OfUserNulPassword) {
 // ---- GrpcDirectoryClient -------------------------------------------------------------
 
 /// demo@example.test / secret is account 1 (address "Demo@Example.TEST.");
-/// nobody@example.test / x is "ok" without an account; noaddr@example.test /
-/// x is account 3 with no address. `fail` makes every call answer that code;
-/// `delay` slows every call down. Counts calls and keeps the last request.
-class FakeDirectory final : public pb::Directory::Service {
- public:
-  grpc::Status Authenticate(grpc::ServerContext*, const pb::AuthenticateRequest* req,
-                            pb::AuthenticateReply* rep) override {
-    ++auth_calls;
-    {
-      std::lock_guard lock(mu);
-      last_auth = *req;
-    }
-    if (auto st = common_answer()) return *st;
-    if (req->username() == "demo@example.test" && req->password() == "secret") {
-      rep->set_ok(true);
-      rep->set_account_id(1);
-      rep->set_address("Demo@Example.TEST.");
-    } else if (req->username() == "nobody@example.test" && req->password() == "x") {
-      rep->set_ok(true);
-    } else if (req->username() == "NoAddr@Example.test" && req->password() == "x") {
-      rep->set_ok(true);
-      rep->set_account_id(3);
-    }
-    return grpc::Status::OK;
-  }
-  grpc::Status SenderAddresses(grpc::ServerContext*, const pb::SenderAddressesRequest* req,
-                               pb::SenderAddressesReply* rep) override {
-    ++sender_calls;
-    if (auto st = common_answer()) return *st;
-    if (req->account_id() == 1) {
-      rep->add_addresses("demo@example.test");
-      rep->add_addresses("Alias@Example.Test");
-      rep->add_addresses("not an address");
-    }
-    return grpc::Status::OK;
-  }
-  grpc::Status CheckRecipient(grpc::ServerContext*, const pb::CheckRecipientRequest* req,
-                              pb::CheckRecipientReply* rep) override {
-    ++rcpt_calls;
-    if (auto st = common_answer()) return *st;
-    const std::string& a = req->address();
-    if (a == "bad") return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed");
-    rep->set_normalized(a == "raw@example.test" ? "" : a);
-    if (a == "strange@example.test") {
-      rep->set_status(static_cast<pb::RecipientStatus>(99));
-    } else if (a == "unset@example.test") {
-      rep->set_status(pb::RECIPIENT_STATUS_UNSPECIFIED);
-    } else if (a == "quota@example.test") {
-      // Room for up to 1000 bytes.
-      rep->set_status(req->size() <= 1000 ? pb::LOCAL_OK : pb::LOCAL_OVER_QUOTA);
-    } else if (a == "nobody@example.test") {
-      rep->set_status(pb::LOCAL_UNKNOWN);
-    } else if (a.ends_with("@example.test")) {
-      rep->set_status(pb::LOCAL_OK);
-    } else {
-      rep->set_status(pb::NOT_LOCAL);
-    }
-    return grpc::Status::OK;
-  }
-
-  std::optional<grpc::Status> common_answer() {
-    if (delay.load().count() > 0) std::this_thread::sleep_for(delay.load());
-    grpc::StatusCode code = fail.load();
-    if (code != grpc::StatusCode::OK) return grpc::Status(code, "configured failure");
+/// nobody@example.test / x is "ok" without an account; NoAddr@Example.test /
+/// x is account 3 with no address. Recipients: "bad" is malformed, raw@
+/// comes back unnormalized, strange@ and unset@ carry statuses no client
+/// should trust, quota@ has room for 1000 bytes, nobody@ is unknown, the
+/// rest of @example.test exists and other domains are not local.
+void fill(mail::test::FakeDirectory& f) {
+  using R = mail::test::FakeDirectory::Recipient;
+  f.add_account("demo@example.test",
+                {"secret", 1, "Demo@Example.TEST.", {"demo@example.test", "Alias@Example.Test", "not an address"}});
+  f.add_account("nobody@example.test", {"x", 0, "", {}});
+  f.add_account("NoAddr@Example.test", {"x", 3, "", {}});
+  f.add_recipient("bad", R{pb::LOCAL_OK, std::nullopt, grpc::StatusCode::INVALID_ARGUMENT});
+  f.add_recipient("raw@example.test", R{pb::LOCAL_OK, std::string(), grpc::StatusCode::OK});
+  f.add_recipient("strange@example.test", R{static_cast<pb::RecipientStatus>(99), std::nullopt, grpc::StatusCode::OK});
+  f.add_recipient("unset@example.test", R{pb::RECIPIENT_STATUS_UNSPECIFIED, std::nullopt, grpc::StatusCode::OK});
+  f.add_recipient("nobody@example.test", R{pb::LOCAL_UNKNOWN, std::nullopt, grpc::StatusCode::OK});
+  f.set_recipient_rule([](const pb::CheckRecipientRequest& req) -> std::optional<R> {
+    const std::string& a = req.address();
+    if (a == "quota@example.test") return R{req.size() <= 1000 ? pb::LOCAL_OK : pb::LOCAL_OVER_QUOTA, std::nullopt, {}};
+    if (a.ends_with("@example.test")) return R{pb::LOCAL_OK, std::nullopt, {}};
     return std::nullopt;
-  }
-
-  std::atomic<grpc::StatusCode> fail{grpc::StatusCode::OK};
-  std::atomic<std::chrono::milliseconds> delay{0ms};
-  std::atomic<int> auth_calls{0}, sender_calls{0}, rcpt_calls{0};
-  std::mutex mu;
-  pb::AuthenticateRequest last_auth;
-};
+  });
+}
 
 /// `service` on a free loopback port (written to *port); null on failure.
 std::unique_ptr<grpc::Server> serve_on_loopback(grpc::Service* service, int* port) {
@@ -190,6 +142,7 @@ std::unique_ptr<grpc::Server> serve_on_loopback(grpc::Service* service, int* por
 class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    fill(fake_);
     server_ = serve_on_loopback(&fake_, &port_);
     ASSERT_TRUE(server_);
   }
@@ -211,7 +164,7 @@ class ClientTest : public ::testing::Test {
   }
   std::unique_ptr<GrpcDirectoryClient> client() { return client(options()); }
 
-  FakeDirectory fake_;
+  mail::test::FakeDirectory fake_;
   FakeClock clock_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
@@ -226,10 +179,10 @@ TEST_F(ClientTest, AuthOkIsCachedForCacheTtl) {
   EXPECT_EQ(a.account_id, 1);
   EXPECT_EQ(a.address, "demo@example.test") << "normalized";
   {
-    std::lock_guard lock(fake_.mu);
-    EXPECT_EQ(fake_.last_auth.protocol(), "pop3");
-    EXPECT_EQ(fake_.last_auth.client_ip(), "192.0.2.7");
-    EXPECT_EQ(fake_.last_auth.username(), "demo@example.test");
+    auto last = fake_.last_auth();
+    EXPECT_EQ(last.protocol(), "pop3");
+    EXPECT_EQ(last.client_ip(), "192.0.2.7");
+    EXPECT_EQ(last.username(), "demo@example.test");
   }
   clock_.now += 29s;
   a = c->authenticate("demo@example.test", "secret", "192.0.2.8");
@@ -248,8 +201,7 @@ TEST_F(ClientTest, PasswordsTravelAsBytes) {
   auto c = client();
   const std::string latin1("gr\xfc\xdf-\xff\x80pw", 9);  // not UTF-8
   EXPECT_EQ(c->authenticate("demo@example.test", latin1, "").status, Status::kDenied) << "a plain wrong password";
-  std::lock_guard lock(fake_.mu);
-  EXPECT_EQ(fake_.last_auth.password(), latin1) << "arrived byte for byte";
+  EXPECT_EQ(fake_.last_auth().password(), latin1) << "arrived byte for byte";
 }
 
 TEST_F(ClientTest, AccountNoticeForgetsItsLoginsAndSenders) {
@@ -469,7 +421,7 @@ TEST_F(ClientTest, ReadyFollowsTheChannel) {
   EXPECT_EQ(c->authenticate("demo@example.test", "secret", "").status, Status::kOk);
 
   // Nothing listens on the port of a server that was shut down.
-  FakeDirectory gone;
+  mail::test::FakeDirectory gone;
   int dead_port = 0;
   auto dead = serve_on_loopback(&gone, &dead_port);
   ASSERT_TRUE(dead);
