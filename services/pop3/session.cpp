@@ -22,6 +22,7 @@
 #include "mail/net/offload.h"
 #include "mail/pop3/maildrop.h"
 #include "mail/pop3/response.h"
+#include "mail/sasl/sasl.h"
 
 namespace mail::pop3d {
 
@@ -37,6 +38,15 @@ using pop3::Verb;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kPlaintextRefused = "Plaintext authentication is not allowed without TLS, use STLS first";
+
+// The one place SASL errors become POP3 replies (RFC 5034 4).
+std::string sasl_error_text(sasl::Error error, sasl::Mechanism mechanism) {
+  switch (error) {
+    case sasl::Error::kCancelled: return "Authentication cancelled";
+    case sasl::Error::kTooLong: return "line too long";
+    default: return "Malformed AUTH " + std::string(sasl::mechanism_name(mechanism)) + " response";
+  }
+}
 
 void wipe(std::string& secret) {
   secret.assign(secret.size(), '\0');
@@ -301,14 +311,18 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
     send(".\r\n");
     co_return;
   }
-  if (cmd.mechanism != "PLAIN") { client_error(pop3::err("Unsupported authentication mechanism")); co_return; }
+  // PLAIN is announced; LOGIN is accepted too, for the clients that try it
+  // unannounced (both are libs/sasl's).
+  auto mechanism = sasl::find_mechanism(cmd.mechanism);
+  if (!mechanism) { client_error(pop3::err("Unsupported authentication mechanism")); co_return; }
   if (!plaintext_ok()) { client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth)); co_return; }
 
-  std::string response;
-  if (cmd.initial_response) {
-    if (*cmd.initial_response != "=") response = *cmd.initial_response;  // "=": empty
-  } else {
-    send(pop3::sasl_challenge(""));
+  sasl::Limits limits;
+  limits.max_response = options().max_line;
+  sasl::Exchange exchange(*mechanism, limits);
+  sasl::Step step = exchange.start(cmd.initial_response);
+  while (auto* challenge = std::get_if<sasl::Challenge>(&step)) {
+    send(pop3::sasl_challenge(challenge->base64));
     bool sent = co_await flush();
     if (!sent) { close_after_flush(); co_return; }
     net::ReadResult r = co_await conn().read_line(options().max_line);
@@ -318,24 +332,21 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
       close_after_flush();
       co_return;
     }
-    auto parsed = pop3::parse_auth_response(r.line, cfg_.limits);
-    if (auto* e = std::get_if<pop3::Error>(&parsed)) { client_error(pop3::err(*e)); co_return; }
-    auto& answer = std::get<pop3::AuthResponse>(parsed);
-    if (answer.cancel) { client_error(pop3::err("Authentication cancelled")); co_return; }
-    response = std::move(answer.data);
+    step = exchange.respond(r.line);
     wipe(r.line);
   }
-  auto creds = decode_sasl_plain(response);
-  wipe(response);
-  if (!creds) { client_error(pop3::err("Malformed AUTH PLAIN response")); co_return; }
-  // No proxy authorization: acting as another user is a failed login.
-  if (!creds->authzid.empty() && creds->authzid != creds->authcid) {
-    wipe(creds->password);
-    co_await auth_failed(creds->authcid);
+  if (auto* error = std::get_if<sasl::Error>(&step)) {
+    // No proxy authorization: acting as another user is a failed login.
+    if (*error == sasl::Error::kAuthzidMismatch) {
+      co_await auth_failed("");
+      co_return;
+    }
+    client_error(pop3::err(sasl_error_text(*error, *mechanism)));
     co_return;
   }
-  co_await login(creds->authcid, creds->password);
-  co_return;
+  auto& creds = std::get<sasl::Credentials>(step);
+  co_await login(creds.authcid, creds.password);
+  creds.wipe();
 }
 
 net::awaitable<void> Session::login(const std::string& user, std::string& password) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The POP3 session state machine (RFC 1939 AUTHORIZATION → TRANSACTION →
-// UPDATE, with CAPA, STLS, AUTH PLAIN and RESP-CODES from RFC 2449, 2595,
-// 5034, 3206), run once per connection by net::Server.
+// UPDATE, with CAPA, STLS, AUTH PLAIN (and LOGIN, unannounced) through
+// libs/sasl, and RESP-CODES from RFC 2449, 2595, 5034, 3206), run once per
+// connection by net::Server.
 //
 // Trusts nothing from the client: every line is bounded by pop3::Limits and
 // parsed by the pure parser; message numbers are checked by pop3::Maildrop;

@@ -414,6 +414,25 @@ TEST_F(SessionTest, AuthPlainInitialResponseContinuationAndCancel) {
             "+OK Logged in, 3 messages (99 octets)\r\n");
 }
 
+// LOGIN through libs/sasl: both prompts, the user name as initial
+// response, cancel, and a non-UTF-8 user name refused before the directory.
+TEST_F(SessionTest, AuthLoginThroughTheSaslLibrary) {
+  start();
+  auto c = connect();
+  EXPECT_EQ(c->cmd("AUTH LOGIN"), "+ VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(c->cmd("*"), "-ERR Authentication cancelled\r\n");
+  EXPECT_EQ(c->cmd("AUTH LOGIN " + b64("\xff")), "-ERR Malformed AUTH LOGIN response\r\n");
+  EXPECT_EQ(auth_.calls, 0);
+  EXPECT_EQ(c->cmd("AUTH LOGIN"), "+ VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(c->cmd(b64("demo@example.test")), "+ UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(c->cmd(b64("demo pass")), "+OK Logged in, 3 messages (99 octets)\r\n");
+  EXPECT_EQ(c->cmd("QUIT"), "+OK Bye\r\n");
+
+  auto d = connect();
+  EXPECT_EQ(d->cmd("AUTH LOGIN " + b64("demo@example.test")), "+ UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(d->cmd(b64("demo pass")), "+OK Logged in, 3 messages (99 octets)\r\n");
+}
+
 TEST_F(SessionTest, FailedCommitDeletesNothing) {
   start();
   auto c = logged_in();
