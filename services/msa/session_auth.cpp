@@ -4,6 +4,11 @@
 // Credentials go to the directory and nowhere else: never logged, never kept.
 // AUTH is refused before TLS; failures are slowed down and counted per
 // connection, and the connection ends after settings.max_auth_failures.
+// Across connections, protocols and replicas the shared login throttle
+// (directory::LoginThrottle, through net::offload) is asked before each
+// password check: a refusal is answered 454 4.7.0 without asking the
+// directory, a delay is waited on a timer; it is told each "yes" and "no"
+// from the directory, never "unavailable".
 #include <boost/asio/steady_timer.hpp>
 
 #include "mail/common/log.h"
@@ -84,6 +89,46 @@ net::awaitable<void> Session::auth_failed(const char* why) {
   }
 }
 
+net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::string& account) {
+  if (!ctx_.throttle) co_return true;
+  directory::LoginThrottle& throttle = *ctx_.throttle;
+  const directory::Decision d =
+      co_await net::offload(ctx_.blocking, [&throttle, &ip, &account] { return throttle.check(ip, account); });
+  if (d.refused) {
+    ++auth_failures_;
+    ctx_.metrics.auth("throttled");
+    log::info("authentication refused by the login throttle",
+              {{"session", session_id_}, {"client", ip}, {"retry_after_ms", static_cast<int64_t>(d.retry_after.count())}});
+    // RFC 4954 6: 454 4.7.0 is a temporary failure, so clients keep the
+    // password and retry later instead of asking the user for another one.
+    reply(454, "4.7.0", "Too many failed login attempts, try again later");
+    if (auth_failures_ >= settings_.max_auth_failures && !closing()) {
+      reply(421, "4.7.0", settings_.hostname + " Error: too many authentication failures");
+      close_after_flush();
+    }
+    co_return false;
+  }
+  if (d.delay.count() > 0) {
+    // Waited on the connection's own executor: no I/O thread sleeps.
+    net::asio::steady_timer timer(conn().get_executor());
+    timer.expires_after(d.delay);
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+  }
+  co_return true;
+}
+
+net::awaitable<void> Session::throttle_report(const std::string& ip, const std::string& account, bool ok) {
+  if (!ctx_.throttle) co_return;
+  directory::LoginThrottle& throttle = *ctx_.throttle;
+  co_await net::offload(ctx_.blocking, [&throttle, &ip, &account, ok] {
+    if (ok)
+      throttle.succeeded(ip, account);
+    else
+      throttle.failed(ip, account);
+  });
+}
+
 net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
   if (!conn().tls()) {
     reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
@@ -135,10 +180,19 @@ net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {
   }
 
   sasl::Credentials& creds = std::get<sasl::Credentials>(step);
-  std::string ip = conn().peer_ip();
+  const std::string ip = conn().peer_ip();
+  // Before any password is checked: the shared throttle may refuse (no
+  // directory call, so no Argon2) or ask for a delay.
+  bool allowed = co_await throttle_allows(ip, creds.authcid);
+  if (!allowed) {
+    creds.wipe();
+    co_return;
+  }
   directory::AuthAnswer a = co_await net::offload(
       ctx_.blocking, [this, &creds, &ip] { return ctx_.directory.authenticate(creds.authcid, creds.password, ip); });
   creds.wipe();
+  if (a.status != directory::AuthAnswer::Status::kUnavailable)
+    co_await throttle_report(ip, creds.authcid, a.status == directory::AuthAnswer::Status::kOk);
   switch (a.status) {
     case directory::AuthAnswer::Status::kOk:
       authenticated_ = true;

@@ -12,6 +12,7 @@
 
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/net/client_limits.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
@@ -43,8 +44,13 @@ int run(service::Process& proc) {
   std::optional<net::asio::ssl::context> tls;
   if (!s.tls_cert.empty()) tls.emplace(net::make_server_tls_context(s.tls_cert, s.tls_key));
 
+  // One failed-login throttle per process, shared with every protocol and
+  // replica through Redis (auth_throttle.*, redis.*).
+  directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "pop3");
+
   net::SessionRegistry sessions;
-  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions};
+  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions,
+                   &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const Endpoint& at, const std::string& name, bool implicit_tls) {
     net::ServerOptions o;

@@ -19,7 +19,7 @@ Pop3Metrics::Pop3Metrics(metrics::Registry& r, const std::vector<std::string>& l
     commands_.emplace(v, &commands.Add({{"verb", v}}));
 
   auto& auth = r.counter_family("mail_pop3_auth_attempts_total", "POP3 authentication attempts, by result");
-  for (const char* v : {"success", "failure", "unavailable", "in_use", "error", "other"})
+  for (const char* v : {"success", "failure", "unavailable", "throttled", "in_use", "error", "other"})
     auth_.emplace(v, &auth.Add({{"result", v}}));
 
   retrieved_ = &r.counter("mail_pop3_messages_retrieved_total", "Messages sent in full by RETR");

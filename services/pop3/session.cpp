@@ -120,6 +120,11 @@ class Session : public net::Session {
   net::awaitable<void> on_quit(const Command&);
 
   net::awaitable<void> login(const std::string& user, std::string& password);
+  /// The login throttle's word before the password is checked: false when
+  /// it refused (the reply is queued); a delay is waited here.
+  net::awaitable<bool> throttle_allows(const std::string& ip, const std::string& user);
+  /// Tells the throttle how the directory answered (not for "unavailable").
+  net::awaitable<void> throttle_report(const std::string& ip, const std::string& user, bool ok);
   net::awaitable<void> auth_failed(const std::string& user);
   net::awaitable<void> retrieve(size_t number, std::optional<size_t> top_lines);
   net::awaitable<void> stream(store::MaildropEntry entry, std::optional<size_t> top_lines);
@@ -349,8 +354,53 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
   creds.wipe();
 }
 
+net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::string& user) {
+  if (!d_.throttle) co_return true;
+  directory::LoginThrottle& throttle = *d_.throttle;
+  const directory::Decision d =
+      co_await net::offload(*d_.blocking, [&throttle, &ip, &user] { return throttle.check(ip, user); });
+  if (d.refused) {
+    ++auth_failures_;
+    d_.metrics->auth("throttled");
+    log::info("authentication refused by the login throttle",
+              {{"user", user}, {"ip", ip}, {"session", id_}, {"retry_after_ms", static_cast<int64_t>(d.retry_after.count())}});
+    // [SYS/TEMP], not [AUTH] (RFC 3206): the block is temporary and says
+    // nothing about the password, which may well be right; [AUTH] would
+    // make clients drop the saved password and ask the user for another.
+    send(pop3::err("Too many failed login attempts, try again later", pop3::kCodeSysTemp));
+    if (auth_failures_ >= cfg_.max_auth_failures) close_with("auth_failures");
+    co_return false;
+  }
+  if (d.delay.count() > 0) {
+    // On the connection's executor: no I/O thread sleeps.
+    net::asio::steady_timer delay(conn().get_executor());
+    delay.expires_after(d.delay);
+    boost::system::error_code ec;
+    co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+  }
+  co_return true;
+}
+
+net::awaitable<void> Session::throttle_report(const std::string& ip, const std::string& user, bool ok) {
+  if (!d_.throttle) co_return;
+  directory::LoginThrottle& throttle = *d_.throttle;
+  co_await net::offload(*d_.blocking, [&throttle, &ip, &user, ok] {
+    if (ok)
+      throttle.succeeded(ip, user);
+    else
+      throttle.failed(ip, user);
+  });
+}
+
 net::awaitable<void> Session::login(const std::string& user, std::string& password) {
   const std::string ip = conn().peer_ip();
+  // Before any password is checked: the shared throttle may refuse (no
+  // directory call, so no Argon2) or ask for a delay.
+  bool allowed = co_await throttle_allows(ip, user);
+  if (!allowed) {
+    wipe(password);
+    co_return;
+  }
   AuthAnswer res;
   OpenResult opened;
   holder_ = "pop3:" + cfg_.hostname + ":" + id_;
@@ -374,9 +424,13 @@ net::awaitable<void> Session::login(const std::string& user, std::string& passwo
     }
     if (res.status == AuthAnswer::Status::kDenied) {
       wipe(password);
+      co_await throttle_report(ip, user, false);
       co_await auth_failed(user);
       co_return;
     }
+    // The password was right: the throttle hears it once, whatever the
+    // store says next (a retry after a stale cached login asks again).
+    if (attempt == 0) co_await throttle_report(ip, user, true);
 
     // Authenticated: take the maildrop lease and read the snapshot together.
     try {
