@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // mail-pop3: the POP3 front end of the mailbox store (RFC 1939 with CAPA,
-// STLS, AUTH PLAIN/LOGIN, RESP-CODES), with the shared failed-login throttle. This file only wires things together:
-// config, the PostgreSQL pool, the Directory client, TLS and the listeners;
-// the protocol lives in session.cpp.
+// STLS, AUTH PLAIN/LOGIN, RESP-CODES). This file only wires things together:
+// config, the PostgreSQL pool, the Directory client, the shared failed-login
+// throttle, TLS and the listeners; the protocol lives in session.cpp.
 // Usage: mail-pop3 --config FILE. SIGTERM/SIGINT: stop accepting, end the
 // sessions without applying DELE (only QUIT does), exit 0. The lifecycle
 // (config, logging, /metrics /healthz /readyz, signals) is service::Process.
