@@ -133,6 +133,14 @@ write_configs() {
   local level=${STACK_LOG_LEVEL:-info}
   (umask 027; mkdir -p "$etc" "$RUN/tls")
   local redis="redis: {host: 127.0.0.1, port: $P_REDIS}" old_umask; old_umask=$(umask)
+  # The failed-login throttle the edges share through Redis (the admin reads
+  # it to show and lift blocks). Every client of these stacks is 127.0.0.x:
+  # the whole test suite sits behind one address, as behind a NAT, so the
+  # address's limit is high; the pair's limit and the delays are short, so
+  # that test_login_throttle reaches its refusal within seconds and the
+  # suite's deliberate failures cost little time. Production keeps the
+  # defaults (login_throttle.h, docs/operations.md).
+  local throttle="auth_throttle: {delay_start: 50ms, delay_max: 100ms, max_failures_per_pair: ${STACK_THROTTLE_PAIR:-5}, max_failures_per_address: ${STACK_THROTTLE_ADDRESS:-100}, block_time: 10m}"
   umask 027
   cat >"$etc/admin.yaml" <<Y
 log: {level: $level}
@@ -140,6 +148,7 @@ admin: {listen: "127.0.0.1:$P_ADMIN"}
 http: {listen: "127.0.0.1:$H_ADMIN"}
 db: {url: "$db user=mail_admin", pool_size: 4}
 $redis
+$throttle
 $(auth_yaml - admin msa pop3 imap)
 Y
   cat >"$etc/mta.yaml" <<Y
@@ -170,6 +179,7 @@ http: {listen: "127.0.0.1:$H_MSA"}
 mta: {address: "127.0.0.1:$P_MTA"}
 directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 $redis
+$throttle
 auth: {token_file: "$SECRETS/msa.token"}
 Y
   cat >"$etc/pop3.yaml" <<Y
@@ -181,6 +191,7 @@ http: {listen: "127.0.0.1:$H_POP3"}
 db: {url: "$db user=mail_pop3", pool_size: 8}
 directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 $redis
+$throttle
 auth: {token_file: "$SECRETS/pop3.token"}
 Y
   umask "$old_umask"

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/net/client_limits.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
@@ -56,8 +57,12 @@ int run(service::Process& proc) {
   else
     log::warn("no tls.cert/tls.key: STARTTLS, AUTH and the submissions listener are off");
 
+  // One failed-login throttle per process, shared with every protocol and
+  // replica through Redis (auth_throttle.*, redis.*).
+  directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "smtp");
+
   net::SessionRegistry sessions;
-  SessionContext sctx{cfg.smtp, tls ? &*tls : nullptr, directory, mta, rt.blocking(), msa_metrics, sessions};
+  SessionContext sctx{cfg.smtp, tls ? &*tls : nullptr, directory, mta, rt.blocking(), msa_metrics, sessions, &throttle};
 
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add_listener = [&](Listener l, const ListenAddress& a) {

@@ -18,7 +18,7 @@ metrics::SessionMetricsSpec smtp_spec() {
   for (int code : {214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 450, 451, 452, 454, 455, 500, 501, 502, 503,
                    504, 521, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555})
     spec.reply_codes.push_back(std::to_string(code));
-  spec.auth_results = {"success", "failure", "unavailable", "malformed", "refused"};
+  spec.auth_results = {"success", "failure", "unavailable", "malformed", "throttled"};
   spec.duration_buckets = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800};
   return spec;
 }

@@ -6,7 +6,9 @@
 // Trusts: nothing the client sends. Command lines are bounded by the read
 // limit and parsed by the pure smtp parser; DATA goes through smtp::DataDecoder
 // (CRLF.CRLF only, bare CR/LF refused, size and line limits); error and AUTH
-// failure counts end abusive connections. Directory and mta calls block, so
+// failure counts end abusive connections; the shared login throttle
+// (directory::LoginThrottle) is asked before every password check and told
+// every verdict. Directory, throttle and mta calls block, so
 // they run on the blocking pool through net::offload; the session itself
 // stays on its connection's strand.
 //
@@ -29,6 +31,7 @@
 
 #include "config.h"
 #include "mail/directory/client/directory_client.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/net/asio.h"
 #include "mail/net/command_table.h"
 #include "mail/net/connection.h"
@@ -52,6 +55,8 @@ struct SessionContext {
   net::asio::thread_pool& blocking;
   MsaMetrics& metrics;
   net::SessionRegistry& registry;
+  /// The process's shared failed-login throttle (Redis); nullptr: none.
+  directory::LoginThrottle* throttle = nullptr;
 };
 
 /// One SMTP conversation on the shared session loop (net::Session): the
@@ -113,6 +118,11 @@ class Session : public net::Session {
   net::awaitable<void> do_starttls(const smtp::Command& cmd);  // session_auth.cpp
   net::awaitable<void> do_auth(const smtp::Command& cmd);
   net::awaitable<void> auth_failed(const char* why);
+  /// The login throttle's word before the password is checked: false when
+  /// it refused (the reply is queued); a delay is waited here.
+  net::awaitable<bool> throttle_allows(const std::string& ip, const std::string& account);
+  /// Tells the throttle how the directory answered (not for "unavailable").
+  net::awaitable<void> throttle_report(const std::string& ip, const std::string& account, bool ok);
 
   void reply(const smtp::Reply& r);
   void reply(int code, std::string_view enhanced, std::string_view text);

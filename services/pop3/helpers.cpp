@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdio>
 
-#include "mail/common/base64.h"
 
 namespace mail::pop3d {
 
@@ -19,25 +18,6 @@ std::string unique_id(int64_t uidvalidity, int64_t uid) {
   else
     std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(v), static_cast<unsigned long long>(u));
   return buf;
-}
-
-std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64) {
-  constexpr size_t kMaxField = 1024;
-  if (base64.empty()) return std::nullopt;
-  auto raw = common::base64_decode(base64);
-  if (!raw) return std::nullopt;
-  std::string_view s = *raw;
-  auto first = s.find('\0');
-  if (first == std::string_view::npos) return std::nullopt;
-  auto second = s.find('\0', first + 1);
-  if (second == std::string_view::npos || s.find('\0', second + 1) != std::string_view::npos) return std::nullopt;
-  PlainCredentials c;
-  c.authzid = std::string(s.substr(0, first));
-  c.authcid = std::string(s.substr(first + 1, second - first - 1));
-  c.password = std::string(s.substr(second + 1));
-  if (c.authcid.empty() || c.password.empty()) return std::nullopt;
-  if (c.authzid.size() > kMaxField || c.authcid.size() > kMaxField || c.password.size() > kMaxField) return std::nullopt;
-  return c;
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pure helpers of the POP3 service: the UIDL unique-id of a stored message,
-// the SASL PLAIN decoder and "host:port" parsing.
-// No I/O. decode_sasl_plain() and parse_endpoint() take untrusted text and
-// return nullopt on anything malformed.
+// and "host:port" parsing (SASL is libs/sasl's).
+// No I/O. parse_endpoint() takes untrusted text and returns nullopt on
+// anything malformed.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -17,17 +17,6 @@ namespace mail::pop3d {
 /// Values above 32 bits (not expected) use 16 + 16 digits, so the two forms
 /// cannot collide.
 std::string unique_id(int64_t uidvalidity, int64_t uid);
-
-/// RFC 4616 PLAIN message: authzid NUL authcid NUL passwd.
-struct PlainCredentials {
-  std::string authzid;  ///< empty unless the client asks to act as someone else
-  std::string authcid;
-  std::string password;
-};
-/// Decodes a base64 PLAIN response (the empty string is refused). Nullopt when
-/// the base64 is invalid, there are not exactly two NULs, authcid or password
-/// is empty, or a field is over 1024 octets.
-std::optional<PlainCredentials> decode_sasl_plain(std::string_view base64);
 
 struct Endpoint {
   std::string host;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // mail-pop3: the POP3 front end of the mailbox store (RFC 1939 with CAPA,
-// STLS, AUTH PLAIN, RESP-CODES). This file only wires things together:
-// config, the PostgreSQL pool, the Directory client, TLS and the listeners;
-// the protocol lives in session.cpp.
+// STLS, AUTH PLAIN/LOGIN, RESP-CODES). This file only wires things together:
+// config, the PostgreSQL pool, the Directory client, the shared failed-login
+// throttle, TLS and the listeners; the protocol lives in session.cpp.
 // Usage: mail-pop3 --config FILE. SIGTERM/SIGINT: stop accepting, end the
 // sessions without applying DELE (only QUIT does), exit 0. The lifecycle
 // (config, logging, /metrics /healthz /readyz, signals) is service::Process.
@@ -12,6 +12,7 @@
 
 #include "mail/common/log.h"
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/net/client_limits.h"
 #include "mail/net/runtime.h"
 #include "mail/net/server.h"
@@ -43,8 +44,13 @@ int run(service::Process& proc) {
   std::optional<net::asio::ssl::context> tls;
   if (!s.tls_cert.empty()) tls.emplace(net::make_server_tls_context(s.tls_cert, s.tls_key));
 
+  // One failed-login throttle per process, shared with every protocol and
+  // replica through Redis (auth_throttle.*, redis.*).
+  directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "pop3");
+
   net::SessionRegistry sessions;
-  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions};
+  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions,
+                   &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const Endpoint& at, const std::string& name, bool implicit_tls) {
     net::ServerOptions o;

@@ -11,7 +11,7 @@ metrics::SessionMetricsSpec pop3_spec(const std::vector<std::string>& listeners)
   metrics::SessionMetricsSpec spec{.prefix = "mail_pop3", .protocol = "POP3", .listeners = listeners};
   spec.verbs = {"USER", "PASS", "APOP", "QUIT", "STAT", "LIST", "RETR", "DELE",
                 "NOOP", "RSET", "TOP",  "UIDL", "CAPA", "STLS", "AUTH", "UTF8"};
-  spec.auth_results = {"success", "failure", "unavailable", "in_use", "error", "refused"};
+  spec.auth_results = {"success", "failure", "unavailable", "throttled", "in_use", "error"};
   return spec;
 }
 

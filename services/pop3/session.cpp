@@ -22,6 +22,7 @@
 #include "mail/net/offload.h"
 #include "mail/pop3/maildrop.h"
 #include "mail/pop3/response.h"
+#include "mail/sasl/sasl.h"
 
 namespace mail::pop3d {
 
@@ -37,6 +38,15 @@ using pop3::Verb;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kPlaintextRefused = "Plaintext authentication is not allowed without TLS, use STLS first";
+
+// The one place SASL errors become POP3 replies (RFC 5034 4).
+std::string sasl_error_text(sasl::Error error, sasl::Mechanism mechanism) {
+  switch (error) {
+    case sasl::Error::kCancelled: return "Authentication cancelled";
+    case sasl::Error::kTooLong: return "line too long";
+    default: return "Malformed AUTH " + std::string(sasl::mechanism_name(mechanism)) + " response";
+  }
+}
 
 void wipe(std::string& secret) {
   secret.assign(secret.size(), '\0');
@@ -110,6 +120,11 @@ class Session : public net::Session {
   net::awaitable<void> on_quit(const Command&);
 
   net::awaitable<void> login(const std::string& user, std::string& password);
+  /// The login throttle's word before the password is checked: false when
+  /// it refused (the reply is queued); a delay is waited here.
+  net::awaitable<bool> throttle_allows(const std::string& ip, const std::string& user);
+  /// Tells the throttle how the directory answered (not for "unavailable").
+  net::awaitable<void> throttle_report(const std::string& ip, const std::string& user, bool ok);
   net::awaitable<void> auth_failed(const std::string& user);
   net::awaitable<void> retrieve(size_t number, std::optional<size_t> top_lines);
   net::awaitable<void> stream(store::MaildropEntry entry, std::optional<size_t> top_lines);
@@ -301,14 +316,18 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
     send(".\r\n");
     co_return;
   }
-  if (cmd.mechanism != "PLAIN") { client_error(pop3::err("Unsupported authentication mechanism")); co_return; }
+  // PLAIN is announced; LOGIN is accepted too, for the clients that try it
+  // unannounced (both are libs/sasl's).
+  auto mechanism = sasl::find_mechanism(cmd.mechanism);
+  if (!mechanism) { client_error(pop3::err("Unsupported authentication mechanism")); co_return; }
   if (!plaintext_ok()) { client_error(pop3::err(kPlaintextRefused, pop3::kCodeAuth)); co_return; }
 
-  std::string response;
-  if (cmd.initial_response) {
-    if (*cmd.initial_response != "=") response = *cmd.initial_response;  // "=": empty
-  } else {
-    send(pop3::sasl_challenge(""));
+  sasl::Limits limits;
+  limits.max_response = options().max_line;
+  sasl::Exchange exchange(*mechanism, limits);
+  sasl::Step step = exchange.start(cmd.initial_response);
+  while (auto* challenge = std::get_if<sasl::Challenge>(&step)) {
+    send(pop3::sasl_challenge(challenge->base64));
     bool sent = co_await flush();
     if (!sent) { close_after_flush(); co_return; }
     net::ReadResult r = co_await conn().read_line(options().max_line);
@@ -318,28 +337,70 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
       close_after_flush();
       co_return;
     }
-    auto parsed = pop3::parse_auth_response(r.line, cfg_.limits);
-    if (auto* e = std::get_if<pop3::Error>(&parsed)) { client_error(pop3::err(*e)); co_return; }
-    auto& answer = std::get<pop3::AuthResponse>(parsed);
-    if (answer.cancel) { client_error(pop3::err("Authentication cancelled")); co_return; }
-    response = std::move(answer.data);
+    step = exchange.respond(r.line);
     wipe(r.line);
   }
-  auto creds = decode_sasl_plain(response);
-  wipe(response);
-  if (!creds) { client_error(pop3::err("Malformed AUTH PLAIN response")); co_return; }
-  // No proxy authorization: acting as another user is a failed login.
-  if (!creds->authzid.empty() && creds->authzid != creds->authcid) {
-    wipe(creds->password);
-    co_await auth_failed(creds->authcid);
+  if (auto* error = std::get_if<sasl::Error>(&step)) {
+    // No proxy authorization: acting as another user is a failed login.
+    if (*error == sasl::Error::kAuthzidMismatch) {
+      co_await auth_failed("");
+      co_return;
+    }
+    client_error(pop3::err(sasl_error_text(*error, *mechanism)));
     co_return;
   }
-  co_await login(creds->authcid, creds->password);
-  co_return;
+  auto& creds = std::get<sasl::Credentials>(step);
+  co_await login(creds.authcid, creds.password);
+  creds.wipe();
+}
+
+net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::string& user) {
+  if (!d_.throttle) co_return true;
+  directory::LoginThrottle& throttle = *d_.throttle;
+  const directory::Decision d =
+      co_await net::offload(*d_.blocking, [&throttle, &ip, &user] { return throttle.check(ip, user); });
+  if (d.refused) {
+    ++auth_failures_;
+    d_.metrics->auth("throttled");
+    log::info("authentication refused by the login throttle",
+              {{"user", user}, {"ip", ip}, {"session", id_}, {"retry_after_ms", static_cast<int64_t>(d.retry_after.count())}});
+    // [SYS/TEMP], not [AUTH] (RFC 3206): the block is temporary and says
+    // nothing about the password, which may well be right; [AUTH] would
+    // make clients drop the saved password and ask the user for another.
+    send(pop3::err("Too many failed login attempts, try again later", pop3::kCodeSysTemp));
+    if (auth_failures_ >= cfg_.max_auth_failures) close_with("auth_failures");
+    co_return false;
+  }
+  if (d.delay.count() > 0) {
+    // On the connection's executor: no I/O thread sleeps.
+    net::asio::steady_timer delay(conn().get_executor());
+    delay.expires_after(d.delay);
+    boost::system::error_code ec;
+    co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+  }
+  co_return true;
+}
+
+net::awaitable<void> Session::throttle_report(const std::string& ip, const std::string& user, bool ok) {
+  if (!d_.throttle) co_return;
+  directory::LoginThrottle& throttle = *d_.throttle;
+  co_await net::offload(*d_.blocking, [&throttle, &ip, &user, ok] {
+    if (ok)
+      throttle.succeeded(ip, user);
+    else
+      throttle.failed(ip, user);
+  });
 }
 
 net::awaitable<void> Session::login(const std::string& user, std::string& password) {
   const std::string ip = conn().peer_ip();
+  // Before any password is checked: the shared throttle may refuse (no
+  // directory call, so no Argon2) or ask for a delay.
+  bool allowed = co_await throttle_allows(ip, user);
+  if (!allowed) {
+    wipe(password);
+    co_return;
+  }
   AuthAnswer res;
   OpenResult opened;
   holder_ = "pop3:" + cfg_.hostname + ":" + id_;
@@ -363,9 +424,13 @@ net::awaitable<void> Session::login(const std::string& user, std::string& passwo
     }
     if (res.status == AuthAnswer::Status::kDenied) {
       wipe(password);
+      co_await throttle_report(ip, user, false);
       co_await auth_failed(user);
       co_return;
     }
+    // The password was right: the throttle hears it once, whatever the
+    // store says next (a retry after a stale cached login asks again).
+    if (attempt == 0) co_await throttle_report(ip, user, true);
 
     // Authenticated: take the maildrop lease and read the snapshot together.
     try {

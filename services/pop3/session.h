@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The POP3 session state machine (RFC 1939 AUTHORIZATION → TRANSACTION →
-// UPDATE, with CAPA, STLS, AUTH PLAIN and RESP-CODES from RFC 2449, 2595,
-// 5034, 3206), run once per connection by net::Server.
+// UPDATE, with CAPA, STLS, AUTH PLAIN (and LOGIN, unannounced) through
+// libs/sasl, and RESP-CODES from RFC 2449, 2595, 5034, 3206), run once per
+// connection by net::Server.
 //
 // Trusts nothing from the client: every line is bounded by pop3::Limits and
 // parsed by the pure parser; message numbers are checked by pop3::Maildrop;
-// errors are counted and end the session past max_errors / max_auth_failures.
+// errors are counted and end the session past max_errors / max_auth_failures;
+// the shared login throttle is asked before every password check (USER/PASS
+// and AUTH) and told every verdict of the directory.
 // The backends are called only through net::offload (never on an I/O thread).
 // DELE takes effect only when QUIT commits; a dropped, timed-out or
 // shut-down session releases its maildrop lease and deletes nothing. On
@@ -17,6 +20,7 @@
 #include <string>
 
 #include "backends.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/net/command_table.h"
 #include "mail/net/connection.h"
 #include "mail/net/session.h"
@@ -52,6 +56,8 @@ struct SessionDeps {
   Pop3Metrics* metrics = nullptr;
   net::asio::ssl::context* tls = nullptr;  ///< null: STLS is not offered
   net::SessionRegistry* registry = nullptr;  ///< drains every session on SIGTERM
+  /// The process's shared failed-login throttle (Redis); null: none.
+  directory::LoginThrottle* throttle = nullptr;
 };
 
 /// Runs one POP3 session on `conn` until QUIT, error, timeout or close.

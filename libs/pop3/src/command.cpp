@@ -198,11 +198,4 @@ std::variant<Command, Error> parse_command(std::string_view line, const Limits& 
   return error(ErrorKind::kUnknownCommand, "unknown command");
 }
 
-std::variant<AuthResponse, Error> parse_auth_response(std::string_view line, const Limits& limits) {
-  if (line.size() + 2 > limits.max_auth_line) return error(ErrorKind::kLineTooLong, "line too long");
-  if (line == "*") return AuthResponse{true, {}};
-  if (!is_base64(line)) return error(ErrorKind::kSyntax, "invalid base64 in SASL response");
-  return AuthResponse{false, std::string(line)};
-}
-
 }  // namespace mail::pop3

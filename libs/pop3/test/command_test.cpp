@@ -180,28 +180,4 @@ TEST(Pop3Command, VerbNames) {
   EXPECT_EQ(verb_name(Verb::kUtf8), "UTF8");
 }
 
-TEST(Pop3Command, AuthResponses) {
-  struct Case {
-    std::string line;
-    bool ok;
-    AuthResponse want;
-  };
-  const std::vector<Case> cases = {
-      {"*", true, {true, ""}},
-      {"", true, {false, ""}},
-      {"dGVzdA==", true, {false, "dGVzdA=="}},
-      {"dGVzdA", false, {}},
-      {"dGV zdA==", false, {}},
-      {"**", false, {}},
-      {std::string(12287, 'A'), false, {}},  // 12287 + CRLF > 12288
-  };
-  for (const auto& c : cases) {
-    auto r = parse_auth_response(c.line);
-    EXPECT_EQ(std::holds_alternative<AuthResponse>(r), c.ok) << c.line.substr(0, 40);
-    if (c.ok && std::holds_alternative<AuthResponse>(r)) {
-      EXPECT_EQ(std::get<AuthResponse>(r), c.want);
-    }
-  }
-}
-
 }  // namespace

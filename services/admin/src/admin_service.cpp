@@ -2,6 +2,8 @@
 // Admin RPC handlers: request -> Directory call -> reply or mapped status.
 #include "admin_service.h"
 
+#include <arpa/inet.h>
+
 #include "mail/common/log.h"
 #include "status.h"
 
@@ -39,6 +41,16 @@ void fill(v1::Account* out, const directory::AccountInfo& a) {
   out->set_messages(a.messages);
   out->set_disabled(a.disabled);
 }
+
+// An IPv4 or IPv6 address as text (what the throttle counts by).
+bool is_ip(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+grpc::Status invalid(const std::string& why) { return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, why); }
+
+grpc::Status no_throttle() { return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the login throttle is not configured"); }
 
 }  // namespace
 
@@ -194,6 +206,50 @@ grpc::Status AdminService::ListAliases(Ctx* ctx, const v1::ListAliasesRequest* r
     out->set_address(a.address);
     for (const auto& target : a.targets) out->add_targets(target);
   }
+  return t.finish(grpc::Status::OK);
+}
+
+// The throttle calls block on Redis (short timeouts); gRPC's handler
+// threads may block.
+grpc::Status AdminService::ClearLoginThrottle(Ctx* ctx, const v1::ClearLoginThrottleRequest* req,
+                                              v1::ClearLoginThrottleReply* rep) {
+  RpcTimer t(metrics_, kService, "ClearLoginThrottle");
+  if (auto st = guard_.check(*ctx, "ClearLoginThrottle"); !st.ok()) return t.finish(st);
+  if (req->address().empty() == req->account().empty())
+    return t.finish(invalid("name exactly one of address and account"));
+  if (!req->address().empty() && !is_ip(req->address()))
+    return t.finish(invalid("not an IP address: " + shown(req->address())));
+  if (!throttle_) return t.finish(no_throttle());
+  const bool by_address = !req->address().empty();
+  const int64_t n = by_address ? throttle_->clear_address(req->address()) : throttle_->clear_account(req->account());
+  if (n < 0) {
+    log::error("login throttle not cleared: redis unreachable", {{"peer", ctx->peer()}});
+    return t.finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "redis unreachable: the shared counts were not cleared"));
+  }
+  // The account is logged as given: the administrator typed it.
+  log::info("login throttle cleared", {{by_address ? "address" : "account", shown(by_address ? req->address() : req->account())},
+                                       {"keys", n},
+                                       {"peer", ctx->peer()}});
+  rep->set_keys_deleted(n);
+  return t.finish(grpc::Status::OK);
+}
+
+grpc::Status AdminService::GetLoginThrottle(Ctx* ctx, const v1::GetLoginThrottleRequest* req,
+                                            v1::LoginThrottleState* rep) {
+  RpcTimer t(metrics_, kService, "GetLoginThrottle");
+  if (auto st = guard_.check(*ctx, "GetLoginThrottle"); !st.ok()) return t.finish(st);
+  if (req->address().empty() && req->account().empty()) return t.finish(invalid("name an address, an account or both"));
+  if (!req->address().empty() && !is_ip(req->address()))
+    return t.finish(invalid("not an IP address: " + shown(req->address())));
+  if (!throttle_) return t.finish(no_throttle());
+  const directory::ThrottleState s = throttle_->state(req->address(), req->account());
+  rep->set_address_failures(s.address_failures);
+  rep->set_pair_failures(s.pair_failures);
+  rep->set_account_failures(s.account_failures);
+  rep->set_address_blocked_ms(s.address_blocked.count());
+  rep->set_pair_blocked_ms(s.pair_blocked.count());
+  rep->set_known(s.known);
+  rep->set_shared(throttle_->shared());
   return t.finish(grpc::Status::OK);
 }
 

@@ -3,7 +3,8 @@
 // (msa, pop3, imap) over PostgreSQL, and /metrics /healthz /readyz over HTTP.
 // Every call needs a caller token (auth.callers, auth.allow.admin /
 // auth.allow.directory: see mail/rpc/tokens.h); changes are announced to the
-// edges' caches on Redis (redis.host, redis.port).
+// edges' caches on Redis (redis.host, redis.port), where the edges' shared
+// failed-login counts also live (Admin.ClearLoginThrottle / GetLoginThrottle).
 //   mail-admin --config /etc/mail/admin.yaml
 // SIGTERM/SIGINT: stop accepting RPCs, let running ones finish within
 // admin.shutdown_grace, stop the HTTP server, exit 0.
@@ -42,7 +43,10 @@ int main(int argc, char** argv) {
         callers, "directory", rpc::allowed_callers(proc.config(), "directory", {"msa", "pop3", "imap"}), proc.metrics());
     directory::ChangePublisher notices(cfg.notices);
     if (!notices.enabled()) log::warn("no redis.host: password changes reach the edges' caches only by their TTL");
-    admin::AdminService admin_service(dir, rpc_metrics, admin_guard, notices);
+    // The admin's own handle on the edges' shared login throttle (Redis), to
+    // show and lift blocks; its metrics say protocol="admin".
+    directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "admin");
+    admin::AdminService admin_service(dir, rpc_metrics, admin_guard, notices, &throttle);
     admin::DirectoryService directory_service(dir, rpc_metrics, directory_guard);
     proc.serve_grpc(cfg.listen, {&admin_service, &directory_service}, {cfg.max_threads, cfg.shutdown_grace});
     proc.set_ready([&dir] { return dir.ready(); });

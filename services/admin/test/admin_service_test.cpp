@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Admin and Directory gRPC services over an in-memory fake directory, through
 // a real in-process gRPC server on port 0: status mapping, replies, metrics,
-// and that passwords never reach the log.
+// that passwords never reach the log, and the login throttle RPCs (in the
+// test's Redis).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -244,7 +245,17 @@ class ServiceTest : public ::testing::Test {
   rpc::CallGuard admin_guard_{tokens_, "admin", {"admin"}, registry_};
   rpc::CallGuard dir_guard_{tokens_, "directory", {"msa"}, registry_};
   directory::ChangePublisher publisher_{redis()};
-  AdminService admin_{dir_, metrics_, admin_guard_, publisher_};
+  // The edges' shared throttle in the test's Redis, under a key prefix of its own.
+  static directory::ThrottleConfig throttle_config() {
+    directory::ThrottleConfig c;
+    c.redis_host = redis().host;
+    c.redis_port = redis().port;
+    c.key_prefix = "mail:test:throttle:" + std::to_string(::getpid()) + ":";
+    c.redis_timeout = std::chrono::milliseconds(1000);
+    return c;
+  }
+  directory::LoginThrottle throttle_{throttle_config(), registry_, "admin"};
+  AdminService admin_{dir_, metrics_, admin_guard_, publisher_, &throttle_};
   DirectoryService dirsvc_{dir_, metrics_, dir_guard_};
   std::mutex notice_mu_;
   std::condition_variable notice_cv_;
@@ -469,6 +480,63 @@ TEST_F(ServiceTest, AdminNeedsAnAdministratorsToken) {
   EXPECT_EQ(metric("mail_rpc_refused_total", {"api=\"admin\"", "reason=\"forbidden\""}), "2");
   EXPECT_EQ(metric("mail_admin_grpc_requests_total", {"method=\"AddDomain\"", "code=\"UNAUTHENTICATED\""}), "2");
   EXPECT_TRUE(add_domain("x.test").ok()) << "the administrator's token works";
+}
+
+TEST_F(ServiceTest, LoginThrottleShowAndClear) {
+  auto get = [&](const std::string& address, const std::string& account, v1::LoginThrottleState* rep) {
+    grpc::ClientContext ctx;
+    v1::GetLoginThrottleRequest req;
+    req.set_address(address);
+    req.set_account(account);
+    return admin_stub_->GetLoginThrottle(&ctx, req, rep);
+  };
+  auto clear = [&](v1::Admin::Stub& stub, const std::string& address, const std::string& account, int64_t* keys) {
+    grpc::ClientContext ctx;
+    v1::ClearLoginThrottleRequest req;
+    req.set_address(address);
+    req.set_account(account);
+    v1::ClearLoginThrottleReply rep;
+    grpc::Status st = stub.ClearLoginThrottle(&ctx, req, &rep);
+    if (keys) *keys = rep.keys_deleted();
+    return st;
+  };
+  for (int i = 0; i < 3; ++i) throttle_.failed("192.0.2.7", "a@x.test");
+  throttle_.failed("198.51.100.1", "a@x.test");
+  v1::LoginThrottleState s;
+  ASSERT_TRUE(get("192.0.2.7", "A@X.test", &s).ok());
+  EXPECT_EQ(s.address_failures(), 3);
+  EXPECT_EQ(s.pair_failures(), 3);
+  EXPECT_EQ(s.account_failures(), 4);
+  EXPECT_TRUE(s.shared()) << "no Redis for the throttle at MAIL_TEST_REDIS";
+
+  // Only the administrator may look or lift.
+  auto edge = v1::Admin::NewStub(channel(kMsaToken));
+  EXPECT_EQ(clear(*edge, "192.0.2.7", "", nullptr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext ctx;
+  v1::GetLoginThrottleRequest req;
+  req.set_address("192.0.2.7");
+  EXPECT_EQ(edge->GetLoginThrottle(&ctx, req, &s).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Exactly one subject to clear; addresses must be IP addresses.
+  EXPECT_EQ(clear(*admin_stub_, "", "", nullptr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(clear(*admin_stub_, "192.0.2.7", "a@x.test", nullptr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(clear(*admin_stub_, "not-an-ip", "", nullptr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(get("", "", &s).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(get("192.0.2.7", "a@x.test", &s).ok());
+  EXPECT_EQ(s.pair_failures(), 3) << "refused calls changed nothing";
+
+  int64_t keys = 0;
+  ASSERT_TRUE(clear(*admin_stub_, "192.0.2.7", "", &keys).ok());
+  EXPECT_GE(keys, 2);  // the address's count and its pair
+  ASSERT_TRUE(get("192.0.2.7", "a@x.test", &s).ok());
+  EXPECT_EQ(s.address_failures(), 0);
+  EXPECT_EQ(s.pair_failures(), 0);
+  EXPECT_EQ(s.account_failures(), 4) << "the account's own count is the account's";
+  ASSERT_TRUE(clear(*admin_stub_, "", "a@x.test", &keys).ok());
+  EXPECT_GE(keys, 2);
+  ASSERT_TRUE(get("198.51.100.1", "a@x.test", &s).ok());
+  EXPECT_EQ(s.account_failures(), 0);
+  EXPECT_EQ(s.pair_failures(), 0);
+  EXPECT_EQ(metric("mail_admin_grpc_requests_total", {"method=\"ClearLoginThrottle\"", "code=\"OK\""}), "2");
 }
 
 TEST_F(ServiceTest, DirectoryTakesOnlyTheEdges) {

@@ -28,6 +28,8 @@ const char* const kUsage =
     "  alias add ADDRESS TARGET...          (targets: local or remote addresses)\n"
     "  alias delete ADDRESS [TARGET]        (no TARGET: the whole alias)\n"
     "  alias list [DOMAIN]\n"
+    "  throttle show [--address IP] [--account NAME]   (failed-login counts and blocks)\n"
+    "  throttle clear (--address IP | --account NAME)  (lifts the blocks at once)\n"
     "\n"
     "Options:\n"
     "  --server HOST:PORT   admin service (default $MAILCTL_SERVER, else 127.0.0.1:7001)\n"
@@ -36,6 +38,8 @@ const char* const kUsage =
     "  --password-file FILE read the password from the first line of FILE\n"
     "  --password-stdin     read the password from standard input (prompted on a terminal)\n"
     "  --quota SIZE         quota of a new account (default 0 = unlimited)\n"
+    "  --address IP         throttle: a client address\n"
+    "  --account NAME       throttle: an account, as clients log in with it\n"
     "  -h, --help           this text\n"
     "\n"
     "Passwords are never taken as command-line arguments.\n"
@@ -44,7 +48,7 @@ const char* const kUsage =
 namespace {
 
 struct Options {
-  std::optional<std::string> server, password_file, quota, token_file;
+  std::optional<std::string> server, password_file, quota, token_file, address, account;
   bool password_stdin = false;
   bool help = false;
 };
@@ -101,6 +105,8 @@ constexpr Spec kSpecs[] = {
     {"alias", "add", Verb::alias_add, 2, kMany, false, false, "ADDRESS TARGET..."},
     {"alias", "delete", Verb::alias_delete, 1, 2, false, false, "ADDRESS [TARGET]"},
     {"alias", "list", Verb::alias_list, 0, 1, false, false, "[DOMAIN]"},
+    {"throttle", "show", Verb::throttle_show, 0, 0, false, false, "[--address IP] [--account NAME]"},
+    {"throttle", "clear", Verb::throttle_clear, 0, 0, false, false, "(--address IP | --account NAME)"},
 };
 
 std::string bounded(const std::string& s) { return s.size() > 60 ? s.substr(0, 60) + "..." : s; }
@@ -149,6 +155,10 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
       err = take(opt.password_file);
     } else if (name == "--quota") {
       err = take(opt.quota);
+    } else if (name == "--address") {
+      err = take(opt.address);
+    } else if (name == "--account") {
+      err = take(opt.account);
     } else if (name == "--password-stdin" && !inline_value) {
       opt.password_stdin = true;
     } else if (name == "--password" || name == "--pass" || name == "-p") {
@@ -214,6 +224,14 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
   } else if (opt.password_file || opt.password_stdin) {
     return usage(what + " takes no password");
   }
+  const bool throttle = spec->verb == Verb::throttle_show || spec->verb == Verb::throttle_clear;
+  if ((opt.address || opt.account) && !throttle) return usage("--address and --account apply to 'throttle' only");
+  if (spec->verb == Verb::throttle_clear && opt.address.has_value() == opt.account.has_value())
+    return usage("throttle clear: give exactly one of --address IP and --account NAME");
+  if (spec->verb == Verb::throttle_show && !opt.address && !opt.account)
+    return usage("throttle show: give --address IP, --account NAME or both");
+  cmd.address = opt.address.value_or("");
+  cmd.account = opt.account.value_or("");
   if (opt.quota) {
     if (!spec->quota_option) return usage("--quota applies to 'account add' only (use 'account quota ADDRESS SIZE')");
     cmd.quota = parse_quota(*opt.quota);

@@ -28,6 +28,8 @@ enum class Verb {
   alias_add,
   alias_delete,
   alias_list,
+  throttle_clear,
+  throttle_show,
 };
 
 enum class PasswordSource { none, file, standard_input };
@@ -41,6 +43,8 @@ struct Command {
   std::string password_file;
   std::optional<uint64_t> quota;  ///< bytes; 0 = unlimited
   std::string token_file;         ///< --token-file: the administrator's token ("" = look for it)
+  std::string address;            ///< throttle: --address IP ("" = none)
+  std::string account;            ///< throttle: --account NAME ("" = none)
 };
 
 struct UsageError {

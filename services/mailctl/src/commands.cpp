@@ -92,6 +92,25 @@ void print_account(std::ostream& out, const pb::Account& a) {
       << "login:     " << (a.disabled() ? "disabled" : "enabled") << "\n";
 }
 
+// "blocked for 14m 5s" / "not blocked".
+std::string blocked(int64_t ms) {
+  if (ms <= 0) return "not blocked";
+  int64_t s = (ms + 999) / 1000;
+  std::string t = s >= 60 ? std::to_string(s / 60) + "m " + std::to_string(s % 60) + "s" : std::to_string(s) + "s";
+  return "blocked for " + t;
+}
+
+void print_throttle(std::ostream& out, const Command& cmd, const pb::LoginThrottleState& s) {
+  if (!cmd.address.empty())
+    out << "address:   " << clean(cmd.address) << ": " << s.address_failures() << " failures, "
+        << blocked(s.address_blocked_ms()) << "\n";
+  if (!cmd.account.empty()) out << "account:   " << clean(cmd.account) << ": " << s.account_failures() << " failures\n";
+  if (!cmd.address.empty() && !cmd.account.empty())
+    out << "pair:      " << s.pair_failures() << " failures, " << blocked(s.pair_blocked_ms())
+        << (s.known() ? ", known (logged in lately)" : "") << "\n";
+  if (!s.shared()) out << "note:      Redis unreachable: these are the admin process's own counts\n";
+}
+
 }  // namespace
 
 int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::string& password, std::ostream& out,
@@ -186,6 +205,24 @@ int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::strin
       pb::Account rep;
       if (r.call(&S::SetDisabled, req, &rep))
         out << "account " << clean(rep.address()) << (rep.disabled() ? " disabled" : " enabled") << "\n";
+      break;
+    }
+    case Verb::throttle_clear: {
+      pb::ClearLoginThrottleRequest req;
+      req.set_address(cmd.address);
+      req.set_account(cmd.account);
+      pb::ClearLoginThrottleReply rep;
+      if (r.call(&S::ClearLoginThrottle, req, &rep))
+        out << "login throttle cleared for " << (cmd.address.empty() ? "account " + clean(cmd.account) : "address " + clean(cmd.address))
+            << " (" << rep.keys_deleted() << " keys deleted)\n";
+      break;
+    }
+    case Verb::throttle_show: {
+      pb::GetLoginThrottleRequest req;
+      req.set_address(cmd.address);
+      req.set_account(cmd.account);
+      pb::LoginThrottleState rep;
+      if (r.call(&S::GetLoginThrottle, req, &rep)) print_throttle(out, cmd, rep);
       break;
     }
     case Verb::alias_add: {

@@ -124,6 +124,26 @@ TEST(Args, UsageErrors) {
   EXPECT_TRUE(std::holds_alternative<UsageError>(parse_args({"domain", "list"}, "")));
 }
 
+TEST(Args, Throttle) {
+  auto r = parse("throttle clear --address 192.0.2.7");
+  ASSERT_TRUE(std::holds_alternative<Command>(r)) << std::get<UsageError>(r).message;
+  EXPECT_EQ(std::get<Command>(r).verb, Verb::throttle_clear);
+  EXPECT_EQ(std::get<Command>(r).address, "192.0.2.7");
+  EXPECT_EQ(std::get<Command>(r).account, "");
+  r = parse("throttle clear --account=a@x.test");
+  ASSERT_TRUE(std::holds_alternative<Command>(r));
+  EXPECT_EQ(std::get<Command>(r).account, "a@x.test");
+  r = parse("throttle show --address ::1 --account a@x.test");
+  ASSERT_TRUE(std::holds_alternative<Command>(r));
+  EXPECT_EQ(std::get<Command>(r).verb, Verb::throttle_show);
+  EXPECT_EQ(std::get<Command>(r).address, "::1");
+  EXPECT_EQ(std::get<Command>(r).account, "a@x.test");
+  for (const char* bad : {"throttle clear", "throttle clear --address 1.2.3.4 --account a@x.test", "throttle show",
+                          "throttle show 1.2.3.4", "domain list --address 1.2.3.4", "throttle clear --address",
+                          "throttle lift --address 1.2.3.4"})
+    EXPECT_TRUE(std::holds_alternative<UsageError>(parse(bad))) << bad;
+}
+
 TEST(Args, Quota) {
   EXPECT_EQ(parse_quota("0"), 0u);
   EXPECT_EQ(parse_quota("unlimited"), 0u);

@@ -75,6 +75,26 @@ class FakeAdmin final : public pb::Admin::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ClearLoginThrottle(grpc::ServerContext*, const pb::ClearLoginThrottleRequest* req,
+                                  pb::ClearLoginThrottleReply* rep) override {
+    last_address = req->address();
+    last_account = req->account();
+    if (req->address() == "192.0.2.99") return {grpc::StatusCode::UNAVAILABLE, "redis unreachable"};
+    rep->set_keys_deleted(3);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetLoginThrottle(grpc::ServerContext*, const pb::GetLoginThrottleRequest*,
+                                pb::LoginThrottleState* rep) override {
+    rep->set_address_failures(20);
+    rep->set_address_blocked_ms(845000);
+    rep->set_account_failures(4);
+    rep->set_pair_failures(2);
+    rep->set_known(true);
+    rep->set_shared(true);
+    return grpc::Status::OK;
+  }
+
+  std::string last_address, last_account;
   std::chrono::system_clock::duration deadline_left{};
   std::string last_password, last_target;
 };
@@ -193,6 +213,21 @@ TEST(PasswordInput, MissingFile) {
   auto r = read_password(c);
   EXPECT_FALSE(r.password);
   EXPECT_EQ(r.error, "cannot read password file /nonexistent/pw");
+}
+
+TEST_F(CommandsTest, Throttle) {
+  EXPECT_EQ(run({"throttle", "clear", "--address", "192.0.2.7"}), kExitOk);
+  EXPECT_EQ(out_.str(), "login throttle cleared for address 192.0.2.7 (3 keys deleted)\n");
+  EXPECT_EQ(fake_.last_address, "192.0.2.7");
+  EXPECT_EQ(fake_.last_account, "");
+  EXPECT_EQ(run({"throttle", "clear", "--account", "a@example.test"}), kExitOk);
+  EXPECT_EQ(out_.str(), "login throttle cleared for account a@example.test (3 keys deleted)\n");
+  EXPECT_EQ(run({"throttle", "clear", "--address", "192.0.2.99"}), kExitUnreachable);
+  EXPECT_EQ(run({"throttle", "show", "--address", "192.0.2.7", "--account", "a@example.test"}), kExitOk);
+  EXPECT_EQ(out_.str(),
+            "address:   192.0.2.7: 20 failures, blocked for 14m 5s\n"
+            "account:   a@example.test: 4 failures\n"
+            "pair:      2 failures, not blocked, known (logged in lately)\n");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "mail/directory/client/grpc_directory_client.h"
+#include "mail/directory/login_throttle.h"
 #include "mail/metrics/registry.h"
 #include "mail/net/server.h"
 #include "mail/net/testing/client.h"
@@ -41,6 +42,7 @@ class FakeDirectory final : public dpb::Directory::Service {
   grpc::Status Authenticate(grpc::ServerContext*, const dpb::AuthenticateRequest* req,
                             dpb::AuthenticateReply* rep) override {
     ++auth_calls;
+    last_auth_at = std::chrono::steady_clock::now().time_since_epoch().count();
     if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
     if (req->username() == "demo@example.test" && req->password() == "secret") {
       rep->set_ok(true);
@@ -76,6 +78,7 @@ class FakeDirectory final : public dpb::Directory::Service {
   }
   std::atomic<bool> down{false};
   std::atomic<int> auth_calls{0}, rcpt_calls{0};
+  std::atomic<int64_t> last_auth_at{0};  ///< steady_clock ticks of the last Authenticate
 };
 
 /// Records what it receives; answers Q<n>, or `fail_with` when set.
@@ -156,8 +159,12 @@ inline SmtpSettings test_settings() {
 
 class Msa {
  public:
-  explicit Msa(SmtpSettings settings = test_settings(), size_t chunk_size = 256 * 1024)
+  /// `throttle`: sessions consult a login throttle with these settings
+  /// (in-process counts: no Redis); none by default.
+  explicit Msa(SmtpSettings settings = test_settings(), size_t chunk_size = 256 * 1024,
+               std::optional<directory::ThrottleConfig> throttle = std::nullopt)
       : settings_(std::move(settings)), work_(io_.get_executor()) {
+    if (throttle) this->throttle.emplace(*throttle, registry, "smtp");
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port_);
     b.RegisterService(&directory_svc);
@@ -177,7 +184,8 @@ class Msa {
     net::ensure_self_signed((dir_ / "cert.pem").string(), (dir_ / "key.pem").string(), "mail.example.test");
     tls_.emplace(net::make_server_tls_context((dir_ / "cert.pem").string(), (dir_ / "key.pem").string()));
     metrics_.emplace(registry);
-    ctx_.emplace(SessionContext{settings_, &*tls_, *directory_, *mta_, pool_, *metrics_, sessions});
+    ctx_.emplace(SessionContext{settings_, &*tls_, *directory_, *mta_, pool_, *metrics_, sessions,
+                                this->throttle ? &*this->throttle : nullptr});
 
     for (Listener l : {Listener::kMx, Listener::kSubmission, Listener::kSubmissions}) {
       net::ServerOptions o;
@@ -210,6 +218,7 @@ class Msa {
   FakeTransfer transfer_svc;
   metrics::Registry registry;
   net::SessionRegistry sessions;
+  std::optional<directory::LoginThrottle> throttle;
 
  private:
   SmtpSettings settings_;

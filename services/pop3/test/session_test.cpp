@@ -4,7 +4,9 @@
 // (pipelined input discarded), USER/PASS and AUTH PLAIN, failures and
 // lockout, IN-USE, TRANSACTION commands byte for byte (dot-stuffing, sizes,
 // TOP, UIDL), DELE applied only by QUIT, drops and commit failures that
-// delete nothing, streaming of large messages, error limits and pipelining.
+// delete nothing, streaming of large messages, error limits and pipelining;
+// the shared login throttle (refusal without a directory call, delay before
+// it, failures and successes reported, "unavailable" not counted).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -33,6 +35,7 @@ class FakeAuth : public Authenticator {
  public:
   AuthAnswer authenticate(const std::string& user, const std::string& password, const std::string&) override {
     calls++;
+    last_call_at = std::chrono::steady_clock::now().time_since_epoch().count();
     AuthAnswer r;
     if (user == "down@example.test") return r;  // kUnavailable
     r.status = AuthAnswer::Status::kDenied;
@@ -45,6 +48,7 @@ class FakeAuth : public Authenticator {
   }
   void forget_account(int64_t id) override { forgotten.push_back(id); }
   std::atomic<int> calls{0};
+  std::atomic<int64_t> last_call_at{0};  // steady_clock ticks
   std::vector<int64_t> forgotten;
 };
 
@@ -187,13 +191,17 @@ std::string cert_dir() {
 
 class SessionTest : public ::testing::Test {
  protected:
-  void start(bool allow_plaintext = true) {
+  // `throttle`: sessions consult a login throttle with these settings
+  // (in-process counts, no Redis).
+  void start(bool allow_plaintext = true, std::optional<directory::ThrottleConfig> throttle = std::nullopt) {
+    if (throttle) throttle_.emplace(*throttle, registry_, "pop3");
     config_.hostname = "mail.example.test";
     config_.allow_plaintext_auth = allow_plaintext;
     config_.auth_failure_delay = 10ms;
     config_.timeout = 5s;
     tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
-    deps_ = SessionDeps{&config_, &pool_, &auth_, &store_, &metrics_, &*tls_, &sessions_};
+    deps_ = SessionDeps{&config_, &pool_, &auth_, &store_, &metrics_, &*tls_, &sessions_,
+                        throttle_ ? &*throttle_ : nullptr};
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "pop3"); });
@@ -231,6 +239,7 @@ class SessionTest : public ::testing::Test {
   FakeStore store_;
   metrics::Registry registry_;
   Pop3Metrics metrics_{registry_, {"pop3"}};
+  std::optional<directory::LoginThrottle> throttle_;
   asio::thread_pool pool_{2};
   net::SessionRegistry sessions_;  // outlives io_: pending sessions end when io_ goes
   asio::io_context io_;
@@ -414,6 +423,25 @@ TEST_F(SessionTest, AuthPlainInitialResponseContinuationAndCancel) {
             "+OK Logged in, 3 messages (99 octets)\r\n");
 }
 
+// LOGIN through libs/sasl: both prompts, the user name as initial
+// response, cancel, and a non-UTF-8 user name refused before the directory.
+TEST_F(SessionTest, AuthLoginThroughTheSaslLibrary) {
+  start();
+  auto c = connect();
+  EXPECT_EQ(c->cmd("AUTH LOGIN"), "+ VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(c->cmd("*"), "-ERR Authentication cancelled\r\n");
+  EXPECT_EQ(c->cmd("AUTH LOGIN " + b64("\xff")), "-ERR Malformed AUTH LOGIN response\r\n");
+  EXPECT_EQ(auth_.calls, 0);
+  EXPECT_EQ(c->cmd("AUTH LOGIN"), "+ VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(c->cmd(b64("demo@example.test")), "+ UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(c->cmd(b64("demo pass")), "+OK Logged in, 3 messages (99 octets)\r\n");
+  EXPECT_EQ(c->cmd("QUIT"), "+OK Bye\r\n");
+
+  auto d = connect();
+  EXPECT_EQ(d->cmd("AUTH LOGIN " + b64("demo@example.test")), "+ UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(d->cmd(b64("demo pass")), "+OK Logged in, 3 messages (99 octets)\r\n");
+}
+
 TEST_F(SessionTest, FailedCommitDeletesNothing) {
   start();
   auto c = logged_in();
@@ -529,3 +557,80 @@ TEST_F(SessionTest, DrainDuringQuitCompletesIt) {
 
 }  // namespace
 }  // namespace mail::pop3d
+
+// ---- the shared login throttle ---------------------------------------------------
+
+namespace {
+
+directory::ThrottleConfig quiet_throttle(int64_t pair_limit) {
+  directory::ThrottleConfig c;
+  c.delay_after = 1000;
+  c.account_delay_after = 1000;
+  c.max_failures_per_pair = pair_limit;
+  c.max_failures_per_address = 1000;
+  return c;
+}
+
+const std::string kThrottled = "-ERR [SYS/TEMP] Too many failed login attempts, try again later\r\n";
+
+}  // namespace
+
+TEST_F(SessionTest, ThrottleRefusesWithoutAskingTheDirectory) {
+  start(true, quiet_throttle(2));
+  {
+    auto c = connect();
+    EXPECT_EQ(c->cmd("USER demo@example.test"), "+OK\r\n");
+    EXPECT_EQ(c->cmd("PASS wrong"), "-ERR [AUTH] Authentication failed\r\n");
+    EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0demo@example.test\0wrong", 24))),
+              "-ERR [AUTH] Authentication failed\r\n");
+  }
+  EXPECT_EQ(auth_.calls, 2);
+  auto c = connect();
+  EXPECT_EQ(c->cmd("USER demo@example.test"), "+OK\r\n");
+  EXPECT_EQ(c->cmd("PASS demo pass"), kThrottled);
+  EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0demo@example.test\0demo pass", 28))), kThrottled);
+  EXPECT_EQ(auth_.calls, 2) << "no password was checked";
+  // Another account from the same address is not this pair.
+  EXPECT_EQ(c->cmd("USER other@example.test"), "+OK\r\n");
+  EXPECT_EQ(c->cmd("PASS pw"), "+OK Logged in, 0 messages (0 octets)\r\n");
+  const std::string m = registry_.serialize();
+  EXPECT_NE(m.find("mail_login_throttle_total{decision=\"refused\",protocol=\"pop3\"} 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("mail_pop3_auth_attempts_total{result=\"throttled\"} 2"), std::string::npos) << m;
+}
+
+TEST_F(SessionTest, ThrottleDelayIsWaitedBeforeTheDirectoryIsAsked) {
+  directory::ThrottleConfig cfg = quiet_throttle(100);
+  cfg.delay_after = 0;
+  cfg.delay_start = 400ms;
+  cfg.delay_max = 400ms;
+  start(true, cfg);
+  auto c = connect();
+  c->cmd("USER demo@example.test");
+  EXPECT_EQ(c->cmd("PASS wrong"), "-ERR [AUTH] Authentication failed\r\n");
+  c->cmd("USER demo@example.test");
+  const auto sent = std::chrono::steady_clock::now();
+  EXPECT_EQ(c->cmd("PASS demo pass"), "+OK Logged in, 3 messages (99 octets)\r\n");
+  const auto asked =
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(auth_.last_call_at.load()));
+  EXPECT_GE(asked - sent, 390ms) << "the directory was asked before the delay was over";
+}
+
+TEST_F(SessionTest, ThrottleHearsFailuresAndSuccessesNotUnavailable) {
+  start(true, quiet_throttle(10));
+  auto c = connect();
+  c->cmd("USER down@example.test");
+  EXPECT_EQ(c->cmd("PASS x"), "-ERR [SYS/TEMP] Authentication is temporarily unavailable, try again later\r\n");
+  EXPECT_EQ(throttle_->state("127.0.0.1", "down@example.test").pair_failures, 0) << "unavailable is not counted";
+  EXPECT_EQ(throttle_->state("127.0.0.1", "").address_failures, 0);
+  c->cmd("USER demo@example.test");
+  EXPECT_EQ(c->cmd("PASS wrong"), "-ERR [AUTH] Authentication failed\r\n");
+  directory::ThrottleState s = throttle_->state("127.0.0.1", "demo@example.test");
+  EXPECT_EQ(s.pair_failures, 1);
+  EXPECT_EQ(s.address_failures, 1);
+  EXPECT_FALSE(s.known);
+  EXPECT_EQ(c->cmd("AUTH LOGIN " + b64("demo@example.test")), "+ UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(c->cmd(b64("demo pass")), "+OK Logged in, 3 messages (99 octets)\r\n");
+  s = throttle_->state("127.0.0.1", "demo@example.test");
+  EXPECT_TRUE(s.known);
+  EXPECT_EQ(s.pair_failures, 0);
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Small string helpers shared by every layer (ASCII only: protocol keywords).
+// Small string helpers shared by every layer (ASCII protocol keywords, and a
+// strict UTF-8 check for identities taken from the network).
 #pragma once
 #include <string>
 #include <string_view>
@@ -14,6 +15,9 @@ std::string_view trim(std::string_view s);
 /// RFC 5322 atext (US-ASCII letters, digits and !#$%&'*+-/=?^_`{|}~): the
 /// characters of an unquoted local part; callers decide about UTF-8 bytes.
 bool is_atext(unsigned char c);
+/// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points
+/// above U+10FFFF. Pure; any bytes in.
+bool utf8_valid(std::string_view s);
 /// Random token of lowercase hex (from OpenSSL's RAND_bytes), e.g. queue ids.
 std::string random_hex(size_t bytes);
 

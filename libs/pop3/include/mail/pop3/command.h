@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // POP3 command parser (RFC 1939, 2449 CAPA, 2595 STLS, 5034 AUTH, 6856 UTF8).
+// SASL response lines during AUTH are libs/sasl's.
 // Pure: one line in (without its CRLF), a Command or a typed Error out; no I/O.
 // Trusts nothing in the line; every length is bounded by Limits.
 #pragma once
@@ -46,15 +47,5 @@ struct Command {
 /// separated by exactly one space (an empty argument is a syntax error);
 /// numbers are decimal digits only. Control characters are refused.
 std::variant<Command, Error> parse_command(std::string_view line, const Limits& limits = {});
-
-/// One client line during a SASL exchange (RFC 5034 §4): "*" cancels,
-/// anything else must be base64 (possibly empty) and is returned as sent.
-struct AuthResponse {
-  bool cancel = false;
-  std::string data;
-
-  friend bool operator==(const AuthResponse&, const AuthResponse&) = default;
-};
-std::variant<AuthResponse, Error> parse_auth_response(std::string_view line, const Limits& limits = {});
 
 }  // namespace mail::pop3
