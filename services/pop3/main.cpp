@@ -52,7 +52,7 @@ int run(service::Process& proc) {
   SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &pop3_metrics, tls ? &*tls : nullptr, &sessions,
                    &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
-  auto add = [&](const Endpoint& at, const std::string& name, bool implicit_tls) {
+  auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
     net::ServerOptions o;
     o.name = name;
     o.address = at.host;

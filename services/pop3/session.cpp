@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-#include "helpers.h"
+#include "unique_id.h"
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
 #include "mail/net/offload.h"

@@ -20,11 +20,17 @@
 namespace mail::pop3d {
 namespace {
 
-std::optional<Endpoint> endpoint(const common::Config& c, const std::string& key, const std::string& def) {
+std::optional<common::HostPort> endpoint(const common::Config& c, const std::string& key, const std::string& def) {
   std::string text = c.str(key, def);
   if (text.empty()) return std::nullopt;
-  auto e = parse_endpoint(text);
-  if (!e) throw common::ConfigError(key + ": expected host:port, got \"" + text + "\"");
+  common::HostPort e;
+  try {
+    e = common::parse_host_port(text);
+  } catch (const common::ConfigError& err) {
+    throw common::ConfigError(key + ": " + err.what());
+  }
+  // Port 0 ("any free port") would be a listener no client can find.
+  if (e.port == 0) throw common::ConfigError(key + ": port must be 1..65535, got \"" + text + "\"");
   return e;
 }
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "helpers.h"
+#include "mail/common/host_port.h"
 #include "mail/common/config.h"
 #include "mail/directory/client/change_notices.h"
 #include "mail/rpc/tls.h"
@@ -18,8 +18,8 @@ namespace mail::pop3d {
 
 struct Settings {
   SessionConfig session;
-  std::optional<Endpoint> listen;        ///< pop3.listen: plain POP3 with STLS; empty disables
-  std::optional<Endpoint> pop3s_listen;  ///< pop3.pop3s_listen: implicit TLS; empty disables
+  std::optional<common::HostPort> listen;        ///< pop3.listen: plain POP3 with STLS; empty disables
+  std::optional<common::HostPort> pop3s_listen;  ///< pop3.pop3s_listen: implicit TLS; empty disables
   std::string tls_cert, tls_key;         ///< tls.cert, tls.key (PEM); empty: no TLS at all
   std::string db_url;                    ///< db.url (+ db.password / db.password_file)
   size_t db_pool_size = 8;

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "helpers.h"
+#include "unique_id.h"
 #include "mail/common/base64.h"
 #include "mail/net/server.h"
 #include "mail/net/testing/client.h"

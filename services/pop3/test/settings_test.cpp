@@ -26,8 +26,8 @@ std::map<std::string, std::string> base() {
 TEST(Settings, StackConfigAndDefaults) {
   Settings s = load_settings(common::Config::from_map(base()));
   EXPECT_EQ(s.session.hostname, "mail.example.test");
-  EXPECT_EQ(s.listen, (Endpoint{"127.0.0.1", 2110}));
-  EXPECT_EQ(s.pop3s_listen, (Endpoint{"127.0.0.1", 2995}));
+  EXPECT_EQ(s.listen, (common::HostPort{"127.0.0.1", 2110}));
+  EXPECT_EQ(s.pop3s_listen, (common::HostPort{"127.0.0.1", 2995}));
   EXPECT_EQ(s.db_pool_size, 8u);
   EXPECT_EQ(s.directory_address, "127.0.0.1:7001");
   EXPECT_FALSE(s.session.allow_plaintext_auth);
@@ -63,6 +63,8 @@ TEST(Settings, RefusesBadValues) {
     return common::Config::from_map(m);
   };
   EXPECT_THROW(load_settings(with("pop3.listen", "nonsense")), common::ConfigError);
+  EXPECT_THROW(load_settings(with("pop3.listen", "127.0.0.1:0")), common::ConfigError) << "a listener no client can find";
+  EXPECT_THROW(load_settings(with("pop3.pop3s_listen", "::1:995")), common::ConfigError) << "IPv6 needs brackets";
   EXPECT_THROW(load_settings(with("pop3.max_auth_failures", "0")), common::ConfigError);
   EXPECT_THROW(load_settings(with("db.url", "<unset>")), common::ConfigError);
   EXPECT_THROW(load_settings(with("tls.key", "<unset>")), common::ConfigError);
