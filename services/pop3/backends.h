@@ -5,14 +5,15 @@
 // MaildropStore (the `store` schema in PostgreSQL). Every method BLOCKS: the
 // session calls them only through net::offload on the blocking pool. The
 // Authenticator answers kUnavailable when the directory is down; store
-// methods throw on infrastructure failure. The session maps both to
-// "-ERR [SYS/TEMP]".
+// methods return a common::Result error (never throw) on infrastructure
+// failure. The session maps both to "-ERR [SYS/TEMP]".
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mail/common/result.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/store/mailstore.h"
 
@@ -41,22 +42,22 @@ class MaildropStore {
   virtual ~MaildropStore() = default;
   /// Take (or extend) the account's maildrop lease for `holder` and, if it
   /// was granted, load the INBOX snapshot; both in one transaction.
-  virtual OpenResult open(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
+  virtual common::Result<OpenResult> open(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
   /// Extend the lease; false when another holder has it now.
-  virtual bool renew(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
+  virtual common::Result<bool> renew(int64_t account_id, const std::string& holder, int ttl_seconds) = 0;
   /// Drop the lease if `holder` still has it.
-  virtual void release(int64_t account_id, const std::string& holder) = 0;
+  virtual common::Status release(int64_t account_id, const std::string& holder) = 0;
   /// The whole message (trace prefix + body); nullopt when it no longer exists.
-  virtual std::optional<std::string> read_message(int64_t message_id) = 0;
+  virtual common::Result<std::optional<std::string>> read_message(int64_t message_id) = 0;
   /// The message in parts for streaming: part 0 is the trace prefix, parts
   /// 1.. the body chunks. nullopt for part 0: the message no longer exists;
   /// for a later part: there are no more.
-  virtual std::optional<std::string> read_part(int64_t message_id, size_t part) = 0;
+  virtual common::Result<std::optional<std::string>> read_part(int64_t message_id, size_t part) = 0;
   /// UPDATE state in one transaction: check the lease is still ours, remove
   /// the uids, release the lease. Nothing is removed when the lease is lost
-  /// or the transaction fails (then it throws).
-  virtual CommitResult commit(int64_t account_id, const std::string& holder, int ttl_seconds, int64_t mailbox_id,
-                              const std::vector<int64_t>& uids) = 0;
+  /// or the transaction fails (then an error).
+  virtual common::Result<CommitResult> commit(int64_t account_id, const std::string& holder, int ttl_seconds,
+                                              int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
 };
 
 }  // namespace mail::pop3d

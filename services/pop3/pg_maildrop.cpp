@@ -2,89 +2,121 @@
 // PgMaildropStore (see pg_maildrop.h). Leases, snapshots and expunge go
 // through libs/store; only read_part() has its own two queries, reading one
 // body chunk per call so that a large message is streamed and never held
-// whole in memory. Runs on the blocking pool only; pqxx exceptions propagate
-// to the session, which answers "-ERR [SYS/TEMP]".
-#include "mail/pg/exec.h"
+// whole in memory. Runs on the blocking pool only. Every pqxx or pool
+// exception becomes a Result error here (pg::guarded), never reaching the
+// session, which answers an error with "-ERR [SYS/TEMP]".
 #include "pg_maildrop.h"
+#include "mail/pg/exec.h"
+#include "mail/pg/guarded.h"
 
 namespace mail::pop3d {
 
-OpenResult PgMaildropStore::open(int64_t account_id, const std::string& holder, int ttl_seconds) {
-  return pool_.with([&](pqxx::connection& c) {
-    OpenResult out;
-    pqxx::work tx(c);
-    try {
-      out.locked = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
-    } catch (const pqxx::foreign_key_violation&) {
-      out.gone = true;  // deleted since the login was cached
+common::Result<OpenResult> PgMaildropStore::open(int64_t account_id,
+                                                 const std::string &holder,
+                                                 int ttl_seconds) {
+  return pg::guarded([&]() -> common::Result<OpenResult> {
+    return pool_.with([&](pqxx::connection &c) {
+      OpenResult out;
+      pqxx::work tx(c);
+      try {
+        out.locked = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
+      } catch (const pqxx::foreign_key_violation &) {
+        out.gone = true; // deleted since the login was cached
+        return out;
+      }
+      if (out.locked)
+        out.maildrop = store::load_maildrop(tx, account_id);
+      tx.commit();
       return out;
-    }
-    if (out.locked) out.maildrop = store::load_maildrop(tx, account_id);
-    tx.commit();
-    return out;
+    });
   });
 }
 
-bool PgMaildropStore::renew(int64_t account_id, const std::string& holder, int ttl_seconds) {
-  return pool_.with([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    bool ok = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
-    tx.commit();
-    return ok;
+common::Result<bool> PgMaildropStore::renew(int64_t account_id,
+                                            const std::string &holder,
+                                            int ttl_seconds) {
+  return pg::guarded([&]() -> common::Result<bool> {
+    return pool_.with([&](pqxx::connection &c) {
+      pqxx::work tx(c);
+      bool ok = store::lock_maildrop(tx, account_id, holder, ttl_seconds);
+      tx.commit();
+      return ok;
+    });
   });
 }
 
-void PgMaildropStore::release(int64_t account_id, const std::string& holder) {
-  pool_.with([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    store::unlock_maildrop(tx, account_id, holder);
-    tx.commit();
+common::Status PgMaildropStore::release(int64_t account_id,
+                                        const std::string &holder) {
+  return pg::guarded([&]() -> common::Status {
+    pool_.with([&](pqxx::connection &c) {
+      pqxx::work tx(c);
+      store::unlock_maildrop(tx, account_id, holder);
+      tx.commit();
+    });
+    return common::Done{};
   });
 }
 
-std::optional<std::string> PgMaildropStore::read_message(int64_t message_id) {
-  return pool_.with([&](pqxx::connection& c) -> std::optional<std::string> {
-    pqxx::read_transaction tx(c);
-    std::string m = store::read_message(tx, message_id);
-    // A stored message always has its trace prefix, so empty means gone.
-    if (m.empty()) return std::nullopt;
-    return m;
+common::Result<std::optional<std::string>>
+PgMaildropStore::read_message(int64_t message_id) {
+  return pg::guarded([&]() -> common::Result<std::optional<std::string>> {
+    return pool_.with([&](pqxx::connection &c) -> std::optional<std::string> {
+      pqxx::read_transaction tx(c);
+      std::string m = store::read_message(tx, message_id);
+      // A stored message always has its trace prefix, so empty means gone.
+      if (m.empty())
+        return std::nullopt;
+      return m;
+    });
   });
 }
 
-std::optional<std::string> PgMaildropStore::read_part(int64_t message_id, size_t part) {
-  return pool_.with([&](pqxx::connection& c) -> std::optional<std::string> {
-    pqxx::read_transaction tx(c);
-    pqxx::result r;
-    if (part == 0)
-      r = pg::exec(tx, "SELECT header_prefix FROM store.messages WHERE id = $1", message_id);
-    else
-      r = pg::exec(tx, 
-          "SELECT c.data FROM store.messages m JOIN store.blob_chunks c ON c.blob_id = m.blob_id AND c.seq = $2"
-          " WHERE m.id = $1",
-          message_id, static_cast<int>(part - 1));
-    if (r.empty()) return std::nullopt;
-    pqxx::binarystring b(r[0][0]);
-    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+common::Result<std::optional<std::string>>
+PgMaildropStore::read_part(int64_t message_id, size_t part) {
+  return pg::guarded([&]() -> common::Result<std::optional<std::string>> {
+    return pool_.with([&](pqxx::connection &c) -> std::optional<std::string> {
+      pqxx::read_transaction tx(c);
+      pqxx::result r;
+      if (part == 0)
+        r = pg::exec(tx,
+                     "SELECT header_prefix FROM store.messages WHERE id = $1",
+                     message_id);
+      else
+        r = pg::exec(
+            tx,
+            "SELECT c.data FROM store.messages m JOIN store.blob_chunks c ON "
+            "c.blob_id = m.blob_id AND c.seq = $2"
+            " WHERE m.id = $1",
+            message_id, static_cast<int>(part - 1));
+      if (r.empty())
+        return std::nullopt;
+      pqxx::binarystring b(r[0][0]);
+      return std::string(reinterpret_cast<const char *>(b.data()), b.size());
+    });
   });
 }
 
-CommitResult PgMaildropStore::commit(int64_t account_id, const std::string& holder, int ttl_seconds,
-                                     int64_t mailbox_id, const std::vector<int64_t>& uids) {
-  return pool_.with([&](pqxx::connection& c) {
-    CommitResult out;
-    pqxx::work tx(c);
-    // Re-taking the lease in this transaction proves it is still ours (or
-    // was free and nobody else took it) until commit.
-    if (!store::lock_maildrop(tx, account_id, holder, ttl_seconds)) {
-      out.lease_held = false;
-      return out;  // rolled back: nothing deleted
-    }
-    if (mailbox_id != 0 && !uids.empty()) out.deleted = store::expunge(tx, mailbox_id, account_id, uids);
-    store::unlock_maildrop(tx, account_id, holder);
-    tx.commit();
-    return out;
+common::Result<CommitResult>
+PgMaildropStore::commit(int64_t account_id, const std::string &holder,
+                        int ttl_seconds, int64_t mailbox_id,
+                        const std::vector<int64_t> &uids) {
+  return pg::guarded([&]() -> common::Result<CommitResult> {
+    return pool_.with([&](pqxx::connection &c) {
+      CommitResult out;
+      pqxx::work tx(c);
+      // Re-taking the lease in this transaction proves it is still ours (or
+      // was free and nobody else took it) until commit.
+      if (!store::lock_maildrop(tx, account_id, holder, ttl_seconds)) {
+        out.lease_held = false;
+        return out; // rolled back: nothing deleted
+      }
+      if (mailbox_id != 0 && !uids.empty())
+        out.deleted = store::expunge(tx, mailbox_id, account_id, uids);
+      store::unlock_maildrop(tx, account_id, holder);
+      tx.commit();
+      return out;
+    });
   });
 }
 
-}  // namespace mail::pop3d
+} // namespace mail::pop3d

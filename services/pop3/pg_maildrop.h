@@ -12,13 +12,13 @@ class PgMaildropStore : public MaildropStore {
  public:
   explicit PgMaildropStore(pg::Pool& pool) : pool_(pool) {}
 
-  OpenResult open(int64_t account_id, const std::string& holder, int ttl_seconds) override;
-  bool renew(int64_t account_id, const std::string& holder, int ttl_seconds) override;
-  void release(int64_t account_id, const std::string& holder) override;
-  std::optional<std::string> read_message(int64_t message_id) override;
-  std::optional<std::string> read_part(int64_t message_id, size_t part) override;
-  CommitResult commit(int64_t account_id, const std::string& holder, int ttl_seconds, int64_t mailbox_id,
-                      const std::vector<int64_t>& uids) override;
+  common::Result<OpenResult> open(int64_t account_id, const std::string& holder, int ttl_seconds) override;
+  common::Result<bool> renew(int64_t account_id, const std::string& holder, int ttl_seconds) override;
+  common::Status release(int64_t account_id, const std::string& holder) override;
+  common::Result<std::optional<std::string>> read_message(int64_t message_id) override;
+  common::Result<std::optional<std::string>> read_part(int64_t message_id, size_t part) override;
+  common::Result<CommitResult> commit(int64_t account_id, const std::string& holder, int ttl_seconds,
+                                      int64_t mailbox_id, const std::vector<int64_t>& uids) override;
 
  private:
   pg::Pool& pool_;

@@ -409,14 +409,9 @@ net::awaitable<void> Session::login(const std::string& user, std::string& passwo
   // again under a new id): the store says so, the cache forgets it, and the
   // directory is asked once more.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    bool failed = false;
-    try {
-      res = co_await net::offload(*d_.blocking, [&] { return d_.auth->authenticate(user, password, ip); });
-    } catch (const std::exception& e) {
-      log::warn("directory call failed", {{"session", id_}, {"error", e.what()}});
-      failed = true;
-    }
-    if (failed || res.status == AuthAnswer::Status::kUnavailable) {
+    // The directory client never throws: a failed call is kUnavailable.
+    res = co_await net::offload(*d_.blocking, [&] { return d_.auth->authenticate(user, password, ip); });
+    if (res.status == AuthAnswer::Status::kUnavailable) {
       wipe(password);
       d_.metrics->auth("unavailable");
       send(pop3::err("Authentication is temporarily unavailable, try again later", pop3::kCodeSysTemp));
@@ -433,12 +428,13 @@ net::awaitable<void> Session::login(const std::string& user, std::string& passwo
     if (attempt == 0) co_await throttle_report(ip, user, true);
 
     // Authenticated: take the maildrop lease and read the snapshot together.
-    try {
-      opened = co_await net::offload(*d_.blocking, [&] { return d_.store->open(res.account_id, holder_, ttl); });
-    } catch (const std::exception& e) {
-      log::warn("maildrop open failed", {{"session", id_}, {"account", res.account_id}, {"error", e.what()}});
-      failed = true;
-    }
+    auto open = co_await net::offload(*d_.blocking, [&] { return d_.store->open(res.account_id, holder_, ttl); });
+    bool failed = !open.ok();
+    if (failed)
+      log::warn("maildrop open failed",
+                {{"session", id_}, {"account", res.account_id}, {"error", open.error().message}});
+    else
+      opened = std::move(*open);
     if (!failed && opened.gone) {
       log::info("cached login named a deleted account; asking the directory again",
                 {{"session", id_}, {"account", res.account_id}});
@@ -564,16 +560,14 @@ net::awaitable<void> Session::on_noop(const Command&) {
 net::awaitable<bool> Session::renew_if_due() {
   if (lease_lost_) co_return false;
   if (!lease_held_ || Clock::now() - last_renew_ < cfg_.lease_renew_interval) co_return true;
-  bool held = true;
   const int ttl = cfg_.lease_ttl_seconds();
-  try {
-    held = co_await net::offload(*d_.blocking, [&] { return d_.store->renew(account_id_, holder_, ttl); });
-  } catch (const std::exception& e) {
+  auto held = co_await net::offload(*d_.blocking, [&] { return d_.store->renew(account_id_, holder_, ttl); });
+  if (!held.ok()) {
     // The lease still has time left and QUIT re-checks it: go on, retry later.
-    log::warn("maildrop lease renewal failed", {{"session", id_}, {"error", e.what()}});
+    log::warn("maildrop lease renewal failed", {{"session", id_}, {"error", held.error().message}});
     co_return true;
   }
-  if (held) {
+  if (*held) {
     last_renew_ = Clock::now();
     co_return true;
   }
@@ -584,12 +578,9 @@ net::awaitable<bool> Session::renew_if_due() {
 }
 
 net::awaitable<void> Session::release() {
-  try {
-    co_await net::offload(*d_.blocking, [&] { d_.store->release(account_id_, holder_); });
-  } catch (const std::exception& e) {
-    // It expires on its own after the ttl.
-    log::warn("maildrop lease release failed", {{"session", id_}, {"error", e.what()}});
-  }
+  auto released = co_await net::offload(*d_.blocking, [&] { return d_.store->release(account_id_, holder_); });
+  // Else it expires on its own after the ttl.
+  if (!released.ok()) log::warn("maildrop lease release failed", {{"session", id_}, {"error", released.error().message}});
   lease_held_ = false;
 }
 
@@ -599,18 +590,13 @@ net::awaitable<void> Session::retrieve(size_t number, std::optional<size_t> top_
   store::MaildropEntry entry = entries_[number - 1];
   if (entry.size > cfg_.max_message_size) { co_await stream(entry, top_lines); co_return; }
 
-  std::optional<std::string> message;
-  bool failed = false;
-  try {
-    message = co_await net::offload(*d_.blocking, [&] { return d_.store->read_message(entry.message_id); });
-  } catch (const std::exception& e) {
-    log::warn("message read failed", {{"session", id_}, {"message", entry.message_id}, {"error", e.what()}});
-    failed = true;
-  }
-  if (failed) {
+  auto read = co_await net::offload(*d_.blocking, [&] { return d_.store->read_message(entry.message_id); });
+  if (!read.ok()) {
+    log::warn("message read failed", {{"session", id_}, {"message", entry.message_id}, {"error", read.error().message}});
     send(pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp));
     co_return;
   }
+  std::optional<std::string>& message = *read;
   if (!message) {  // expunged meanwhile by another front end
     send(pop3::err("Message no longer exists"));
     co_return;
@@ -637,18 +623,13 @@ net::awaitable<void> Session::retrieve(size_t number, std::optional<size_t> top_
 
 // A message bigger than max_message_size: one chunk in memory at a time.
 net::awaitable<void> Session::stream(store::MaildropEntry entry, std::optional<size_t> top_lines) {
-  std::optional<std::string> part;
-  bool failed = false;
-  try {
-    part = co_await net::offload(*d_.blocking, [&] { return d_.store->read_part(entry.message_id, 0); });
-  } catch (const std::exception& e) {
-    log::warn("message read failed", {{"session", id_}, {"message", entry.message_id}, {"error", e.what()}});
-    failed = true;
-  }
-  if (failed) {
+  auto first = co_await net::offload(*d_.blocking, [&] { return d_.store->read_part(entry.message_id, 0); });
+  if (!first.ok()) {
+    log::warn("message read failed", {{"session", id_}, {"message", entry.message_id}, {"error", first.error().message}});
     send(pop3::err("Cannot read the message now, try again later", pop3::kCodeSysTemp));
     co_return;
   }
+  std::optional<std::string> part = std::move(*first);
   if (!part) {
     send(pop3::err("Message no longer exists"));
     co_return;
@@ -672,15 +653,16 @@ net::awaitable<void> Session::stream(store::MaildropEntry entry, std::optional<s
       co_return;
     }
     co_await renew_if_due();  // a lost lease ends the session at the next command
-    try {
-      part = co_await net::offload(*d_.blocking, [&] { return d_.store->read_part(entry.message_id, i); });
-    } catch (const std::exception& e) {
+    auto next = co_await net::offload(*d_.blocking, [&] { return d_.store->read_part(entry.message_id, i); });
+    if (!next.ok()) {
       // Half a reply is out: no -ERR is possible; closing without the
       // terminator tells the client the message is incomplete.
-      log::error("message read failed mid-stream", {{"session", id_}, {"message", entry.message_id}, {"error", e.what()}});
+      log::error("message read failed mid-stream",
+                 {{"session", id_}, {"message", entry.message_id}, {"error", next.error().message}});
       close_with("store_error");
       co_return;
     }
+    part = std::move(*next);
     if (!part) break;
   }
   wire.clear();
@@ -710,21 +692,16 @@ net::awaitable<void> Session::on_quit(const Command&) {
   std::vector<int64_t> uids;
   for (size_t n : drop_->deleted()) uids.push_back(entries_[n - 1].uid);
   const int ttl = cfg_.lease_ttl_seconds();
-  CommitResult r;
-  bool failed = false;
-  try {
-    r = co_await net::offload(*d_.blocking,
-                              [&] { return d_.store->commit(account_id_, holder_, ttl, mailbox_id_, uids); });
-  } catch (const std::exception& e) {
-    log::error("expunge failed", {{"user", user_}, {"session", id_}, {"error", e.what()}});
-    failed = true;
-  }
-  if (failed) {  // the lease is still ours; run() releases it
+  auto committed = co_await net::offload(
+      *d_.blocking, [&] { return d_.store->commit(account_id_, holder_, ttl, mailbox_id_, uids); });
+  if (!committed.ok()) {  // the lease is still ours; run() releases it
+    log::error("expunge failed", {{"user", user_}, {"session", id_}, {"error", committed.error().message}});
     send(pop3::err("Could not delete messages, nothing was deleted", pop3::kCodeSysTemp));
     close_after_flush();
     co_return;
   }
   lease_held_ = false;
+  const CommitResult& r = *committed;
   if (!r.lease_held && !uids.empty()) {
     log::warn("maildrop lease lost before QUIT", {{"user", user_}, {"session", id_}});
     send(pop3::err("Lost the mailbox lock; nothing was deleted", pop3::kCodeInUse));

@@ -13,6 +13,7 @@
 #include "lookup.h"
 #include "mail/common/strings.h"
 #include "mail/directory/names.h"
+#include "mail/pg/guarded.h"
 
 namespace mail::directory {
 namespace {
@@ -31,35 +32,8 @@ std::string shown(std::string_view s) {
   return out;
 }
 
-std::string first_line(const char* what) {
-  std::string s(what);
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s;
-}
-
-// Runs f(), converting every exception into a typed error.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const pg::PoolTimeout&) {
-    return Error{ErrorCode::unavailable, "database busy: no connection free"};
-  } catch (const pqxx::broken_connection&) {
-    return Error{ErrorCode::unavailable, "database unavailable"};
-  } catch (const pqxx::in_doubt_error&) {
-    return Error{ErrorCode::unavailable, "database connection lost during commit; check before retrying"};
-  } catch (const pqxx::transaction_rollback&) {
-    return Error{ErrorCode::unavailable, "conflicting concurrent change; retry"};
-  } catch (const pqxx::unique_violation&) {
-    return Error{ErrorCode::already_exists, "already exists (concurrent change)"};
-  } catch (const pqxx::foreign_key_violation&) {
-    return Error{ErrorCode::failed_precondition, "conflicting concurrent change; retry"};
-  } catch (const pqxx::sql_error& e) {
-    return Error{ErrorCode::internal, "database error: " + first_line(e.what())};
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::internal, first_line(e.what())};
-  }
-}
+using pg::first_line;
+using pg::guarded;
 
 Error invalid(std::string message) { return Error{ErrorCode::invalid_argument, std::move(message)}; }
 Error not_found(std::string message) { return Error{ErrorCode::not_found, std::move(message)}; }

@@ -63,66 +63,88 @@ class PgMaildropTest : public ::testing::Test {
 pg::testing::TempDatabase* PgMaildropTest::db_ = nullptr;
 int PgMaildropTest::counter_ = 0;
 
+/// The value of a store call that must not fail (a failure fails the test
+/// and gives T's default).
+template <class T>
+T ok(common::Result<T> r) {
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? std::move(r).value() : T{};
+}
+
 }  // namespace
 
 TEST_F(PgMaildropTest, LeaseIsExclusiveAndRenewable) {
   PgMaildropStore s(*pool_);
-  OpenResult a = s.open(account_, "A", 60);
+  OpenResult a = ok(s.open(account_, "A", 60));
   ASSERT_TRUE(a.locked);
   ASSERT_EQ(a.maildrop.messages.size(), 2u);
   EXPECT_GT(a.maildrop.uidvalidity, 0);
-  EXPECT_FALSE(s.open(account_, "B", 60).locked);
-  EXPECT_TRUE(s.renew(account_, "A", 60));
-  EXPECT_FALSE(s.renew(account_, "B", 60));
-  s.release(account_, "B");  // not the holder: no effect
-  EXPECT_FALSE(s.open(account_, "B", 60).locked);
-  s.release(account_, "A");
-  EXPECT_TRUE(s.open(account_, "B", 60).locked);
+  EXPECT_FALSE(ok(s.open(account_, "B", 60)).locked);
+  EXPECT_TRUE(ok(s.renew(account_, "A", 60)));
+  EXPECT_FALSE(ok(s.renew(account_, "B", 60)));
+  EXPECT_TRUE(s.release(account_, "B").ok());  // not the holder: no effect
+  EXPECT_FALSE(ok(s.open(account_, "B", 60)).locked);
+  EXPECT_TRUE(s.release(account_, "A").ok());
+  EXPECT_TRUE(ok(s.open(account_, "B", 60)).locked);
 }
 
 TEST_F(PgMaildropTest, ExpiredLeaseCanBeTaken) {
   PgMaildropStore s(*pool_);
-  ASSERT_TRUE(s.open(account_, "A", 0).locked);  // expires at once
-  EXPECT_TRUE(s.open(account_, "B", 60).locked);
-  EXPECT_FALSE(s.renew(account_, "A", 60));
+  ASSERT_TRUE(ok(s.open(account_, "A", 0)).locked);  // expires at once
+  EXPECT_TRUE(ok(s.open(account_, "B", 60)).locked);
+  EXPECT_FALSE(ok(s.renew(account_, "A", 60)));
 }
 
 TEST_F(PgMaildropTest, WholeAndChunkedReadsMatchTheIndexedSize) {
   PgMaildropStore s(*pool_);
-  OpenResult o = s.open(account_, "A", 60);
+  OpenResult o = ok(s.open(account_, "A", 60));
   ASSERT_TRUE(o.locked);
   const auto& e = o.maildrop.messages[0];
-  auto whole = s.read_message(e.message_id);
+  auto whole = ok(s.read_message(e.message_id));
   ASSERT_TRUE(whole);
   EXPECT_EQ(*whole, "Return-Path: <a@b.test>\r\nSubject: hi\r\n\r\n.dot line\r\nend\r\n");
   EXPECT_EQ(whole->size(), e.size);
   std::string parts;
   size_t n = 0;
-  for (; auto p = s.read_part(e.message_id, n); ++n) parts += *p;
+  for (; auto p = ok(s.read_part(e.message_id, n)); ++n) parts += *p;
   EXPECT_EQ(n, 4u) << "prefix + 3 chunks";
   EXPECT_EQ(parts, *whole);
-  EXPECT_FALSE(s.read_message(987654321));
-  EXPECT_FALSE(s.read_part(987654321, 0));
+  EXPECT_FALSE(ok(s.read_message(987654321)));
+  EXPECT_FALSE(ok(s.read_part(987654321, 0)));
 }
 
 TEST_F(PgMaildropTest, CommitDeletesOnlyWithTheLeaseAndReleasesIt) {
   PgMaildropStore s(*pool_);
-  OpenResult o = s.open(account_, "A", 60);
+  OpenResult o = ok(s.open(account_, "A", 60));
   ASSERT_TRUE(o.locked);
   int64_t uid = o.maildrop.messages[0].uid;
 
-  CommitResult lost = s.commit(account_, "B", 60, o.maildrop.mailbox_id, {uid});
+  CommitResult lost = ok(s.commit(account_, "B", 60, o.maildrop.mailbox_id, {uid}));
   EXPECT_FALSE(lost.lease_held);
   EXPECT_EQ(lost.deleted, 0);
 
-  CommitResult done = s.commit(account_, "A", 60, o.maildrop.mailbox_id, {uid});
+  CommitResult done = ok(s.commit(account_, "A", 60, o.maildrop.mailbox_id, {uid}));
   EXPECT_TRUE(done.lease_held);
   EXPECT_EQ(done.deleted, 1);
-  OpenResult again = s.open(account_, "B", 60);
+  OpenResult again = ok(s.open(account_, "B", 60));
   ASSERT_TRUE(again.locked) << "QUIT released the lease";
   ASSERT_EQ(again.maildrop.messages.size(), 1u);
   EXPECT_EQ(again.maildrop.messages[0].uid, o.maildrop.messages[1].uid);
   EXPECT_EQ(again.maildrop.uidvalidity, o.maildrop.uidvalidity);
   // Repeating the commit (e.g. after a lost reply) removes nothing more.
-  EXPECT_EQ(s.commit(account_, "B", 60, again.maildrop.mailbox_id, {uid}).deleted, 0);
+  EXPECT_EQ(ok(s.commit(account_, "B", 60, again.maildrop.mailbox_id, {uid})).deleted, 0);
+}
+
+TEST(PgMaildropDown, ADatabaseThatIsNotThereIsAnErrorNotAThrow) {
+  // Nothing listens on port 1 of loopback; the pool gives up fast.
+  pg::Pool pool("host=127.0.0.1 port=1 dbname=x connect_timeout=1", 1, std::chrono::milliseconds(200));
+  PgMaildropStore s(pool);
+  auto opened = s.open(1, "A", 60);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, common::ErrorCode::unavailable);
+  EXPECT_FALSE(s.renew(1, "A", 60).ok());
+  EXPECT_FALSE(s.release(1, "A").ok());
+  EXPECT_FALSE(s.read_message(1).ok());
+  EXPECT_FALSE(s.read_part(1, 0).ok());
+  EXPECT_FALSE(s.commit(1, "A", 60, 1, {1}).ok());
 }

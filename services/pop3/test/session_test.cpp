@@ -65,10 +65,10 @@ class FakeStore : public MaildropStore {
     bodies_[id] = std::move(body);
     drops_[account].push_back({uid, id, bodies_[id].size()});
   }
-  OpenResult open(int64_t account, const std::string& holder, int ttl) override {
+  common::Result<OpenResult> open(int64_t account, const std::string& holder, int ttl) override {
     std::lock_guard l(mu_);
     OpenResult r;
-    if (fail_open) throw std::runtime_error("db down");
+    if (fail_open) return common::Error{common::ErrorCode::unavailable, "db down"};
     if (gone > 0) {  // the account was deleted since its login was cached
       --gone;
       r.gone = true;
@@ -84,37 +84,38 @@ class FakeStore : public MaildropStore {
     r.maildrop.messages = drops_[account];
     return r;
   }
-  bool renew(int64_t account, const std::string& holder, int) override {
+  common::Result<bool> renew(int64_t account, const std::string& holder, int) override {
     std::lock_guard l(mu_);
     renewals++;
     return locks_[account] == holder;
   }
-  void release(int64_t account, const std::string& holder) override {
+  common::Status release(int64_t account, const std::string& holder) override {
     std::lock_guard l(mu_);
     if (locks_[account] == holder) locks_.erase(account);
+    return common::Done{};
   }
-  std::optional<std::string> read_message(int64_t id) override {
+  common::Result<std::optional<std::string>> read_message(int64_t id) override {
     std::lock_guard l(mu_);
     whole_reads++;
     auto it = bodies_.find(id);
-    if (it == bodies_.end()) return std::nullopt;
-    return it->second;
+    if (it == bodies_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
   }
-  std::optional<std::string> read_part(int64_t id, size_t part) override {
+  common::Result<std::optional<std::string>> read_part(int64_t id, size_t part) override {
     std::lock_guard l(mu_);
     part_reads++;
     auto it = bodies_.find(id);
-    if (it == bodies_.end()) return std::nullopt;
+    if (it == bodies_.end()) return std::optional<std::string>();
     // Part 0: the first 10 bytes ("trace prefix"); then 7-byte chunks.
     const std::string& b = it->second;
     size_t begin = part == 0 ? 0 : 10 + (part - 1) * 7;
-    if (part > 0 && begin >= b.size()) return std::nullopt;
-    return b.substr(begin, part == 0 ? 10 : 7);
+    if (part > 0 && begin >= b.size()) return std::optional<std::string>();
+    return std::optional<std::string>(b.substr(begin, part == 0 ? 10 : 7));
   }
-  CommitResult commit(int64_t account, const std::string& holder, int, int64_t mailbox_id,
-                      const std::vector<int64_t>& uids) override {
+  common::Result<CommitResult> commit(int64_t account, const std::string& holder, int, int64_t mailbox_id,
+                                      const std::vector<int64_t>& uids) override {
     std::lock_guard l(mu_);
-    if (fail_commit) throw std::runtime_error("db down");
+    if (fail_commit) return common::Error{common::ErrorCode::unavailable, "db down"};
     CommitResult r;
     if (locks_[account] != holder) {
       r.lease_held = false;
