@@ -29,7 +29,7 @@
 
 namespace mail::test {
 
-class FakeDirectory final : public mail::directory::v1::Directory::Service {
+class FakeDirectory : public mail::directory::v1::Directory::Service {
  public:
   using pb_status = mail::directory::v1::RecipientStatus;
   struct Account {
@@ -66,6 +66,8 @@ class FakeDirectory final : public mail::directory::v1::Directory::Service {
   /// Every call waits this long first.
   std::atomic<std::chrono::milliseconds> delay{std::chrono::milliseconds(0)};
   std::atomic<int> auth_calls{0}, sender_calls{0}, rcpt_calls{0};
+  /// steady_clock ticks (time_since_epoch) of the last Authenticate call.
+  std::atomic<int64_t> last_auth_at{0};
 
   mail::directory::v1::AuthenticateRequest last_auth() {
     std::lock_guard lock(mu_);
@@ -76,6 +78,7 @@ class FakeDirectory final : public mail::directory::v1::Directory::Service {
   grpc::Status Authenticate(grpc::ServerContext*, const mail::directory::v1::AuthenticateRequest* req,
                             mail::directory::v1::AuthenticateReply* rep) override {
     ++auth_calls;
+    last_auth_at = std::chrono::steady_clock::now().time_since_epoch().count();
     {
       std::lock_guard lock(mu_);
       last_auth_ = *req;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fake_directory.h"
 #include "mail/directory/client/grpc_directory_client.h"
 #include "mail/directory/login_throttle.h"
 #include "mail/metrics/registry.h"
@@ -33,52 +34,24 @@ using namespace std::chrono_literals;
 
 // ---- fakes ---------------------------------------------------------------------
 
-/// demo@example.test / secret (account 1, may send as demo@ and alias@);
-/// recipients: demo@, postmaster@ ok; full@ over quota; down@ → UNAVAILABLE;
-/// other @example.test unknown; other domains not local. `directory_down`
-/// makes every call UNAVAILABLE.
-class FakeDirectory final : public dpb::Directory::Service {
+/// The shared fake (tests/support/fake_directory.h) with the msa tests'
+/// tables: demo@example.test / secret (account 1, may send as demo@ and
+/// alias@); recipients: demo@, postmaster@, other@ ok; full@ over quota;
+/// down@ → UNAVAILABLE; other @example.test unknown; other domains not local.
+/// `fail = UNAVAILABLE` makes every call fail.
+class FakeDirectory : public mail::test::FakeDirectory {
  public:
-  grpc::Status Authenticate(grpc::ServerContext*, const dpb::AuthenticateRequest* req,
-                            dpb::AuthenticateReply* rep) override {
-    ++auth_calls;
-    last_auth_at = std::chrono::steady_clock::now().time_since_epoch().count();
-    if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
-    if (req->username() == "demo@example.test" && req->password() == "secret") {
-      rep->set_ok(true);
-      rep->set_account_id(1);
-      rep->set_address("demo@example.test");
-    }
-    return grpc::Status::OK;
+  FakeDirectory() {
+    using R = Recipient;
+    add_account("demo@example.test", {"secret", 1, "demo@example.test", {"demo@example.test", "Alias@Example.Test"}});
+    for (const char* ok : {"demo@example.test", "postmaster@example.test", "other@example.test"}) add_recipient(ok);
+    add_recipient("full@example.test", R{dpb::LOCAL_OVER_QUOTA, std::nullopt, grpc::StatusCode::OK});
+    add_recipient("down@example.test", R{dpb::LOCAL_OK, std::nullopt, grpc::StatusCode::UNAVAILABLE});
+    set_recipient_rule([](const dpb::CheckRecipientRequest& req) -> std::optional<R> {
+      if (req.address().ends_with("@example.test")) return R{dpb::LOCAL_UNKNOWN, std::nullopt, grpc::StatusCode::OK};
+      return std::nullopt;
+    });
   }
-  grpc::Status SenderAddresses(grpc::ServerContext*, const dpb::SenderAddressesRequest* req,
-                               dpb::SenderAddressesReply* rep) override {
-    if (down) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
-    if (req->account_id() == 1) {
-      rep->add_addresses("demo@example.test");
-      rep->add_addresses("Alias@Example.Test");
-    }
-    return grpc::Status::OK;
-  }
-  grpc::Status CheckRecipient(grpc::ServerContext*, const dpb::CheckRecipientRequest* req,
-                              dpb::CheckRecipientReply* rep) override {
-    ++rcpt_calls;
-    const std::string& a = req->address();
-    if (down || a == "down@example.test") return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
-    rep->set_normalized(a);
-    if (a == "demo@example.test" || a == "postmaster@example.test" || a == "other@example.test")
-      rep->set_status(dpb::LOCAL_OK);
-    else if (a == "full@example.test")
-      rep->set_status(dpb::LOCAL_OVER_QUOTA);
-    else if (a.size() > 13 && a.substr(a.size() - 13) == "@example.test")
-      rep->set_status(dpb::LOCAL_UNKNOWN);
-    else
-      rep->set_status(dpb::NOT_LOCAL);
-    return grpc::Status::OK;
-  }
-  std::atomic<bool> down{false};
-  std::atomic<int> auth_calls{0}, rcpt_calls{0};
-  std::atomic<int64_t> last_auth_at{0};  ///< steady_clock ticks of the last Authenticate
 };
 
 /// Records what it receives; answers Q<n>, or `fail_with` when set.

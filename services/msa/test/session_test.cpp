@@ -407,7 +407,7 @@ TEST(Session, DirectoryAndMtaFailuresAreTemporary) {
     EXPECT_TRUE(starts(c.cmd("DATA"), "354"));
     c.send("Subject: s\r\n\r\nx\r\n.\r\n");
     EXPECT_TRUE(starts(c.reply(), "552 5.3.4"));
-    msa.directory_svc.down = true;
+    msa.directory_svc.fail = grpc::StatusCode::UNAVAILABLE;
     EXPECT_TRUE(starts(c.cmd("MAIL FROM:<a@elsewhere.invalid>"), "250"));
     EXPECT_TRUE(starts(c.cmd("RCPT TO:<other2@example.test>"), "451 4.3.0"));
   }

@@ -98,13 +98,13 @@ TEST(SessionThrottle, FailuresAndSuccessesAreReported) {
 
 TEST(SessionThrottle, UnavailableDirectoryIsNotCounted) {
   Msa msa(test_settings(), 256 * 1024, quiet(1));
-  msa.directory_svc.down = true;
+  msa.directory_svc.fail = grpc::StatusCode::UNAVAILABLE;
   auto c = submitter(msa);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(c->cmd(kRight), "454 4.7.0 Temporary authentication failure\r\n");
   directory::ThrottleState s = msa.throttle->state("127.0.0.1", "demo@example.test");
   EXPECT_EQ(s.pair_failures, 0);
   EXPECT_EQ(s.address_failures, 0);
-  msa.directory_svc.down = false;
+  msa.directory_svc.fail = grpc::StatusCode::OK;
   EXPECT_EQ(c->cmd(kRight), "235 2.7.0 Authentication successful\r\n") << "not refused: nothing was counted";
 }
 
