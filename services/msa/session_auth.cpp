@@ -9,7 +9,6 @@
 // password check: a refusal is answered 454 4.7.0 without asking the
 // directory, a delay is waited on a timer; it is told each "yes" and "no"
 // from the directory, never "unavailable".
-#include <boost/asio/steady_timer.hpp>
 
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
@@ -76,12 +75,7 @@ net::awaitable<void> Session::auth_failed(const char* why) {
   ctx_.metrics.auth("failure");
   log::info("authentication failed",
             {{"session", session_id_}, {"client", conn().peer_ip()}, {"reason", why}, {"failures", auth_failures_}});
-  if (settings_.auth_failure_delay.count() > 0) {
-    net::asio::steady_timer timer(conn().get_executor());
-    timer.expires_after(settings_.auth_failure_delay);
-    boost::system::error_code ec;
-    co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
-  }
+  co_await pause(settings_.auth_failure_delay);
   reply(535, "5.7.8", "Authentication credentials invalid");
   if (auth_failures_ >= settings_.max_auth_failures && !closing()) {
     reply(421, "4.7.0", settings_.hostname + " Error: too many authentication failures");
@@ -108,13 +102,7 @@ net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::
     }
     co_return false;
   }
-  if (d.delay.count() > 0) {
-    // Waited on the connection's own executor: no I/O thread sleeps.
-    net::asio::steady_timer timer(conn().get_executor());
-    timer.expires_after(d.delay);
-    boost::system::error_code ec;
-    co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
-  }
+  co_await pause(d.delay);  // on the connection's executor: no I/O thread sleeps
   co_return true;
 }
 

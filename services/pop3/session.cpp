@@ -371,13 +371,7 @@ net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::
     if (auth_failures_ >= cfg_.max_auth_failures) close_with("auth_failures");
     co_return false;
   }
-  if (d.delay.count() > 0) {
-    // On the connection's executor: no I/O thread sleeps.
-    net::asio::steady_timer delay(conn().get_executor());
-    delay.expires_after(d.delay);
-    boost::system::error_code ec;
-    co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
-  }
+  co_await pause(d.delay);  // on the connection's executor: no I/O thread sleeps
   co_return true;
 }
 
@@ -489,10 +483,7 @@ net::awaitable<void> Session::auth_failed(const std::string& user) {
   log::info("authentication failed",
             {{"user", user}, {"ip", conn().peer_ip()}, {"session", id_}, {"failures", auth_failures_}});
   // Slow down guessing; the directory keeps the real lockout counters.
-  net::asio::steady_timer delay(conn().get_executor());
-  delay.expires_after(cfg_.auth_failure_delay);
-  boost::system::error_code ec;
-  co_await delay.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+  co_await pause(cfg_.auth_failure_delay);
   send(pop3::err("Authentication failed", pop3::kCodeAuth));
   if (auth_failures_ >= cfg_.max_auth_failures) {
     close_with("auth_failures");

@@ -231,6 +231,13 @@ awaitable<Status> Session::read_exact(size_t n, std::string& out) {
   co_return Status::ok;
 }
 
+awaitable<void> Session::pause(Duration d) {
+  if (d <= Duration::zero()) co_return;
+  Timer timer(conn_.get_executor(), d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
 awaitable<bool> Session::wait_wake(Duration max) {
   if (woken_) {
     woken_ = false;

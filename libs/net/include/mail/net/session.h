@@ -198,6 +198,10 @@ class Session : public std::enable_shared_from_this<Session> {
   /// connection closes (false). One waiter at a time.
   awaitable<bool> wait_wake(Duration max);
 
+  /// Waits `d` on the engine's clock (clock.h) without holding the thread:
+  /// the delay after a failed login, a throttle's delay.
+  awaitable<void> pause(Duration d);
+
   /// A read inside a command failed: queue the timeout goodbye or drop the
   /// output, and close.
   void read_failed(Status st);
