@@ -12,6 +12,7 @@
 
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
+#include "mail/directory/throttle_calls.h"
 #include "mail/net/offload.h"
 #include "mail/sasl/sasl.h"
 #include "session.h"
@@ -84,10 +85,7 @@ net::awaitable<void> Session::auth_failed(const char* why) {
 }
 
 net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::string& account) {
-  if (!ctx_.throttle) co_return true;
-  directory::LoginThrottle& throttle = *ctx_.throttle;
-  const directory::Decision d =
-      co_await net::offload(ctx_.blocking, [&throttle, &ip, &account] { return throttle.check(ip, account); });
+  const directory::Decision d = co_await directory::throttle_check(ctx_.throttle, ctx_.blocking, ip, account);
   if (d.refused) {
     ++auth_failures_;
     ctx_.metrics.auth("throttled");
@@ -107,14 +105,7 @@ net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::
 }
 
 net::awaitable<void> Session::throttle_report(const std::string& ip, const std::string& account, bool ok) {
-  if (!ctx_.throttle) co_return;
-  directory::LoginThrottle& throttle = *ctx_.throttle;
-  co_await net::offload(ctx_.blocking, [&throttle, &ip, &account, ok] {
-    if (ok)
-      throttle.succeeded(ip, account);
-    else
-      throttle.failed(ip, account);
-  });
+  co_await directory::throttle_report(ctx_.throttle, ctx_.blocking, ip, account, ok);
 }
 
 net::awaitable<void> Session::do_auth(const smtp::Command& cmd) {

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "mail/directory/throttle_calls.h"
 #include "unique_id.h"
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
@@ -355,10 +356,7 @@ net::awaitable<void> Session::on_auth(const Command& cmd) {
 }
 
 net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::string& user) {
-  if (!d_.throttle) co_return true;
-  directory::LoginThrottle& throttle = *d_.throttle;
-  const directory::Decision d =
-      co_await net::offload(*d_.blocking, [&throttle, &ip, &user] { return throttle.check(ip, user); });
+  const directory::Decision d = co_await directory::throttle_check(d_.throttle, *d_.blocking, ip, user);
   if (d.refused) {
     ++auth_failures_;
     d_.metrics->auth("throttled");
@@ -376,14 +374,7 @@ net::awaitable<bool> Session::throttle_allows(const std::string& ip, const std::
 }
 
 net::awaitable<void> Session::throttle_report(const std::string& ip, const std::string& user, bool ok) {
-  if (!d_.throttle) co_return;
-  directory::LoginThrottle& throttle = *d_.throttle;
-  co_await net::offload(*d_.blocking, [&throttle, &ip, &user, ok] {
-    if (ok)
-      throttle.succeeded(ip, user);
-    else
-      throttle.failed(ip, user);
-  });
+  co_await directory::throttle_report(d_.throttle, *d_.blocking, ip, user, ok);
 }
 
 net::awaitable<void> Session::login(const std::string& user, std::string& password) {

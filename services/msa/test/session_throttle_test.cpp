@@ -4,6 +4,7 @@
 // directory call; a delay is waited before the directory is asked; the
 // directory's "no" and "yes" are reported, its "unavailable" is not.
 #include "harness.h"
+#include "quiet_throttle.h"
 #include "mail/common/base64.h"
 
 namespace mail::msa::test {
@@ -15,15 +16,7 @@ const std::string kRefused = "454 4.7.0 Too many failed login attempts, try agai
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-/// No delays, the pair refused after `pair_limit` failures.
-directory::ThrottleConfig quiet(int64_t pair_limit = 2) {
-  directory::ThrottleConfig c;
-  c.delay_after = 1000;
-  c.account_delay_after = 1000;
-  c.max_failures_per_pair = pair_limit;
-  c.max_failures_per_address = 1000;
-  return c;
-}
+directory::ThrottleConfig quiet(int64_t pair_limit = 2) { return mail::test::quiet_throttle(pair_limit); }
 
 /// A greeted client on the submissions port (implicit TLS).
 std::unique_ptr<Client> submitter(Msa& msa) {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "quiet_throttle.h"
 #include "unique_id.h"
 #include "mail/common/base64.h"
 #include "mail/net/server.h"
@@ -563,14 +564,7 @@ TEST_F(SessionTest, DrainDuringQuitCompletesIt) {
 
 namespace {
 
-directory::ThrottleConfig quiet_throttle(int64_t pair_limit) {
-  directory::ThrottleConfig c;
-  c.delay_after = 1000;
-  c.account_delay_after = 1000;
-  c.max_failures_per_pair = pair_limit;
-  c.max_failures_per_address = 1000;
-  return c;
-}
+using mail::test::quiet_throttle;
 
 const std::string kThrottled = "-ERR [SYS/TEMP] Too many failed login attempts, try again later\r\n";
 
