@@ -4,7 +4,7 @@
 // a backend causes (a row not there, a database down, a limit reached) return
 // Result<T> instead of throwing through a session; each service maps
 // ErrorCode to its protocol reply or gRPC status in one place (the admin
-// service: services/admin/src/status.cpp).
+// service: services/admin/status.cpp).
 //
 // Trusts: the caller. Asking a failed Result for its value, or a successful
 // one for its error, is a bug in the caller and asserts (it is never caused by

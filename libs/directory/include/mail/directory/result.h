@@ -2,7 +2,7 @@
 // The directory returns the data-path result type of libs/common on every
 // call (mail/common/result.h); these names keep the directory's code short.
 // The admin service maps ErrorCode to a gRPC status in exactly one place
-// (services/admin/src/status.cpp).
+// (services/admin/status.cpp).
 #pragma once
 #include "mail/common/result.h"
 
