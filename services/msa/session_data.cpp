@@ -183,6 +183,13 @@ net::awaitable<bool> Session::read_message(Incoming& in) {
 // full chunk, and reserve room for the next bytes.
 net::awaitable<void> Session::make_room(Incoming& in) {
   if (in.refusal) co_return;
+  if (in.decoder.error() != smtp::DataError::kNone) {
+    // Refused at the end of data with the decoder's reply: stop sending,
+    // let go of what is held (the feeder keeps nothing from here on).
+    std::string().swap(in.buf);
+    in.share.release_all();
+    co_return;
+  }
   if (!in.header_done) rewrite_header(in, false);
   if (in.refusal) co_return;
   const size_t chunk = ctx_.mta.chunk_size();
