@@ -98,6 +98,9 @@ MsaConfig load_msa_config(const common::Config& c) {
   m.mta_chunk_size = c.size("mta.chunk_size", 256 * 1024);
   if (m.mta_chunk_size < 4096 || m.mta_chunk_size > 4 * 1024 * 1024)
     throw ConfigError("config mta.chunk_size: between 4K and 4M (gRPC's default message limit)");
+  m.data_memory_budget = c.size("smtp.data_memory_budget", 64ull * 1024 * 1024);
+  if (m.data_memory_budget < 1024 * 1024 || m.data_memory_budget < 2 * m.mta_chunk_size)
+    throw ConfigError("config smtp.data_memory_budget: at least 1M and 2 x mta.chunk_size");
 
   m.directory_address = c.str("directory.address", "127.0.0.1:7001");
   m.directory_deadline = duration(c, "directory.deadline", std::chrono::seconds(5));

@@ -24,7 +24,13 @@
 //   smtp.max_auth_failures     3       failed AUTH per connection, then 421 4.7.0 and close
 //   smtp.auth_failure_delay    1s      pause before answering a failed AUTH (slows guessing)
 //   smtp.command_timeout       5m      per command read (RFC 5321 4.5.3.2.7)
-//   smtp.data_timeout          10m     per read during DATA (RFC 5321 4.5.3.2.5/6 use 3m/10m)
+//   smtp.data_timeout          10m     per read during DATA (RFC 5321 4.5.3.2.5/6 use 3m/10m);
+//                                      also the longest wait for smtp.data_memory_budget
+//   smtp.data_memory_budget    64M     message bytes all sessions together may hold during DATA
+//                                      (each holds its header, then one mta.chunk_size chunk);
+//                                      when spent, a session waits up to smtp.data_timeout, then
+//                                      the transaction gets 451 4.3.1 at end of data. At least
+//                                      2 x mta.chunk_size and 1M
 //   smtp.max_connections       1000    concurrent sessions per listener; beyond it 421 4.7.0
 //   smtp.reverse_lookup        true    forward-confirmed reverse DNS for the Received header
 //   smtp.postmaster_domain     hostname minus its first label: where RCPT TO:<postmaster> goes
@@ -33,7 +39,9 @@
 //   http.listen                "127.0.0.1:9101"   /metrics /healthz /readyz
 //   mta.address                "127.0.0.1:7002"   Transfer.Submit
 //   mta.deadline               60s     whole Submit call (stream and commit)
-//   mta.chunk_size             256K    body chunk per stream message
+//   mta.chunk_size             256K    body chunk per stream message; a message larger than one
+//                                      chunk is forwarded chunk by chunk while it arrives
+//                                      (Transfer.Stage/Append/Commit), a smaller one in one Submit
 //   mta.retry_window           10s     how long a DATA reply may wait for an unavailable mta
 //                                      (a restart) before answering 451; retries reuse the
 //                                      idempotency key, so they never queue a second copy
@@ -97,6 +105,7 @@ struct MsaConfig {
   std::string mta_address = "127.0.0.1:7002";
   std::chrono::milliseconds mta_deadline{60000};
   size_t mta_chunk_size = 256 * 1024;
+  size_t data_memory_budget = 64 * 1024 * 1024;
 
   std::string directory_address = "127.0.0.1:7001";
   std::chrono::milliseconds directory_deadline{5000};

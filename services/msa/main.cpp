@@ -2,7 +2,7 @@
 // mail-msa: the SMTP edge. Three listeners (MX, submission with STARTTLS,
 // submissions with implicit TLS), each session checking policy with the
 // admin service's Directory and streaming accepted mail to the mta's
-// Transfer.Submit; /metrics /healthz /readyz on the HTTP port. No database,
+// Transfer (chunk by chunk as it arrives, within smtp.data_memory_budget); /metrics /healthz /readyz on the HTTP port. No database,
 // no queue: a message is answered 250 only after the mta committed it.
 //
 // Usage: mail-msa --config FILE   (keys and defaults: see config.h)
@@ -62,7 +62,9 @@ int run(service::Process& proc) {
   directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "smtp");
 
   net::SessionRegistry sessions;
-  SessionContext sctx{cfg.smtp, tls ? &*tls : nullptr, directory, mta, rt.blocking(), msa_metrics, sessions, &throttle};
+  DataBudget budget(cfg.data_memory_budget, &msa_metrics.budget_gauge());
+  SessionContext sctx{cfg.smtp,     tls ? &*tls : nullptr, directory, mta, rt.blocking(), msa_metrics, sessions,
+                      budget,       &throttle};
 
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add_listener = [&](Listener l, const ListenAddress& a) {

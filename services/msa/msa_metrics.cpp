@@ -30,6 +30,11 @@ MsaMetrics::MsaMetrics(metrics::Registry& r)
       refused_(r.counter_family("mail_msa_transactions_refused_total",
                                 "Transactions refused at or after end of data, by reason")),
       bytes_(r.counter("mail_msa_accepted_bytes_total", "Bytes of accepted messages as handed to the mta")),
+      staged_bytes_(r.counter("mail_msa_staged_bytes_total",
+                              "Message bytes forwarded to the mta's staging blobs while DATA was still arriving")),
+      budget_waits_(r.counter("mail_msa_data_budget_waits_total",
+                              "Times a session in DATA found smtp.data_memory_budget spent and waited")),
+      budget_in_use_(r.gauge("mail_msa_data_budget_bytes", "DATA bytes reserved from smtp.data_memory_budget now")),
       submit_seconds_(r.histogram("mail_msa_submit_duration_seconds", "Transfer.Submit latency (stream and mta commit)",
                                   metrics::Registry::latency_buckets())) {
   auto& msgs = r.counter_family("mail_msa_messages_accepted_total", "Messages queued by the mta (250), by listener");
@@ -56,6 +61,10 @@ void MsaMetrics::accepted(Listener l, uint64_t bytes, double submit_seconds) {
 void MsaMetrics::refused(std::string_view reason) { refused_.Add({{"reason", std::string(reason)}}).Increment(); }
 
 void MsaMetrics::submit_failed(double submit_seconds) { submit_seconds_.Observe(submit_seconds); }
+
+void MsaMetrics::staged(uint64_t bytes) { staged_bytes_.Increment(static_cast<double>(bytes)); }
+
+void MsaMetrics::budget_wait() { budget_waits_.Increment(); }
 
 void MsaMetrics::overload(Listener l) { session_.overload(listener_name(l)); }
 

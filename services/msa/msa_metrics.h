@@ -31,6 +31,12 @@ class MsaMetrics {
   /// A transaction refused at or after DATA (reason: bare_lf, too_big, mta_unavailable, ...).
   void refused(std::string_view reason);
   void submit_failed(double submit_seconds);
+  /// Message bytes forwarded to the mta's staging blob before end of data.
+  void staged(uint64_t bytes);
+  /// A session found the DATA memory budget spent and had to wait.
+  void budget_wait();
+  /// The gauge DataBudget keeps at the bytes reserved now.
+  prometheus::Gauge& budget_gauge() { return budget_in_use_; }
   void overload(Listener l);
 
  private:
@@ -40,6 +46,9 @@ class MsaMetrics {
   prometheus::Family<prometheus::Counter>& refused_;
   std::array<prometheus::Counter*, 3> messages_{};
   prometheus::Counter& bytes_;
+  prometheus::Counter& staged_bytes_;
+  prometheus::Counter& budget_waits_;
+  prometheus::Gauge& budget_in_use_;
   prometheus::Histogram& submit_seconds_;
 };
 

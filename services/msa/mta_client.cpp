@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Transfer.Submit client (see mta_client.h).
+// Transfer client: Submit and the staging calls (see mta_client.h).
 #include "mta_client.h"
 
 #include <grpcpp/client_context.h>
@@ -83,6 +83,83 @@ SubmitResult MtaClient::submit(const pb::Envelope& envelope, std::string_view he
   }
   r.queue_id = reply.queue_id();
   return r;
+}
+
+namespace {
+
+SubmitResult status_result(const grpc::Status& st) {
+  SubmitResult r;
+  r.code = st.error_code();
+  if (!st.ok()) r.error = st.error_message();
+  return r;
+}
+
+}  // namespace
+
+SubmitResult MtaClient::stage(uint64_t size_hint) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  pb::StageRequest req;
+  req.set_size_hint(size_hint);
+  pb::StageReply reply;
+  SubmitResult r = status_result(stub_->Stage(&ctx, req, &reply));
+  if (r.code == grpc::StatusCode::OK) {
+    // The id goes back to the mta only, but it is still the peer's text.
+    if (reply.staging_id().empty() || reply.staging_id().size() > 64) {
+      r.code = grpc::StatusCode::UNKNOWN;
+      r.error = "mta returned a malformed staging id";
+    } else {
+      r.id = reply.staging_id();
+    }
+  }
+  return r;
+}
+
+SubmitResult MtaClient::append(const std::string& staging_id, uint64_t offset, std::string_view chunk) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  pb::AppendRequest req;
+  req.set_staging_id(staging_id);
+  req.set_offset(offset);
+  req.set_chunk(std::string(chunk));
+  pb::AppendReply reply;
+  SubmitResult r = status_result(stub_->Append(&ctx, req, &reply));
+  if (r.code == grpc::StatusCode::OK && reply.staged() != offset + chunk.size()) {
+    r.code = grpc::StatusCode::FAILED_PRECONDITION;  // the mta holds something else than we sent
+    r.error = "mta staged " + std::to_string(reply.staged()) + " bytes, expected " +
+              std::to_string(offset + chunk.size());
+  }
+  return r;
+}
+
+SubmitResult MtaClient::commit(const std::string& staging_id, const pb::Envelope& envelope, uint64_t offset,
+                               std::string_view chunk) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  pb::CommitRequest req;
+  req.set_staging_id(staging_id);
+  *req.mutable_envelope() = envelope;
+  req.set_offset(offset);
+  req.set_chunk(std::string(chunk));
+  pb::SubmitReply reply;
+  SubmitResult r = status_result(stub_->Commit(&ctx, req, &reply));
+  if (r.code != grpc::StatusCode::OK) return r;
+  if (!sane_queue_id(reply.queue_id())) {
+    r.queue_id = "unknown";  // committed: 250 without the id, as submit() does
+    r.error = "mta returned a malformed queue id";
+    return r;
+  }
+  r.queue_id = reply.queue_id();
+  return r;
+}
+
+void MtaClient::discard(const std::string& staging_id) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::min<std::chrono::milliseconds>(deadline_, std::chrono::seconds(5)));
+  pb::DiscardRequest req;
+  req.set_staging_id(staging_id);
+  pb::DiscardReply reply;
+  stub_->Discard(&ctx, req, &reply);  // failures leave it to the sweep
 }
 
 bool MtaClient::connected() { return channel_->GetState(true) == GRPC_CHANNEL_READY; }

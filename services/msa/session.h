@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "config.h"
+#include "data_budget.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/directory/login_throttle.h"
 #include "mail/net/asio.h"
@@ -55,6 +56,7 @@ struct SessionContext {
   net::asio::thread_pool& blocking;
   MsaMetrics& metrics;
   net::SessionRegistry& registry;
+  DataBudget& budget;  ///< smtp.data_memory_budget, shared by every session's DATA
   /// The process's shared failed-login throttle (Redis); nullptr: none.
   directory::LoginThrottle* throttle = nullptr;
 };
@@ -109,11 +111,19 @@ class Session : public net::Session {
   net::awaitable<void> do_mail(const smtp::Command& cmd);
   net::awaitable<void> do_rcpt(const smtp::Command& cmd);
   net::awaitable<void> do_small(const smtp::Command& cmd);  ///< RSET NOOP QUIT VRFY EXPN HELP BDAT
-  net::awaitable<void> do_data(const smtp::Command& cmd);  // session_data.cpp
-  net::awaitable<bool> read_message(std::string& message, smtp::DataError& error);
-  net::awaitable<void> submit(std::string message);
-  net::awaitable<SubmitResult> submit_with_retry(const mail::transfer::v1::Envelope& env, std::string_view head,
-                                                 std::string_view body, std::chrono::steady_clock::time_point give_up);
+  // DATA (session_data.cpp): the message is forwarded to the mta chunk by
+  // chunk as it arrives (Incoming holds one DATA in progress).
+  struct Incoming;
+  net::awaitable<void> do_data(const smtp::Command& cmd);
+  net::awaitable<bool> read_message(Incoming& in);
+  net::awaitable<void> make_room(Incoming& in);
+  void rewrite_header(Incoming& in, bool at_end);
+  net::awaitable<bool> send_chunk(Incoming& in, size_t n);
+  void stop_buffering(Incoming& in, std::string_view reason, const smtp::Reply& r);
+  net::awaitable<void> discard_staging(Incoming& in);
+  net::awaitable<void> submit(Incoming& in);
+  template <class Call>
+  net::awaitable<SubmitResult> with_mta_retry(const char* what, Call call);
   net::awaitable<void> wait_for_mta(std::chrono::steady_clock::time_point until);
   net::awaitable<void> do_starttls(const smtp::Command& cmd);  // session_auth.cpp
   net::awaitable<void> do_auth(const smtp::Command& cmd);

@@ -11,6 +11,8 @@
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
 //   mta.hostname (the host name; names us in bounces)
 //   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
+//   transfer.staging_grace (1h): a staging blob (Stage/Append without Commit) untouched
+//   this long is garbage; transfer.staging_sweep_interval (5m): how often the sweep runs
 #include <unistd.h>
 
 #include "dispatcher.h"
@@ -18,6 +20,7 @@
 #include "mail/rpc/channel.h"
 #include "mail/rpc/guard.h"
 #include "mail/service/process.h"
+#include "staging_sweeper.h"
 #include "transfer_service.h"
 
 using namespace mail;
@@ -65,14 +68,28 @@ int main(int argc, char** argv) {
     mta::TransferOptions topts;
     topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);
     topts.max_recipients = static_cast<size_t>(cfg.integer("limits.max_recipients", 1000));
-    mta::TransferService transfer(pool, topts, [&](int64_t id) { dispatcher.announce(id); }, proc.registry(),
+    mta::TransferService transfer(pool, topts, [&](int64_t id) { dispatcher.announce(id); }, proc.metrics(),
                                   transfer_guard);
+
+    // The sweep of abandoned staging blobs: on the workers' pool, since its
+    // deletes need no fsync and must not take the intake's connections.
+    queue::StagingStore sweep_store(work_pool, queue::StagingLimits{topts.max_message_size, topts.max_chunk});
+    mta::SweepOptions sopts;
+    sopts.grace = cfg.duration("transfer.staging_grace", 3600s);
+    sopts.interval = cfg.duration("transfer.staging_sweep_interval", 300s);
+    if (sopts.grace.count() <= 0 || sopts.interval.count() <= 0)
+      throw common::ConfigError("config transfer.staging_grace and transfer.staging_sweep_interval: must be positive");
+    mta::StagingSweeper sweeper(sweep_store, sopts, proc.metrics());
 
     proc.serve_grpc(cfg.str("transfer.listen", "127.0.0.1:7002"), {&transfer});
     // Ready when the queue's database answers; Redis only speeds things up.
     proc.set_ready([&] { return pool.ping(); });
-    proc.after_stop([&] { dispatcher.stop(); });
+    proc.after_stop([&] {
+      dispatcher.stop();
+      sweeper.stop();
+    });
     dispatcher.start();
+    sweeper.start();
     return proc.run();
   });
 }

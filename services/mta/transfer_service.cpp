@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Transfer.Submit: stream in, one commit, then answer.
+// Transfer.Submit: stream in, one commit, then answer. The envelope checks
+// and the after-commit steps are shared with Commit (transfer_staging.cpp).
 #include "transfer_service.h"
 
 #include <chrono>
@@ -13,26 +14,21 @@ namespace mail::mta {
 namespace pb = mail::transfer::v1;
 
 TransferService::TransferService(pg::Pool& pool, TransferOptions opts, std::function<void(int64_t)> announce,
-                                 prometheus::Registry& registry, const rpc::CallGuard& guard)
+                                 metrics::Registry& registry, const rpc::CallGuard& guard)
     : pool_(pool),
       opts_(opts),
+      staging_(pool, queue::StagingLimits{opts.max_message_size, opts.max_chunk}),
       guard_(guard),
       announce_(std::move(announce)),
-      submits_(prometheus::BuildCounter()
-                   .Name("mail_mta_submissions_total")
-                   .Help("Transfer.Submit calls by result")
-                   .Register(registry)),
-      bytes_(prometheus::BuildCounter()
-                 .Name("mail_mta_accepted_bytes_total")
-                 .Help("Message bytes committed to the queue")
-                 .Register(registry)
-                 .Add({})),
-      duration_(prometheus::BuildHistogram()
-                    .Name("mail_mta_submit_duration_seconds")
-                    .Help("Time from the first chunk to the commit of a message")
-                    .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                      0.25, 0.5, 1, 2.5, 5})) {}
+      submits_(registry.counter_family("mail_mta_submissions_total", "Transfer.Submit calls by result")),
+      staging_calls_(registry.counter_family("mail_mta_staging_requests_total",
+                                             "Transfer Stage/Append/Commit/Discard calls by call and result")),
+      bytes_(registry.counter("mail_mta_accepted_bytes_total", "Message bytes committed to the queue")),
+      staged_bytes_(
+          registry.counter("mail_mta_staged_bytes_total", "Message bytes written to staging blobs before their commit")),
+      duration_(registry.histogram("mail_mta_submit_duration_seconds",
+                                   "Time from the first chunk to the commit of a message",
+                                   metrics::Registry::latency_buckets())) {}
 
 grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReader<pb::SubmitRequest>* reader,
                                      pb::SubmitReply* reply) {
@@ -52,24 +48,7 @@ grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReade
   // envelope it held (a reference would dangle).
   const pb::Envelope e = msg.envelope();
   queue::Envelope env;
-  if (!e.sender().empty()) {
-    env.sender = common::normalize_address(e.sender());
-    if (env.sender.empty()) return fail(grpc::StatusCode::INVALID_ARGUMENT, "bad sender address");
-  }
-  if (e.recipients_size() == 0) return fail(grpc::StatusCode::INVALID_ARGUMENT, "no recipients");
-  if (static_cast<size_t>(e.recipients_size()) > opts_.max_recipients)
-    return fail(grpc::StatusCode::INVALID_ARGUMENT, "too many recipients");
-  for (const auto& r : e.recipients()) {
-    std::string n = common::normalize_address(r);
-    if (n.empty()) return fail(grpc::StatusCode::INVALID_ARGUMENT, "bad recipient address: " + r);
-    env.recipients.push_back(std::move(n));
-  }
-  env.helo = e.helo().substr(0, 255);
-  env.client_ip = e.client_ip().substr(0, 64);
-  env.auth_user = e.auth_user().substr(0, 320);
-  env.protocol = e.protocol().substr(0, 16);
-  env.idempotency_key = e.idempotency_key().substr(0, 255);
-  if (e.size_hint() > opts_.max_message_size) return fail(grpc::StatusCode::RESOURCE_EXHAUSTED, "message too big");
+  if (auto st = parse_envelope(e, env); !st.ok()) return fail(st.error_code(), st.error_message());
 
   queue::Accepted acc;
   try {
@@ -101,12 +80,38 @@ grpc::Status TransferService::Submit(grpc::ServerContext* ctx, grpc::ServerReade
   reply->set_size(acc.size);
   submits_.Add({{"result", acc.duplicate ? "duplicate" : "accepted"}}).Increment();
   if (acc.duplicate) return grpc::Status::OK;
-  bytes_.Increment(static_cast<double>(acc.size));
   duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  queued(acc, env);
+  return grpc::Status::OK;
+}
+
+grpc::Status TransferService::parse_envelope(const pb::Envelope& e, queue::Envelope& env) const {
+  if (!e.sender().empty()) {
+    env.sender = common::normalize_address(e.sender());
+    if (env.sender.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "bad sender address"};
+  }
+  if (e.recipients_size() == 0) return {grpc::StatusCode::INVALID_ARGUMENT, "no recipients"};
+  if (static_cast<size_t>(e.recipients_size()) > opts_.max_recipients)
+    return {grpc::StatusCode::INVALID_ARGUMENT, "too many recipients"};
+  for (const auto& r : e.recipients()) {
+    std::string n = common::normalize_address(r);
+    if (n.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "bad recipient address: " + r};
+    env.recipients.push_back(std::move(n));
+  }
+  env.helo = e.helo().substr(0, 255);
+  env.client_ip = e.client_ip().substr(0, 64);
+  env.auth_user = e.auth_user().substr(0, 320);
+  env.protocol = e.protocol().substr(0, 16);
+  env.idempotency_key = e.idempotency_key().substr(0, 255);
+  if (e.size_hint() > opts_.max_message_size) return {grpc::StatusCode::RESOURCE_EXHAUSTED, "message too big"};
+  return grpc::Status::OK;
+}
+
+void TransferService::queued(const queue::Accepted& acc, const queue::Envelope& env) {
+  bytes_.Increment(static_cast<double>(acc.size));
   log::info("queued", {{"queue_id", acc.queue_id}, {"size", acc.size}, {"from", env.sender},
                        {"nrcpt", env.recipients.size()}, {"client", env.client_ip}});
   announce_(acc.job_id);
-  return grpc::Status::OK;
 }
 
 }  // namespace mail::mta

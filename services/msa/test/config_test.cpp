@@ -63,8 +63,18 @@ TEST(MsaConfig, BadValuesFailAtStartup) {
       {{"smtp.mx_listen", "[::1:25"}},    {{"smtp.max_recipients", "0"}},      {{"smtp.max_text_line", "999"}},
       {{"smtp.max_command_line", "100"}}, {{"smtp.max_message_size", "12"}},   {{"smtp.hostname", "bad host"}},
       {{"tls.cert", "/only-cert.pem"}},   {{"smtp.command_timeout", "0s"}},    {{"mta.chunk_size", "10M"}},
+      {{"smtp.data_memory_budget", "100K"}},
   };
   for (const auto& m : bad) EXPECT_THROW(load_msa_config(Config::from_map(m)), ConfigError) << m.begin()->first;
+}
+
+TEST(MsaConfig, DataMemoryBudget) {
+  EXPECT_EQ(load_msa_config(Config::from_map({})).data_memory_budget, 64u * 1024 * 1024);
+  EXPECT_EQ(load_msa_config(Config::from_map({{"smtp.data_memory_budget", "8M"}})).data_memory_budget,
+            8u * 1024 * 1024);
+  // At least two chunks: a budget one chunk could spend alone would stall everyone else.
+  EXPECT_THROW(load_msa_config(Config::from_map({{"smtp.data_memory_budget", "1M"}, {"mta.chunk_size", "1M"}})),
+               ConfigError);
 }
 
 TEST(MsaConfig, PostmasterDomain) {

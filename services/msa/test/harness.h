@@ -10,6 +10,7 @@
 
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -54,9 +55,63 @@ class FakeDirectory : public mail::test::FakeDirectory {
   }
 };
 
-/// Records what it receives; answers Q<n>, or `fail_with` when set.
+/// Records what it receives; answers Q<n>, or `fail_with` when set. A
+/// staged message (Stage/Append/Commit) is recorded like a submitted one,
+/// each Append and a non-empty last chunk counting as one chunk; `fail_with`
+/// and `fail_times` apply to Submit and Commit alike.
 class FakeTransfer final : public tpb::Transfer::Service {
  public:
+  grpc::Status Stage(grpc::ServerContext*, const tpb::StageRequest*, tpb::StageReply* reply) override {
+    std::lock_guard lock(mu);
+    std::string id = "staging-" + std::to_string(++stagings);
+    staged[id];
+    reply->set_staging_id(id);
+    return grpc::Status::OK;
+  }
+  grpc::Status Append(grpc::ServerContext*, const tpb::AppendRequest* req, tpb::AppendReply* reply) override {
+    std::lock_guard lock(mu);
+    auto it = staged.find(req->staging_id());
+    if (it == staged.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such staging blob");
+    if (req->offset() != it->second.data.size()) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "offset");
+    it->second.data += req->chunk();
+    ++it->second.chunks;
+    reply->set_staged(it->second.data.size());
+    return grpc::Status::OK;
+  }
+  grpc::Status Commit(grpc::ServerContext*, const tpb::CommitRequest* req, tpb::SubmitReply* reply) override {
+    std::lock_guard lock(mu);
+    keys_seen.push_back(req->envelope().idempotency_key());
+    if (fail_times > 0) {
+      --fail_times;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "configured transient failure");
+    }
+    if (fail_with != grpc::StatusCode::OK) return grpc::Status(fail_with, "configured failure");
+    auto it = staged.find(req->staging_id());
+    if (it == staged.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such staging blob");
+    if (req->offset() != it->second.data.size()) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "offset");
+    std::string data = it->second.data + req->chunk();
+    if (data.size() != req->envelope().size_hint())
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "size");
+    envelopes.push_back(req->envelope());
+    messages.push_back(data);
+    chunk_counts.push_back(it->second.chunks + (req->chunk().empty() ? 0 : 1));
+    staged.erase(it);
+    reply->set_queue_id("Q" + std::to_string(envelopes.size()));
+    return grpc::Status::OK;
+  }
+  grpc::Status Discard(grpc::ServerContext*, const tpb::DiscardRequest* req, tpb::DiscardReply*) override {
+    std::lock_guard lock(mu);
+    discarded += staged.erase(req->staging_id());
+    return grpc::Status::OK;
+  }
+  /// Bytes held in staging blobs not yet committed.
+  size_t staged_bytes() {
+    std::lock_guard lock(mu);
+    size_t n = 0;
+    for (const auto& [id, s] : staged) n += s.data.size();
+    return n;
+  }
+
   grpc::Status Submit(grpc::ServerContext*, grpc::ServerReader<tpb::SubmitRequest>* reader,
                       tpb::SubmitReply* reply) override {
     tpb::SubmitRequest req;
@@ -93,6 +148,13 @@ class FakeTransfer final : public tpb::Transfer::Service {
   std::vector<tpb::Envelope> envelopes;
   std::vector<std::string> messages;
   std::vector<size_t> chunk_counts;
+  struct Staged {
+    std::string data;
+    size_t chunks = 0;
+  };
+  std::map<std::string, Staged> staged;
+  int stagings = 0;
+  size_t discarded = 0;
 };
 
 // ---- client --------------------------------------------------------------------
@@ -132,11 +194,16 @@ inline SmtpSettings test_settings() {
 
 class Msa {
  public:
-  /// `throttle`: sessions consult a login throttle with these settings
-  /// (in-process counts: no Redis); none by default.
   explicit Msa(SmtpSettings settings = test_settings(), size_t chunk_size = 256 * 1024,
-               std::optional<directory::ThrottleConfig> throttle = std::nullopt)
-      : settings_(std::move(settings)), work_(io_.get_executor()) {
+               size_t data_budget = 64 * 1024 * 1024)
+      : Msa(std::move(settings), chunk_size, data_budget, std::nullopt) {}
+  /// `throttle`: sessions consult a login throttle with these settings
+  /// (in-process counts: no Redis).
+  Msa(SmtpSettings settings, size_t chunk_size, directory::ThrottleConfig throttle)
+      : Msa(std::move(settings), chunk_size, 64 * 1024 * 1024, std::move(throttle)) {}
+  Msa(SmtpSettings settings, size_t chunk_size, size_t data_budget,
+      std::optional<directory::ThrottleConfig> throttle)
+      : settings_(std::move(settings)), budget(data_budget), work_(io_.get_executor()) {
     if (throttle) this->throttle.emplace(*throttle, registry, "smtp");
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port_);
@@ -157,7 +224,7 @@ class Msa {
     net::ensure_self_signed((dir_ / "cert.pem").string(), (dir_ / "key.pem").string(), "mail.example.test");
     tls_.emplace(net::make_server_tls_context((dir_ / "cert.pem").string(), (dir_ / "key.pem").string()));
     metrics_.emplace(registry);
-    ctx_.emplace(SessionContext{settings_, &*tls_, *directory_, *mta_, pool_, *metrics_, sessions,
+    ctx_.emplace(SessionContext{settings_, &*tls_, *directory_, *mta_, pool_, *metrics_, sessions, budget,
                                 this->throttle ? &*this->throttle : nullptr});
 
     for (Listener l : {Listener::kMx, Listener::kSubmission, Listener::kSubmissions}) {
@@ -195,6 +262,11 @@ class Msa {
 
  private:
   SmtpSettings settings_;
+
+ public:
+  DataBudget budget;
+
+ private:
   int grpc_port_ = 0;
   std::unique_ptr<grpc::Server> grpc_;
   std::optional<directory::GrpcDirectoryClient> directory_;

@@ -31,7 +31,7 @@ class TransferTest : public ::testing::Test {
     tokens_.add("mta", kMtaToken);
     guard_ = std::make_unique<rpc::CallGuard>(tokens_, "transfer", std::vector<std::string>{"msa"}, metrics_);
     service_ = std::make_unique<mta::TransferService>(*pool_, opts, [this](int64_t id) { announced_.push_back(id); },
-                                                      registry_, *guard_);
+                                                      metrics_, *guard_);
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     b.RegisterService(service_.get());
@@ -91,7 +91,6 @@ class TransferTest : public ::testing::Test {
 
   static pg::testing::TempDatabase* db_;
   std::unique_ptr<pg::Pool> pool_;
-  prometheus::Registry registry_;
   metrics::Registry metrics_;
   rpc::CallerTokens tokens_;
   std::unique_ptr<rpc::CallGuard> guard_;
