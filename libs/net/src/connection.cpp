@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <cassert>
 #include <csignal>
 #include <cstring>
@@ -229,6 +230,20 @@ awaitable<ReadResult> Connection::read_line(size_t max_len) {
   }
 }
 
+awaitable<Status> Connection::read_exactly(size_t n, std::string& out) {
+  while (n > 0) {
+    if (buffered().empty()) {
+      Status st = co_await fill(n);
+      if (st != Status::ok) co_return st;
+    }
+    const size_t k = std::min(n, buffered().size());
+    out.append(buffered().substr(0, k));
+    consume(k);
+    n -= k;
+  }
+  co_return Status::ok;
+}
+
 // ---- writing --------------------------------------------------------------
 
 awaitable<bool> Connection::write(std::string_view data) {
@@ -257,8 +272,8 @@ awaitable<bool> Connection::write(std::string_view data) {
 
 awaitable<bool> Connection::start_tls(asio::ssl::context& ctx) { return handshake(ctx, true, {}); }
 
-awaitable<bool> Connection::start_tls_client(asio::ssl::context& ctx, const std::string& sni) {
-  return handshake(ctx, false, sni);
+awaitable<bool> Connection::start_tls_client(asio::ssl::context& ctx, const std::string& server_name) {
+  return handshake(ctx, false, server_name);
 }
 
 awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std::string sni) {
@@ -285,8 +300,19 @@ awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std:
   } else {
     SSL_set_connect_state(ssl_.get());
     if (!sni.empty()) {
-      SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());
-      if (SSL_get_verify_mode(ssl_.get()) & SSL_VERIFY_PEER) SSL_set1_host(ssl_.get(), sni.c_str());
+      // The name is checked even when ctx does not verify peers, so that
+      // opportunistic TLS can still report whether the peer was verified.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
+      boost::system::error_code ec;
+      asio::ip::make_address(sni, ec);
+      if (!ec) {
+        // RFC 6066 3: no SNI for an address literal.
+        if (X509_VERIFY_PARAM_set1_ip_asc(param, sni.c_str()) != 1) co_return false;
+      } else {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        if (SSL_set_tlsext_host_name(ssl_.get(), sni.c_str()) != 1 || SSL_set1_host(ssl_.get(), sni.c_str()) != 1)
+          co_return false;
+      }
     }
   }
   arm(read_deadline_, effective_timeout());

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// tls.cpp: TLS context policy, and self-signed certificates for local runs,
-// using the OpenSSL 3 EVP interfaces. Trusts the operator's files; every
-// OpenSSL failure becomes a std::runtime_error naming what failed.
+// tls.cpp: TLS context policy (server and client side), and self-signed
+// certificates for local runs, using the OpenSSL 3 EVP interfaces. Trusts
+// the operator's files; every OpenSSL failure becomes a std::runtime_error
+// naming what failed (start-up only).
 #include "mail/net/tls.h"
 
 #include <fcntl.h>
@@ -122,16 +123,23 @@ asio::ssl::context make_server_tls_context(const std::string& cert_chain_path, c
   return ctx;
 }
 
-asio::ssl::context make_client_tls_context(bool verify_peer) {
+asio::ssl::context make_client_tls_context(const ClientTlsOptions& options) {
   asio::ssl::context ctx(asio::ssl::context::tls_client);
-  apply_common_policy(ctx.native_handle());
-  if (verify_peer) {
-    ctx.set_default_verify_paths();
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-  } else {
-    ctx.set_verify_mode(asio::ssl::verify_none);
+  SSL_CTX* c = ctx.native_handle();
+  apply_common_policy(c);
+  // Trust anchors are loaded under both policies: with TlsVerify::none the
+  // chain is still checked, only its failure does not end the handshake.
+  if (options.ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(c) != 1) fail("cannot load the system trust store");
+  } else if (SSL_CTX_load_verify_locations(c, options.ca_file.c_str(), nullptr) != 1) {
+    fail("cannot load CA file " + options.ca_file);
   }
+  SSL_CTX_set_verify(c, options.verify == TlsVerify::required ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
   return ctx;
+}
+
+asio::ssl::context make_client_tls_context(bool verify_peer) {
+  return make_client_tls_context(ClientTlsOptions{verify_peer ? TlsVerify::required : TlsVerify::none, {}});
 }
 
 void ensure_self_signed(const std::string& cert_path, const std::string& key_path, const std::string& hostname) {

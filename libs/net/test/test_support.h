@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // test_support.h: helpers for the net tests: an io_context on a background
 // thread, a thread-safe event log the server-side handlers write to, a temp
-// directory, and the shared bounded-wait test client.
+// directory, a runner for client coroutines, and the shared bounded-wait
+// test client.
 #pragma once
 #include "mail/net/asio.h"
 #include "mail/net/server.h"
@@ -14,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -82,6 +84,27 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// Runs the coroutine `make()` returns on a fresh one-thread io_context (so
+/// it is its own strand, as net::connect needs) and waits up to `wait` for
+/// its string result; "<hung>" if it did not finish. Exceptions come back
+/// as "<exception: what>".
+template <class F>
+std::string run_coro(F make, std::chrono::milliseconds wait = 20000ms) {
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto result = done->get_future();
+  IoThread io(1);
+  asio::co_spawn(io.io, make(), [done](std::exception_ptr e, std::string s) {
+    if (!e) return done->set_value(std::move(s));
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      done->set_value(std::string("<exception: ") + ex.what() + ">");
+    }
+  });
+  if (result.wait_for(wait) != std::future_status::ready) return "<hung>";
+  return result.get();
+}
 
 /// The shared blocking loopback client (mail/net/testing/client.h).
 using mail::net::testing::Client;

@@ -123,6 +123,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// leave what follows on the socket (the PROXY header before implicit TLS).
   awaitable<Status> fill(size_t at_most = std::numeric_limits<size_t>::max());
 
+  /// Appends exactly `n` bytes to `out` (buffered bytes first, then from the
+  /// socket, never more than the rest of `n` per read), e.g. a length-framed
+  /// payload. The caller bounds `n`. Every fill gets the usual deadline; on
+  /// anything but ok, `out` holds what had arrived.
+  awaitable<Status> read_exactly(size_t n, std::string& out);
+
   // ---- writing -----------------------------------------------------------
 
   /// Write all of `data`; false on error, timeout or closed connection.
@@ -140,10 +146,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// the connection.
   awaitable<bool> start_tls(asio::ssl::context& ctx);
 
-  /// Client-side handshake (outbound SMTP). `sni` is sent as server name
-  /// when non-empty, and when `ctx` verifies peers the certificate must
-  /// name it. Same buffer rule and failure semantics as start_tls.
-  awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& sni);
+  /// Client-side handshake (outbound SMTP, see mail/net/connect.h). When
+  /// `server_name` is not empty, the certificate is checked against it (a
+  /// host name: SNI is sent and DNS names are matched; an IP literal: no SNI,
+  /// iPAddress names are matched). Whether a failed check fails the
+  /// handshake is up to `ctx` (verify_peer); without it the result is only
+  /// recorded (SSL_get_verify_result) for the caller to report. Same buffer
+  /// rule and failure semantics as start_tls.
+  awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& server_name);
 
   bool tls() const { return tls_active_; }
   /// Negotiated protocol ("TLSv1.3") and cipher ("TLS_AES_256_GCM_SHA384"),
@@ -185,9 +195,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool under_stress() const { return stress_ && stress_->on(); }
   /// What an operation starting now gets: timeout(), capped by the stress
   /// timeout while under_stress().
+  /// ... and never past the deadline (set_deadline).
   Duration effective_timeout() const {
-    return under_stress() ? std::min(timeout_, stress_->timeout()) : timeout_;
+    Duration t = under_stress() ? std::min(timeout_, stress_->timeout()) : timeout_;
+    if (deadline_ != std::chrono::steady_clock::time_point::max())
+      t = std::min(t, std::max<Duration>(Duration::zero(), deadline_ - std::chrono::steady_clock::now()));
+    return t;
   }
+  /// An overall deadline on top of the per-operation timeout: every read
+  /// and write that starts gets at most the time left until `at` (none left:
+  /// an operation that has to wait times out at once). time_point::max()
+  /// (the default) means none. Outbound connections use it to bound a whole
+  /// delivery attempt however slowly a server trickles its bytes.
+  void set_deadline(std::chrono::steady_clock::time_point at) { deadline_ = at; }
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
   /// Upper bound of buffered() (default 64 KiB). read_line needs
   /// max_buffer() >= max_len + 2.
   void set_max_buffer(size_t n) { max_buffer_ = n < 256 ? 256 : n; }
@@ -241,6 +262,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t end_ = 0;
   size_t max_buffer_ = kDefaultMaxBuffer;
   Duration timeout_ = kDefaultTimeout;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::shared_ptr<const Stress> stress_;
 
   std::string peer_ip_;

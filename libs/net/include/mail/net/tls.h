@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// tls.h: TLS contexts for the protocol services, and a self-signed
-// certificate maker for local runs and tests.
+// tls.h: TLS contexts for the protocol services (server side) and for
+// outbound connections (client side, with a verification policy), and a
+// self-signed certificate maker for local runs and tests.
 // Trusts: the operator's certificate and key files. Errors: std::runtime_error
 // naming the file, at start-up only.
 #pragma once
@@ -18,10 +19,30 @@ namespace mail::net {
 /// the key does not match the certificate.
 asio::ssl::context make_server_tls_context(const std::string& cert_chain_path, const std::string& key_path);
 
-/// A client context (outbound SMTP). With `verify_peer` the system trust
-/// store is used and the peer certificate is verified (the caller still has
-/// to check the host name, e.g. with asio::ssl::host_name_verification);
-/// without it any certificate is accepted (opportunistic TLS, tests).
+/// How an outbound connection treats the server's certificate.
+enum class TlsVerify {
+  /// Opportunistic: any certificate is accepted, but it is still checked
+  /// (chain and name) so that the caller can report whether it verified.
+  none,
+  /// The handshake fails unless the chain leads to a trusted CA and the
+  /// certificate names the server (the name given to the handshake).
+  required,
+};
+
+struct ClientTlsOptions {
+  TlsVerify verify = TlsVerify::required;
+  /// PEM file of trusted CAs; empty: the system store (OpenSSL's default
+  /// paths). Used by both policies.
+  std::string ca_file;
+};
+
+/// A client context (outbound SMTP) with the same protocol and cipher
+/// policy as the server side. The server name to check is given per
+/// connection (net::start_tls, Connection::start_tls_client).
+/// Throws std::runtime_error naming the file when `ca_file` cannot be loaded.
+asio::ssl::context make_client_tls_context(const ClientTlsOptions& options);
+
+/// Shorthand: verify_peer ? {required, system store} : {none, system store}.
 asio::ssl::context make_client_tls_context(bool verify_peer);
 
 /// Create a self-signed certificate and key (EC P-256, SHA-256, 10 years,
