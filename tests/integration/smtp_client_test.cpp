@@ -146,7 +146,10 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
 
   if (!co_await expect(c, 220)) co_return c.log;
   // EHLO, and what the server offers.
-  co_await send(c, must(smtp::format_ehlo("client.test.example")));
+  {
+    std::string line = must(smtp::format_ehlo("client.test.example"));
+    co_await send(c, std::move(line));
+  }
   auto ehlo = co_await read_reply(c.conn, c.parser);
   if (!std::holds_alternative<smtp::ServerReply>(ehlo)) co_return c.log + "[ehlo: " + std::get<std::string>(ehlo) + "]";
   auto caps = smtp::parse_ehlo(std::get<smtp::ServerReply>(ehlo));
@@ -160,36 +163,63 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
   smtp::MailParams mp;
   if (cap.size) mp.size = body.size();
   if (cap.eightbitmime) mp.body = smtp::BodyType::k8BitMime;
-  co_await send(c, must(smtp::format_mail("sender@client.test.example", mp)));
+  {
+    std::string line = must(smtp::format_mail("sender@client.test.example", mp));
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 250)) co_return c.log;
   smtp::RcptParams rp;
   if (cap.dsn) {
     rp.notify_failure = true;
     rp.orcpt = "rcpt+one@sink.test.example";
   }
-  co_await send(c, must(smtp::format_rcpt("rcpt+one@sink.test.example", rp)));
+  {
+    std::string line = must(smtp::format_rcpt("rcpt+one@sink.test.example", rp));
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 250)) co_return c.log;
-  co_await send(c, must(smtp::format_rcpt("john doe@sink.test.example")));  // gets quoted
+  {
+    std::string line = must(smtp::format_rcpt("john doe@sink.test.example"));  // gets quoted
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 250)) co_return c.log;
-  co_await send(c, std::string(smtp::kData));
+  {
+    std::string line = std::string(smtp::kData);
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 354)) co_return c.log;
-  co_await send(c, smtp::dot_stuff(body));
+  {
+    std::string line = smtp::dot_stuff(body);
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 250)) co_return c.log;
 
   // Transaction 2, pipelined: MAIL, RCPT and DATA in one write, then the
   // replies in order.
   if (cap.pipelining) {
-    co_await send(c, must(smtp::format_mail("")) + must(smtp::format_rcpt("postmaster")) + std::string(smtp::kData));
+    {
+      std::string line = must(smtp::format_mail("")) + must(smtp::format_rcpt("postmaster")) + std::string(smtp::kData);
+      co_await send(c, std::move(line));
+    }
     bool ok = co_await expect(c, 250);
     if (ok) ok = co_await expect(c, 250);
     if (ok) ok = co_await expect(c, 354);
     if (!ok) co_return c.log;
-    co_await send(c, smtp::dot_stuff("Subject: bounce\r\n\r\nnull sender\r\n"));
+    {
+      std::string line = smtp::dot_stuff("Subject: bounce\r\n\r\nnull sender\r\n");
+      co_await send(c, std::move(line));
+    }
     if (!co_await expect(c, 250)) co_return c.log;
   }
-  co_await send(c, std::string(smtp::kRset));
+  {
+    std::string line = std::string(smtp::kRset);
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 250)) co_return c.log;
-  co_await send(c, std::string(smtp::kQuit));
+  {
+    std::string line = std::string(smtp::kQuit);
+    co_await send(c, std::move(line));
+  }
   if (!co_await expect(c, 221)) co_return c.log;
   co_await c.conn.shutdown();
   co_return c.log + "done";
@@ -208,9 +238,13 @@ std::string run(uint16_t port, const std::string& body) {
   return result.get();
 }
 
-// DISABLED: the test process crashes (SIGBUS in Connection::write resumed from this
-// file's coroutines; g++ 12 warns -Wmismatched-new-delete on session()); not yet
-// understood, so it must not run in the suite until it is.
+// DISABLED: the test process dies of SIGBUS inside Connection::write,
+// resumed from session() on this test's own io_context (gdb: thread 2,
+// frame Connection::write, reactive_socket_service_base). Naming every
+// string before co_await (GCC 12 mishandles temporaries in co_await
+// expressions) did not change it. Not yet understood: it must be found and
+// fixed before the outbound MTA uses net::connect, and until then the test
+// must not run in the suite.
 TEST(SmtpClientIntegration, DISABLED_SendsMessagesToSmtpSink) {
   const std::string binary = find_smtp_sink();
   if (binary.empty()) GTEST_SKIP() << "Postfix's smtp-sink is not installed (package postfix); nothing to talk to";
