@@ -65,15 +65,6 @@ bool parse_ip(std::string_view text, asio::ip::address& out) {
   return !ec;
 }
 
-std::string openssl_reason() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "handshake failed or timed out";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
-
 awaitable<common::Result<std::vector<tcp::endpoint>>> resolve(const ConnectOptions& o, steady_clock::time_point until) {
   std::vector<tcp::endpoint> targets;
   asio::ip::address ip;
@@ -164,7 +155,7 @@ awaitable<common::Result<TlsInfo>> start_tls(Connection& c, asio::ssl::context& 
   if (ok) co_return tls_info(c);
   // Read OpenSSL's reason at once: the handshake failed on this thread and
   // nothing has run since.
-  std::string reason = openssl_reason();
+  std::string reason = openssl_error_text("handshake failed or timed out");
   SSL* ssl = c.tls_native_handle();
   c.close();
   if (ssl && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER)) {

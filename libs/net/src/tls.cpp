@@ -21,6 +21,16 @@
 #include <stdexcept>
 
 namespace mail::net {
+
+std::string openssl_error_text(std::string_view when_empty) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return std::string(when_empty);
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
 namespace {
 
 // TLS 1.2 suites: forward secrecy and AEAD only (Mozilla "intermediate").
@@ -33,14 +43,7 @@ constexpr const char* kTls12Ciphers =
 
 constexpr long kTenYears = 10L * 365 * 24 * 3600;
 
-std::string openssl_error() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+std::string openssl_error() { return openssl_error_text("unknown OpenSSL error"); }
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error("tls: " + what + ": " + openssl_error()); }
 

@@ -8,6 +8,7 @@
 #include "mail/net/asio.h"
 
 #include <string>
+#include <string_view>
 
 namespace mail::net {
 
@@ -41,6 +42,10 @@ struct ClientTlsOptions {
 /// connection (net::start_tls, Connection::start_tls_client).
 /// Throws std::runtime_error naming the file when `ca_file` cannot be loaded.
 asio::ssl::context make_client_tls_context(const ClientTlsOptions& options);
+
+/// The oldest queued OpenSSL error as text (the queue is cleared), or
+/// `when_empty` when there is none.
+std::string openssl_error_text(std::string_view when_empty);
 
 /// Shorthand: verify_peer ? {required, system store} : {none, system store}.
 asio::ssl::context make_client_tls_context(bool verify_peer);
