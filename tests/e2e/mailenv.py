@@ -210,6 +210,26 @@ def close_quietly(p):
         pass
 
 
+def subject_token_counts(user, pw, token_re):
+    """(messages in the maildrop, {token: count}) for the tokens `token_re`
+    finds in Subject lines, read with TOP n 0 (the bodies stay on the server)."""
+    p = pop3_login(user, pw)
+    try:
+        counts = {}
+        n, _ = p.stat()
+        for i in range(1, n + 1):
+            head = b"\n".join(p.top(i, 0)[1])
+            for subject in re.findall(rb"(?mi)^subject:.*$", head):
+                for tok in token_re.findall(subject):
+                    counts[tok.decode()] = counts.get(tok.decode(), 0) + 1
+        return n, counts
+    finally:
+        try:
+            p.quit()
+        except Exception:
+            close_quietly(p)
+
+
 def retr_bytes(p, i):
     """RETR i as the message bytes (CRLF line ends, dot-stuffing removed by poplib)."""
     _, lines, _ = p.retr(i)

@@ -105,21 +105,7 @@ class Crash(unittest.TestCase):
 
     def _mailbox_tokens(self):
         """{token: count} over the whole maildrop, from TOP n 0."""
-        p = env.pop3_login(self.user, self.pw)
-        try:
-            counts = {}
-            n, _ = p.stat()
-            for i in range(1, n + 1):
-                head = b"\n".join(p.top(i, 0)[1])
-                for subject in re.findall(rb"(?mi)^subject:.*$", head):
-                    for tok in TOKEN_RE.findall(subject):
-                        counts[tok.decode()] = counts.get(tok.decode(), 0) + 1
-            return n, counts
-        finally:
-            try:
-                p.quit()
-            except Exception:
-                env.close_quietly(p)
+        return env.subject_token_counts(self.user, self.pw, TOKEN_RE)
 
     def _count(self, outcome):
         return {t for t, (o, _) in self.results.items() if o == outcome}
