@@ -31,6 +31,7 @@
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
 #include "mail/mime/header.h"
+#include "mail/net/clock.h"
 #include "mail/net/offload.h"
 #include "mail/smtp/data.h"
 #include "policy.h"
@@ -40,9 +41,6 @@
 namespace mail::msa {
 
 namespace {
-
-/// How often a session waiting for the budget looks again.
-constexpr auto kBudgetPoll = std::chrono::milliseconds(50);
 
 }  // namespace
 
@@ -194,8 +192,10 @@ net::awaitable<void> Session::make_room(Incoming& in) {
   if (in.refusal) co_return;
   const size_t chunk = ctx_.mta.chunk_size();
   if (in.header_done) {
-    while (in.buf.size() >= chunk)
-      if (!co_await send_chunk(in, chunk)) co_return;
+    while (in.buf.size() >= chunk) {
+      const bool sent = co_await send_chunk(in, chunk);
+      if (!sent) co_return;
+    }
     in.share.shrink_to(in.buf.size());
   }
   // While the header section is incomplete it grows a chunk at a time (up
@@ -206,18 +206,27 @@ net::awaitable<void> Session::make_room(Incoming& in) {
   // The budget is spent. Send what we hold (a short chunk) so that it does
   // not count, then wait for others to do the same, bounded by the DATA timeout.
   if (in.header_done && !in.buf.empty()) {
-    if (!co_await send_chunk(in, in.buf.size())) co_return;
+    const bool sent = co_await send_chunk(in, in.buf.size());
+    if (!sent) co_return;
     in.share.shrink_to(0);
   }
   ctx_.metrics.budget_wait();
   const size_t least = in.buf.size() + std::min<size_t>(4096, want - in.buf.size());
-  const auto until = std::chrono::steady_clock::now() + settings_.data_timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (in.share.grow_to(want) || in.share.grow_to(least)) co_return;
-    net::asio::steady_timer timer(conn().get_executor(), kBudgetPoll);
-    boost::system::error_code ec;
-    co_await timer.async_wait(net::asio::redirect_error(net::use_awaitable, ec));
+  const auto until = net::Clock::now() + settings_.data_timeout;
+  // Woken by every release of budget; registered before the next try, so
+  // that a release in between is not missed (wake() is kept until waited).
+  const uint64_t waiter = ctx_.budget.add_waiter([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->wake();
+  });
+  bool got = false;
+  while (!got) {
+    got = in.share.grow_to(want) || in.share.grow_to(least);
+    const auto now = net::Clock::now();
+    if (got || now >= until) break;
+    co_await wait_wake(until - now);
   }
+  ctx_.budget.remove_waiter(waiter);
+  if (got) co_return;
   log::warn("DATA memory budget spent", {{"session", session_id_}, {"client", conn().peer_ip()},
                                          {"budget", ctx_.budget.limit()}, {"in_use", ctx_.budget.used()}});
   stop_buffering(in, "data_budget", {451, "4.3.1", "Insufficient system resources, please try again later"});

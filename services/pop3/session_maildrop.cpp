@@ -45,9 +45,9 @@ net::awaitable<void> Session::on_uidl(const Command &cmd) {
 }
 
 net::awaitable<void> Session::on_retr(const Command &cmd) {
-  co_await retrieve(*cmd.msg, cmd.verb == Verb::kTop
-                                  ? std::optional<size_t>(cmd.lines)
-                                  : std::nullopt);
+  const std::optional<size_t> lines =
+      cmd.verb == Verb::kTop ? std::optional<size_t>(cmd.lines) : std::nullopt;
+  co_await retrieve(*cmd.msg, lines);
 }
 
 net::awaitable<void> Session::on_dele(const Command &cmd) {

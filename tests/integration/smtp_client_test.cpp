@@ -116,7 +116,8 @@ net::awaitable<bool> expect(Client& c, int code) {
 }
 
 net::awaitable<void> send(Client& c, std::string line) {
-  if (!co_await c.conn.write(line)) c.log += "[write failed]";
+  const bool ok = co_await c.conn.write(line);
+  if (!ok) c.log += "[write failed]";
 }
 
 // One SMTP session; returns a transcript of reply summaries (and failures).
@@ -143,8 +144,8 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
   }
   if (!conn_ptr) co_return "connect: " + last_error;
   Client c{*conn_ptr, smtp::ReplyParser{}, {}};
-
-  if (!co_await expect(c, 220)) co_return c.log;
+  bool ok = co_await expect(c, 220);  // every reply as expected so far
+  if (!ok) co_return c.log;
   // EHLO, and what the server offers.
   {
     std::string line = must(smtp::format_ehlo("client.test.example"));
@@ -167,7 +168,8 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
     std::string line = must(smtp::format_mail("sender@client.test.example", mp));
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 250)) co_return c.log;
+  ok = co_await expect(c, 250);
+  if (!ok) co_return c.log;
   smtp::RcptParams rp;
   if (cap.dsn) {
     rp.notify_failure = true;
@@ -177,22 +179,26 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
     std::string line = must(smtp::format_rcpt("rcpt+one@sink.test.example", rp));
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 250)) co_return c.log;
+  ok = co_await expect(c, 250);
+  if (!ok) co_return c.log;
   {
     std::string line = must(smtp::format_rcpt("john doe@sink.test.example"));  // gets quoted
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 250)) co_return c.log;
+  ok = co_await expect(c, 250);
+  if (!ok) co_return c.log;
   {
     std::string line = std::string(smtp::kData);
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 354)) co_return c.log;
+  ok = co_await expect(c, 354);
+  if (!ok) co_return c.log;
   {
     std::string line = smtp::dot_stuff(body);
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 250)) co_return c.log;
+  ok = co_await expect(c, 250);
+  if (!ok) co_return c.log;
 
   // Transaction 2, pipelined: MAIL, RCPT and DATA in one write, then the
   // replies in order.
@@ -201,7 +207,7 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
       std::string line = must(smtp::format_mail("")) + must(smtp::format_rcpt("postmaster")) + std::string(smtp::kData);
       co_await send(c, std::move(line));
     }
-    bool ok = co_await expect(c, 250);
+    ok = co_await expect(c, 250);
     if (ok) ok = co_await expect(c, 250);
     if (ok) ok = co_await expect(c, 354);
     if (!ok) co_return c.log;
@@ -209,18 +215,21 @@ net::awaitable<std::string> session(uint16_t port, std::string body) {
       std::string line = smtp::dot_stuff("Subject: bounce\r\n\r\nnull sender\r\n");
       co_await send(c, std::move(line));
     }
-    if (!co_await expect(c, 250)) co_return c.log;
+    ok = co_await expect(c, 250);
+    if (!ok) co_return c.log;
   }
   {
     std::string line = std::string(smtp::kRset);
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 250)) co_return c.log;
+  ok = co_await expect(c, 250);
+  if (!ok) co_return c.log;
   {
     std::string line = std::string(smtp::kQuit);
     co_await send(c, std::move(line));
   }
-  if (!co_await expect(c, 221)) co_return c.log;
+  ok = co_await expect(c, 221);
+  if (!ok) co_return c.log;
   co_await c.conn.shutdown();
   co_return c.log + "done";
 }
@@ -238,14 +247,7 @@ std::string run(uint16_t port, const std::string& body) {
   return result.get();
 }
 
-// DISABLED: the test process dies of SIGBUS inside Connection::write,
-// resumed from session() on this test's own io_context (gdb: thread 2,
-// frame Connection::write, reactive_socket_service_base). Naming every
-// string before co_await (GCC 12 mishandles temporaries in co_await
-// expressions) did not change it. Not yet understood: it must be found and
-// fixed before the outbound MTA uses net::connect, and until then the test
-// must not run in the suite.
-TEST(SmtpClientIntegration, DISABLED_SendsMessagesToSmtpSink) {
+TEST(SmtpClientIntegration, SendsMessagesToSmtpSink) {
   const std::string binary = find_smtp_sink();
   if (binary.empty()) GTEST_SKIP() << "Postfix's smtp-sink is not installed (package postfix); nothing to talk to";
 
@@ -277,7 +279,7 @@ TEST(SmtpClientIntegration, DISABLED_SendsMessagesToSmtpSink) {
             "250 2.1.5 Ok\n"
             "354 End data with <CR><LF>.<CR><LF>\n"
             "250 2.0.0 Ok\n"
-            "250 2.0.0 Ok\n"
+            "250 2.1.0 Ok\n"
             "221 Bye\n"
             "done");
 

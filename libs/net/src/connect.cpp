@@ -185,7 +185,8 @@ awaitable<common::Result<std::shared_ptr<Connection>>> connect(const ConnectOpti
       if (!last) last = Error{ErrorCode::unavailable, "connect to " + endpoint_text(target) + ": address family differs from source " + o.source_address};
       continue;
     }
-    auto socket = co_await try_connect(target, has_source ? &source : nullptr, until);
+    const asio::ip::address* from = has_source ? &source : nullptr;
+    auto socket = co_await try_connect(target, from, until);
     if (!socket) {
       last = socket.error();
       if (steady_clock::now() >= until) break;
@@ -196,7 +197,8 @@ awaitable<common::Result<std::shared_ptr<Connection>>> connect(const ConnectOpti
     c->set_deadline(o.deadline);
     c->set_max_buffer(o.max_buffer);
     if (o.implicit_tls) {
-      auto tls = co_await start_tls(*c, *o.implicit_tls, o.server_name.empty() ? o.host : o.server_name);
+      const std::string& name = o.server_name.empty() ? o.host : o.server_name;
+      auto tls = co_await start_tls(*c, *o.implicit_tls, name);
       if (!tls) co_return tls.error();
     }
     co_return c;

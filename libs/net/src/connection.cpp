@@ -132,7 +132,8 @@ awaitable<Status> Connection::fill(size_t at_most) {
       std::string().swap(buf_);
       begin_ = end_ = 0;
     }
-    if (!co_await wait_for(step)) {
+    const bool ready = co_await wait_for(step);
+    if (!ready) {
       step = Step::error;
       break;
     }
@@ -261,7 +262,8 @@ awaitable<bool> Connection::write(std::string_view data) {
       continue;
     }
     if (step == Step::eof || step == Step::error) break;
-    if (!co_await wait_for(step)) break;
+    const bool ready = co_await wait_for(step);
+    if (!ready) break;
   }
   disarm(write_deadline_);
   bytes_written_ += off;
@@ -326,7 +328,8 @@ awaitable<bool> Connection::handshake(asio::ssl::context& ctx, bool server, std:
     }
     Step step = tls_step(r);
     if (step != Step::want_read && step != Step::want_write) break;
-    if (!co_await wait_for(step)) break;
+    const bool ready = co_await wait_for(step);
+    if (!ready) break;
   }
   disarm(read_deadline_);
   tls_active_ = done;
@@ -373,7 +376,8 @@ awaitable<void> Connection::shutdown() {
       if (r == 0) continue;  // ours is sent; call again to read theirs
       Step step = tls_step(r);
       if (step != Step::want_read && step != Step::want_write) break;
-      if (!co_await wait_for(step)) break;
+      const bool ready = co_await wait_for(step);
+      if (!ready) break;
     }
     disarm(write_deadline_);
   }

@@ -213,7 +213,8 @@ awaitable<void> run_session(StatePtr s, std::shared_ptr<Connection> c, uint64_t 
   const bool proxied = s->opts.proxy_protocol_from.contains(c->peer_ip());
   if (proxied || s->opts.implicit_tls) handshake(true);
   try {
-    bool go = !proxied || co_await read_proxy_header(*s, *c);
+    bool go = true;
+    if (proxied) go = co_await read_proxy_header(*s, *c);
     client = c->peer_ip();
     if (go && !s->count_client(client, counted)) {
       go = false;
@@ -356,7 +357,8 @@ awaitable<void> Server::stop(Duration grace) {
     co_return true;
   };
 
-  if (co_await wait_until(std::chrono::steady_clock::now() + grace)) co_return;
+  const bool drained = co_await wait_until(std::chrono::steady_clock::now() + grace);
+  if (drained) co_return;
 
   std::vector<std::shared_ptr<Connection>> left;
   {

@@ -95,7 +95,8 @@ awaitable<void> Session::run() {
     conn_.set_timeout(options_.command_timeout);
     co_await start();
     co_await loop();
-    if (!out_.empty() && conn_.is_open()) co_await flush();
+    const bool unsent = !out_.empty() && conn_.is_open();
+    if (unsent) co_await flush();
   } catch (const std::exception& e) {
     // A bug, not peer input: end this session only; finish() still runs.
     log::error("session failed", {{"client", conn_.peer_ip()}, {"error", e.what()}});

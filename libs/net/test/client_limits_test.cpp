@@ -172,7 +172,8 @@ TEST(Stress, ReadsStartedUnderStressGetTheStressTimeout) {
   use_test_clock();
   Fixture f(
       [&ev](Connection& c) -> awaitable<void> {
-        co_await c.write(std::string("220 stress=") + (c.under_stress() ? "1" : "0") + "\r\n");
+        const std::string hello = std::string("220 stress=") + (c.under_stress() ? "1" : "0") + "\r\n";
+        co_await c.write(hello);
         for (;;) {
           c.set_timeout(std::chrono::seconds(60));  // as the msa does before each command
           ReadResult r = co_await c.read_line(100);
@@ -180,7 +181,8 @@ TEST(Stress, ReadsStartedUnderStressGetTheStressTimeout) {
             ev.push(std::string("session ") + to_string(r.status));
             co_return;
           }
-          co_await c.write(std::string("250 stress=") + (c.under_stress() ? "1" : "0") + "\r\n");
+          const std::string reply = std::string("250 stress=") + (c.under_stress() ? "1" : "0") + "\r\n";
+          co_await c.write(reply);
         }
       },
       opts);

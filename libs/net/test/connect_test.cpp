@@ -53,7 +53,8 @@ TEST(Connect, ExchangesLines) {
     Connection& conn = **c;
     std::string out = conn.peer_ip() + ":" + std::to_string(conn.peer_port() == f.port()) + "|";
     out += (co_await conn.read_line(100)).line + "|";
-    if (!co_await conn.write("EHLO me\r\n")) co_return out + "write failed";
+    const bool wrote = co_await conn.write("EHLO me\r\n");
+    if (!wrote) co_return out + "write failed";
     out += (co_await conn.read_line(100)).line;
     out += conn.tls() ? "|tls" : "|clear";
     co_await conn.shutdown();

@@ -149,7 +149,8 @@ TEST(ConnectTls, StartTlsUpgrade) {
     ReadResult r = co_await c.read_line(100);
     ev.push("clear " + r.line);
     co_await c.write("220 go ahead\r\n250 injected in clear text\r\n");
-    if (!co_await c.start_tls(*pki.server_ctx)) {
+    const bool secured = co_await c.start_tls(*pki.server_ctx);
+    if (!secured) {
       ev.push("server handshake failed");
       co_return;
     }

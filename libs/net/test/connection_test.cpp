@@ -19,7 +19,8 @@ Handler line_echo(Events& ev, size_t max_len) {
       ReadResult r = co_await c.read_line(max_len);
       if (r.status == Status::too_long) {
         ev.push("too_long");
-        if (!co_await c.write("ERR too long\r\n")) co_return;
+        const bool wrote = co_await c.write("ERR too long\r\n");
+        if (!wrote) co_return;
         continue;
       }
       if (!r.ok()) {
@@ -27,7 +28,8 @@ Handler line_echo(Events& ev, size_t max_len) {
         co_return;
       }
       ev.push("line:" + r.line);
-      if (!co_await c.write("OK " + r.line + "\r\n")) co_return;
+      const bool wrote = co_await c.write("OK " + r.line + "\r\n");
+      if (!wrote) co_return;
     }
   };
 }
@@ -102,7 +104,8 @@ TEST(Connection, ReadTimeoutThenGoodbyeCanStillBeWritten) {
     ev.push(to_string(r.status));
     ev.push(ms >= 140ms && ms < 3000ms ? "in time" : "took " + std::to_string(ms.count()) + "ms");
     c.set_timeout(5s);
-    ev.push(co_await c.write("421 4.4.2 timeout\r\n") ? "wrote" : "write failed");
+    const bool wrote = co_await c.write("421 4.4.2 timeout\r\n");
+    ev.push(wrote ? "wrote" : "write failed");
   });
   Client c(f.port());
   EXPECT_EQ(ev.pop(), "timeout");
@@ -153,7 +156,8 @@ TEST(Connection, RawReadsLeavePipelinedBytesBuffered) {
       size_t take = b.size() > 4 ? b.size() - 4 : 0;
       body.append(b.substr(0, take));
       c.consume(take);
-      if (co_await c.fill() != Status::ok) {
+      const Status filled = co_await c.fill();
+      if (filled != Status::ok) {
         ev.push("fill failed");
         co_return;
       }
@@ -173,9 +177,8 @@ TEST(Connection, FillStopsAtMaxBuffer) {
   Events ev;
   Fixture f([&ev](Connection& c) -> awaitable<void> {
     c.set_max_buffer(1000);
-    Status st;
-    while ((st = co_await c.fill()) == Status::ok) {
-    }
+    Status st = Status::ok;
+    while (st == Status::ok) st = co_await c.fill();
     ev.push(std::string(to_string(st)) + ":" + std::to_string(c.buffered().size()));
     c.consume(500);
     st = co_await c.fill();

@@ -101,7 +101,8 @@ TEST(Tls, StartTlsDiscardsPipelinedCleartext) {
     ReadResult r = co_await c.read_line(100);
     ev.push("clear:" + r.line);
     co_await c.write("220 go ahead\r\n");
-    if (!co_await c.start_tls(*certs.ctx)) {
+    const bool secured = co_await c.start_tls(*certs.ctx);
+    if (!secured) {
       ev.push("handshake failed");
       co_return;
     }
@@ -143,7 +144,8 @@ TEST(Tls, HandshakeWithGarbageFails) {
   Events ev;
   Fixture f([&](Connection& c) -> awaitable<void> {
     c.set_timeout(2s);
-    ev.push(co_await c.start_tls(*certs.ctx) ? "handshake ok" : "handshake failed");
+    const bool secured = co_await c.start_tls(*certs.ctx);
+    ev.push(secured ? "handshake ok" : "handshake failed");
   });
   Client c(f.port());
   ASSERT_TRUE(c.send("EHLO not tls at all\r\n"));
@@ -201,7 +203,8 @@ TEST(Tls, ClientSideHandshakeAgainstServer) {
         co_await s.async_connect({asio::ip::make_address("127.0.0.1"), f.port()}, use_awaitable);
         auto c = Connection::create(std::move(s));
         c->set_timeout(3s);
-        if (!co_await c->start_tls_client(client_ctx, "mail.test.example")) {
+        const bool secured = co_await c->start_tls_client(client_ctx, "mail.test.example");
+        if (!secured) {
           ev.push("client handshake failed");
           co_return;
         }
