@@ -7,14 +7,20 @@
 //
 // When a reservation fails the session first forwards what it holds (a
 // short chunk), then waits without holding a thread, up to
-// smtp.data_timeout; if the budget is still spent it stops buffering,
-// reads the rest of the DATA and answers 451 4.3.1 (see session_data.cpp).
-// Lock-free and thread-safe; the gauge shows the bytes reserved now.
+// smtp.data_timeout, woken by every release (add_waiter); if the budget is
+// still spent it stops buffering, reads the rest of the DATA and answers
+// 451 4.3.1 (see session_data.cpp).
+// Thread-safe; reservations are lock-free, the waiter list takes a mutex
+// only while someone waits. The gauge shows the bytes reserved now.
 #pragma once
 #include <prometheus/gauge.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
 
 namespace mail::msa {
 
@@ -32,6 +38,12 @@ class DataBudget {
   void force_reserve(size_t n);
   void release(size_t n);
 
+  /// `wake` is called (on the releasing thread; it must only post) after
+  /// every release until remove_waiter(). Register before the reservation
+  /// that may fail, so that no release between the two goes unnoticed.
+  uint64_t add_waiter(std::function<void()> wake);
+  void remove_waiter(uint64_t id);
+
   size_t used() const { return used_.load(std::memory_order_relaxed); }
   size_t limit() const { return limit_; }
 
@@ -40,6 +52,10 @@ class DataBudget {
   const size_t limit_;
   prometheus::Gauge* in_use_;
   std::atomic<size_t> used_{0};
+  std::atomic<size_t> waiting_{0};
+  std::mutex mu_;
+  uint64_t next_waiter_ = 0;
+  std::map<uint64_t, std::function<void()>> waiters_;
 };
 
 /// A session's share of a DataBudget, released when it goes.

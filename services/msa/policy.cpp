@@ -3,6 +3,8 @@
 // replies (RFC 5321 4.2, enhanced codes RFC 3463).
 #include "policy.h"
 
+#include "mail/sasl/sasl.h"
+
 #include <algorithm>
 
 namespace mail::msa {
@@ -22,7 +24,11 @@ std::vector<std::string> ehlo_extensions(const EhloState& s) {
   std::vector<std::string> ext = {"PIPELINING", "SIZE " + std::to_string(s.max_message_size), "8BITMIME",
                                   "ENHANCEDSTATUSCODES"};
   if (!s.tls_active && s.tls_available) ext.push_back("STARTTLS");
-  if (s.tls_active) ext.push_back("AUTH PLAIN LOGIN");
+  if (s.tls_active) {
+    std::string auth = "AUTH";
+    for (auto name : sasl::mechanism_names()) (auth += ' ') += name;
+    ext.push_back(std::move(auth));
+  }
   return ext;
 }
 

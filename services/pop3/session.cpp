@@ -123,7 +123,8 @@ std::string Session::capa() const {
   pop3::CapaOptions o;
   o.user = plaintext_ok();
   if (plaintext_ok())
-    o.sasl = {"PLAIN"};
+    for (auto name : sasl::mechanism_names())
+      o.sasl.emplace_back(name);
   o.stls =
       d_.tls != nullptr && !conn().tls() && state_ == State::kAuthorization;
   o.implementation = cfg_.implementation;

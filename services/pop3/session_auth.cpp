@@ -65,12 +65,12 @@ net::awaitable<void> Session::on_auth(const Command &cmd) {
           .empty()) { // bare AUTH: list the mechanisms (as clients probe)
     send(pop3::ok("Mechanisms follow"));
     if (plaintext_ok())
-      send("PLAIN\r\n");
+      for (auto name : sasl::mechanism_names())
+        send(std::string(name) + "\r\n");
     send(".\r\n");
     co_return;
   }
-  // PLAIN is announced; LOGIN is accepted too, for the clients that try it
-  // unannounced (both are libs/sasl's).
+  // Every libs/sasl mechanism is announced (CAPA, bare AUTH) and accepted.
   auto mechanism = sasl::find_mechanism(cmd.mechanism);
   if (!mechanism) {
     client_error(pop3::err("Unsupported authentication mechanism"));

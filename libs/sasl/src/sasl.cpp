@@ -45,6 +45,10 @@ std::string_view mechanism_name(Mechanism mechanism) {
   return mechanism == Mechanism::kPlain ? "PLAIN" : "LOGIN";
 }
 
+std::vector<std::string_view> mechanism_names() {
+  return {mechanism_name(Mechanism::kPlain), mechanism_name(Mechanism::kLogin)};
+}
+
 std::string_view error_name(Error error) {
   switch (error) {
     case Error::kCancelled: return "cancelled";

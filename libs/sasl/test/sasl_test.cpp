@@ -33,6 +33,7 @@ TEST(Sasl, Mechanisms) {
   for (std::string_view other : {"", "CRAM-MD5", "PLAINX", "XOAUTH2", "PLAI"}) EXPECT_FALSE(find_mechanism(other)) << other;
   EXPECT_EQ(mechanism_name(Mechanism::kPlain), "PLAIN");
   EXPECT_EQ(mechanism_name(Mechanism::kLogin), "LOGIN");
+  EXPECT_EQ(mechanism_names(), (std::vector<std::string_view>{"PLAIN", "LOGIN"}));
   EXPECT_EQ(error_name(Error::kAuthzidMismatch), "authzid_mismatch");
 }
 

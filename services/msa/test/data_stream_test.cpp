@@ -149,6 +149,42 @@ TEST(DataStream, SpentBudgetAnswers451AtTheEndOfData) {
   EXPECT_NE(msa.registry.serialize().find("mail_msa_data_budget_waits_total 1"), std::string::npos);
 }
 
+TEST(DataStream, AWaitingSessionGoesOnWhenBudgetIsReleased) {
+  SmtpSettings s = big_settings();
+  s.data_timeout = 60s;  // far longer than the test: only a wake-up ends the wait
+  Msa msa(s, 4096, 1024 * 1024);
+  msa.budget.force_reserve(1024 * 1024);
+  Client c(msa.port(Listener::kMx));
+  begin(c);
+  c.send("Subject: waits\r\n\r\n" + lines(100, 'w') + ".\r\n");
+  ASSERT_TRUE(eventually([&] { return msa.registry.serialize().find("mail_msa_data_budget_waits_total 1") !=
+                                      std::string::npos; }));
+  msa.budget.release(1024 * 1024);
+  EXPECT_TRUE(starts(c.reply(5000ms), "250 2.0.0"));
+  ASSERT_EQ(msa.transfer_svc.count(), 1u);
+  EXPECT_EQ(msa.transfer_svc.messages[0].substr(msa.transfer_svc.messages[0].size() - 10000), lines(100, 'w'));
+}
+
+TEST(DataBudget, WakesItsWaitersOnEveryRelease) {
+  DataBudget b(100);
+  int first = 0, second = 0;
+  const uint64_t one = b.add_waiter([&] { ++first; });
+  const uint64_t two = b.add_waiter([&] { ++second; });
+  b.force_reserve(30);
+  EXPECT_EQ(first + second, 0) << "reserving wakes no one";
+  b.release(10);
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 1);
+  b.remove_waiter(one);
+  b.release(20);
+  EXPECT_EQ(first, 1) << "a removed waiter is not called";
+  EXPECT_EQ(second, 2);
+  b.remove_waiter(two);
+  b.force_reserve(5);
+  b.release(5);
+  EXPECT_EQ(second, 2);
+}
+
 TEST(DataBudget, ReservesWithinTheLimit) {
   DataBudget b(100);
   {

@@ -6,48 +6,23 @@
 // the job; a wrong size commits nothing; a repeated Append is a no-op; an
 // abandoned staging blob is swept after the grace period and a job's blob
 // never is.
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-
-#include "mail/pg/testing.h"
-#include "mail/rpc/channel.h"
 #include "staging_sweeper.h"
-#include "transfer_service.h"
+#include "transfer_fixture.h"
 
 using namespace mail;
-namespace pb = mail::transfer::v1;
+using namespace mail::mta::test;
 
 namespace {
 
-const std::string kMsaToken = "msa-token-0123456789abcdef";
-const std::string kMtaToken = "mta-token-0123456789abcdef";
-
-class StagingTest : public ::testing::Test {
+class StagingTest : public TransferFixture {
  protected:
-  static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
-  static void TearDownTestSuite() { delete db_; }
   void SetUp() override {
-    // One connection: if any call kept it between calls, the next would
-    // wait for the pool's timeout and fail.
-    pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mta", 1, std::chrono::milliseconds(2000));
     mta::TransferOptions opts;
     opts.max_message_size = 100000;
     opts.max_chunk = 20000;
-    tokens_.add("msa", kMsaToken);
-    tokens_.add("mta", kMtaToken);
-    guard_ = std::make_unique<rpc::CallGuard>(tokens_, "transfer", std::vector<std::string>{"msa"}, metrics_);
-    service_ = std::make_unique<mta::TransferService>(*pool_, opts, [this](int64_t id) { announced_.push_back(id); },
-                                                      metrics_, *guard_);
-    grpc::ServerBuilder b;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    b.RegisterService(service_.get());
-    server_ = b.BuildAndStart();
-    stub_ = stub(kMsaToken);
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  std::unique_ptr<pb::Transfer::Stub> stub(const std::string& token) {
-    return pb::Transfer::NewStub(rpc::make_channel("127.0.0.1:" + std::to_string(port_), token));
+    // One connection: if any call kept it between calls, the next would
+    // wait for the pool's timeout and fail.
+    start(opts, 1, std::chrono::milliseconds(2000));
   }
 
   std::string stage() {
@@ -93,13 +68,6 @@ class StagingTest : public ::testing::Test {
     return stub_->Discard(&ctx, req, &rep);
   }
 
-  // Read through a separate connection: only committed rows are visible.
-  int64_t count(const std::string& sql, const std::string& arg = "") {
-    pqxx::connection c(db_->conninfo());
-    pqxx::work tx(c);
-    auto r = arg.empty() ? tx.exec(sql) : tx.exec_params(sql, arg);
-    return r[0][0].as<int64_t>();
-  }
   int64_t staged_bytes(const std::string& id) {
     return count(
         "SELECT COALESCE(sum(length(c.data)), 0) FROM queue.staging s JOIN store.blob_chunks c ON c.blob_id = s.blob_id"
@@ -107,20 +75,6 @@ class StagingTest : public ::testing::Test {
         id);
   }
   int64_t blob_of(const std::string& id) { return count("SELECT blob_id FROM queue.staging WHERE token = $1", id); }
-  std::string job_body(const std::string& queue_id) {
-    pqxx::connection c(db_->conninfo());
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "SELECT c.data FROM queue.jobs j JOIN store.blob_chunks c ON c.blob_id = j.blob_id WHERE j.queue_id = $1"
-        " ORDER BY c.seq",
-        queue_id);
-    std::string out;
-    for (const auto& row : r) {
-      pqxx::binarystring b(row[0]);
-      out.append(reinterpret_cast<const char*>(b.data()), b.size());
-    }
-    return out;
-  }
   void age(const std::string& id, const std::string& interval) {
     pqxx::connection c(db_->conninfo());
     pqxx::work tx(c);
@@ -128,18 +82,7 @@ class StagingTest : public ::testing::Test {
     tx.commit();
   }
 
-  static pg::testing::TempDatabase* db_;
-  std::unique_ptr<pg::Pool> pool_;
-  metrics::Registry metrics_;
-  rpc::CallerTokens tokens_;
-  std::unique_ptr<rpc::CallGuard> guard_;
-  std::unique_ptr<mta::TransferService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<pb::Transfer::Stub> stub_;
-  std::vector<int64_t> announced_;
-  int port_ = 0;
 };
-pg::testing::TempDatabase* StagingTest::db_ = nullptr;
 
 }  // namespace
 

@@ -4,44 +4,19 @@
 // what was streamed; a stream that is shorter or longer than announced, or
 // malformed, commits nothing; a caller without an accepted token commits
 // nothing either.
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-
-#include "mail/pg/testing.h"
-#include "mail/rpc/channel.h"
-#include "transfer_service.h"
+#include "transfer_fixture.h"
 
 using namespace mail;
-namespace pb = mail::transfer::v1;
+using namespace mail::mta::test;
 
 namespace {
 
-const std::string kMsaToken = "msa-token-0123456789abcdef";
-const std::string kMtaToken = "mta-token-0123456789abcdef";
-
-class TransferTest : public ::testing::Test {
+class TransferTest : public TransferFixture {
  protected:
-  static void SetUpTestSuite() { db_ = new pg::testing::TempDatabase(MAIL_MIGRATIONS_DIR); }
-  static void TearDownTestSuite() { delete db_; }
   void SetUp() override {
-    pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mta", 4);
     mta::TransferOptions opts;
     opts.chunk_size = 1000;  // several chunks per message
-    tokens_.add("msa", kMsaToken);
-    tokens_.add("mta", kMtaToken);
-    guard_ = std::make_unique<rpc::CallGuard>(tokens_, "transfer", std::vector<std::string>{"msa"}, metrics_);
-    service_ = std::make_unique<mta::TransferService>(*pool_, opts, [this](int64_t id) { announced_.push_back(id); },
-                                                      metrics_, *guard_);
-    grpc::ServerBuilder b;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    b.RegisterService(service_.get());
-    server_ = b.BuildAndStart();
-    stub_ = stub(kMsaToken);
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  std::unique_ptr<pb::Transfer::Stub> stub(const std::string& token) {
-    return pb::Transfer::NewStub(rpc::make_channel("127.0.0.1:" + std::to_string(port_), token));
+    start(opts, 4);
   }
 
   // Streams the envelope then `pieces`; size_hint = `announce` (or the real size).
@@ -64,43 +39,8 @@ class TransferTest : public ::testing::Test {
     w->WritesDone();
     return w->Finish();
   }
-  std::string stored(const std::string& queue_id) {
-    pqxx::connection c(db_->conninfo());
-    pqxx::work tx(c);
-    auto r = tx.exec_params(
-        "SELECT string_agg(encode(data, 'base64'), '' ORDER BY seq) IS NOT NULL, sum(length(data)), b.size"
-        " FROM queue.jobs j JOIN store.blobs b ON b.id = j.blob_id LEFT JOIN store.blob_chunks bc ON bc.blob_id = b.id"
-        " WHERE j.queue_id = $1 GROUP BY b.size", queue_id);
-    if (r.empty()) return "<none>";
-    std::string out;
-    auto chunks = tx.exec_params(
-        "SELECT data FROM store.blob_chunks bc JOIN queue.jobs j ON j.blob_id = bc.blob_id WHERE j.queue_id = $1 ORDER BY seq",
-        queue_id);
-    for (const auto& row : chunks) {
-      pqxx::binarystring b(row[0]);
-      out.append(reinterpret_cast<const char*>(b.data()), b.size());
-    }
-    EXPECT_EQ(r[0][2].as<size_t>(), out.size()) << "blob size matches its chunks";
-    return out;
-  }
-  int64_t jobs() {
-    pqxx::connection c(db_->conninfo());
-    pqxx::work tx(c);
-    return tx.exec("SELECT count(*) FROM queue.jobs")[0][0].as<int64_t>();
-  }
-
-  static pg::testing::TempDatabase* db_;
-  std::unique_ptr<pg::Pool> pool_;
-  metrics::Registry metrics_;
-  rpc::CallerTokens tokens_;
-  std::unique_ptr<rpc::CallGuard> guard_;
-  std::unique_ptr<mta::TransferService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<pb::Transfer::Stub> stub_;
-  std::vector<int64_t> announced_;
-  int port_ = 0;
+  int64_t jobs() { return count("SELECT count(*) FROM queue.jobs"); }
 };
-pg::testing::TempDatabase* TransferTest::db_ = nullptr;
 
 }  // namespace
 
@@ -115,7 +55,7 @@ TEST_F(TransferTest, CommitsExactlyWhatWasStreamed) {
     auto st = submit(pieces, &reply);
     ASSERT_TRUE(st.ok()) << n << ": " << st.error_message();
     EXPECT_EQ(reply.size(), msg.size());
-    EXPECT_EQ(stored(reply.queue_id()), msg) << n;
+    EXPECT_EQ(job_body(reply.queue_id()), msg) << n;
   }
   EXPECT_EQ(announced_.size(), 40u) << "each commit wakes a worker";
 }

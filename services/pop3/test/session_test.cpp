@@ -280,7 +280,7 @@ TEST_F(SessionTest, StlsDiscardsPipelinedInputAndEnablesLogin) {
   ASSERT_TRUE(c->handshake());
   c->send("CAPA\r\n");
   EXPECT_EQ(c->multiline(),
-            "+OK Capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+            "+OK Capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN LOGIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
             "PIPELINING\r\nIMPLEMENTATION mail-pop3\r\n.\r\n");
   EXPECT_EQ(c->cmd("STLS"), "-ERR TLS is already active\r\n");
   EXPECT_EQ(c->cmd("USER demo@example.test"), "+OK\r\n");
@@ -407,7 +407,7 @@ TEST_F(SessionTest, AuthPlainInitialResponseContinuationAndCancel) {
   start();
   auto c = connect();
   c->send("AUTH\r\n");
-  EXPECT_EQ(c->multiline(), "+OK Mechanisms follow\r\nPLAIN\r\n.\r\n");
+  EXPECT_EQ(c->multiline(), "+OK Mechanisms follow\r\nPLAIN\r\nLOGIN\r\n.\r\n");
   EXPECT_EQ(c->cmd("AUTH CRAM-MD5"), "-ERR Unsupported authentication mechanism\r\n");
   EXPECT_EQ(c->cmd("AUTH PLAIN"), "+ \r\n");
   EXPECT_EQ(c->cmd("*"), "-ERR Authentication cancelled\r\n");

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace mail::sasl {
 
@@ -35,6 +36,9 @@ enum class Mechanism { kPlain, kLogin };
 std::optional<Mechanism> find_mechanism(std::string_view name);
 /// "PLAIN", "LOGIN".
 std::string_view mechanism_name(Mechanism mechanism);
+/// Every mechanism, in the order servers announce them: "PLAIN LOGIN"
+/// (SMTP EHLO AUTH, POP3 CAPA SASL, IMAP AUTH=).
+std::vector<std::string_view> mechanism_names();
 
 /// Bounds of one exchange. A response longer than max_response is refused
 /// before it is decoded.
