@@ -106,12 +106,7 @@ int run(service::Process& proc) {
   proc.set_ready([&] { return directory.ready() && mta.ready(); });
   proc.on_stop([&]() -> net::awaitable<void> {
     log::info("draining", {{"sessions", sessions.size()}});
-    sessions.drain();
-    const auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
-    for (auto& s : servers) {
-      auto left = std::max<net::Duration>(net::Duration::zero(), deadline - std::chrono::steady_clock::now());
-      co_await s->stop(left);
-    }
+    co_await net::drain_and_stop(sessions, servers, cfg.shutdown_grace);
   });
   log::info("smtp listening",
             {{"hostname", cfg.smtp.hostname},

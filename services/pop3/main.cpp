@@ -77,12 +77,7 @@ int run(service::Process& proc) {
     // Sessions at the prompt say goodbye now; one inside a command (a QUIT
     // committing its DELEs) finishes it first. Nothing else is deleted.
     log::info("draining: sessions end without applying DELE", {{"sessions", sessions.size()}});
-    sessions.drain();
-    const auto deadline = std::chrono::steady_clock::now() + s.shutdown_grace;
-    for (auto& srv : servers) {
-      auto left = std::max<net::Duration>(net::Duration::zero(), deadline - std::chrono::steady_clock::now());
-      co_await srv->stop(left);
-    }
+    co_await net::drain_and_stop(sessions, servers, s.shutdown_grace);
   });  // the notice subscriber stops (and joins) in its destructor, off the I/O threads
   log::info("pop3 listening", {{"hostname", s.session.hostname},
                                {"pop3", s.listen ? s.listen->port : 0},

@@ -18,6 +18,7 @@
 
 #include "mail/common/log.h"
 #include "mail/net/proxy_protocol.h"
+#include "mail/net/session.h"
 
 namespace mail::net {
 
@@ -374,6 +375,16 @@ awaitable<void> Server::stop(Duration grace) {
   const bool ended = co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
   if (!ended)
     log::warn("sessions did not end after close", {{"server", s->opts.name}, {"sessions", s->active.load()}});
+}
+
+awaitable<void> drain_and_stop(SessionRegistry& sessions, const std::vector<std::unique_ptr<Server>>& servers,
+                               Duration grace) {
+  sessions.drain();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (const auto& server : servers) {
+    const auto left = std::max<Duration>(Duration::zero(), deadline - std::chrono::steady_clock::now());
+    co_await server->stop(left);
+  }
 }
 
 }  // namespace mail::net

@@ -116,6 +116,21 @@ struct LoginThrottle::Impl {
     return op(static_cast<throttle::CountStore&>(memory));
   }
 
+  // An administrator's clear: the keys `exact` and those matching
+  // `patterns`, here and in Redis (tried even in the retry pause). The keys
+  // Redis deleted, the local count without Redis, -1 when Redis failed.
+  int64_t clear(const std::vector<std::string>& exact, const std::vector<std::string>& patterns) {
+    std::lock_guard lock(mu);
+    const int64_t local = memory.erase(exact, patterns);
+    if (c.redis_host.empty()) return local;
+    auto n = run([&](throttle::CountStore& store) -> std::optional<int64_t> {
+      if (&store == &memory) return std::nullopt;
+      const int64_t erased = store.erase(exact, patterns);  // -1: unavailable
+      return erased < 0 ? std::nullopt : std::optional<int64_t>(erased);
+    }, /*force=*/true);
+    return n.value_or(-1);
+  }
+
   std::string where() const { return c.redis_host + ":" + std::to_string(c.redis_port); }
   throttle::Keys keys(std::string_view ip, std::string_view account) const {
     return throttle::keys_for(c.key_prefix, throttle_address_key(ip, c.ipv6_prefix), throttle_account_key(account));
@@ -189,27 +204,13 @@ void LoginThrottle::succeeded(std::string_view ip, std::string_view account) {
   m.run([&](throttle::CountStore& store) { return store.succeed(k, m.c) ? std::optional<bool>(true) : std::nullopt; });
 }
 
-namespace {
-
-// Wraps an erase count so that run() can tell "unavailable" (-1) apart.
-std::optional<int64_t> erased(int64_t n) { return n < 0 ? std::nullopt : std::optional<int64_t>(n); }
-
-}  // namespace
-
 int64_t LoginThrottle::clear_address(std::string_view ip) {
   Impl& m = *impl_;
   const std::string addr = throttle_address_key(ip, m.c.ipv6_prefix);
   const std::string& p = m.c.key_prefix;
   const std::vector<std::string> exact{p + "a:" + addr, p + "ab:" + addr};
   const std::vector<std::string> patterns{p + "p:*:" + addr, p + "pb:*:" + addr};
-  std::lock_guard lock(m.mu);
-  const int64_t local = m.memory.erase(exact, patterns);
-  if (m.c.redis_host.empty()) return local;
-  auto n = m.run([&](throttle::CountStore& store) -> std::optional<int64_t> {
-    if (&store == &m.memory) return std::nullopt;
-    return erased(store.erase(exact, patterns));
-  }, /*force=*/true);
-  return n.value_or(-1);
+  return m.clear(exact, patterns);
 }
 
 int64_t LoginThrottle::clear_account(std::string_view account) {
@@ -218,14 +219,7 @@ int64_t LoginThrottle::clear_account(std::string_view account) {
   const std::string& p = m.c.key_prefix;
   const std::vector<std::string> exact{p + "u:" + acct};
   const std::vector<std::string> patterns{p + "p:" + acct + ":*", p + "pb:" + acct + ":*"};
-  std::lock_guard lock(m.mu);
-  const int64_t local = m.memory.erase(exact, patterns);
-  if (m.c.redis_host.empty()) return local;
-  auto n = m.run([&](throttle::CountStore& store) -> std::optional<int64_t> {
-    if (&store == &m.memory) return std::nullopt;
-    return erased(store.erase(exact, patterns));
-  }, /*force=*/true);
-  return n.value_or(-1);
+  return m.clear(exact, patterns);
 }
 
 ThrottleState LoginThrottle::state(std::string_view ip, std::string_view account) {

@@ -43,6 +43,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mail::net {
 
@@ -151,5 +152,13 @@ class Server {
  private:
   std::shared_ptr<State> state_;
 };
+
+class SessionRegistry;  // session.h
+
+/// A service's SIGTERM: tell every live session to finish and say goodbye
+/// (sessions.drain()), then stop each server in turn within one shared
+/// `grace` from now (Server::stop). For service::Process::on_stop.
+awaitable<void> drain_and_stop(SessionRegistry& sessions, const std::vector<std::unique_ptr<Server>>& servers,
+                               Duration grace);
 
 }  // namespace mail::net
