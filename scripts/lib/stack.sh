@@ -213,7 +213,10 @@ svc_health() {
   case $1 in msa) echo "$H_MSA" ;; mda) echo "$H_MDA" ;; mta) echo "$H_MTA" ;; pop3) echo "$H_POP3" ;; admin) echo "$H_ADMIN" ;; imap) echo "$H_IMAP" ;; esac
 }
 svc_pid() { cat "$RUN/pid/$1.pid" 2>/dev/null || true; }
-svc_running() { local p; p=$(svc_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# Running: alive and not a zombie (with no init to reap them, a service that
+# exited by itself can linger as one).
+pid_alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+svc_running() { local p; p=$(svc_pid "$1"); [ -n "$p" ] && pid_alive "$p"; }
 
 start_service() {
   local svc=$1 bin; bin=$(svc_bin "$svc")
@@ -232,8 +235,8 @@ stop_service() {  # stop_service NAME [SIGNAL]
   local svc=$1 sig=${2:-TERM} p; p=$(svc_pid "$svc")
   [ -n "$p" ] || return 0
   kill "-$sig" "$p" 2>/dev/null || true  # it may have gone already (Ctrl-C reaches the whole group)
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  for _ in $(seq 100); do pid_alive "$p" || break; sleep 0.1; done
+  pid_alive "$p" && kill -KILL "$p" 2>/dev/null
   rm -f "$RUN/pid/$svc.pid"
 }
 

@@ -342,6 +342,11 @@ size_t Server::handshaking() const { return state_->handshaking.load(); }
 
 bool Server::under_stress() const { return state_->stress->on(); }
 
+void Server::stop_accepting() {
+  state_->stopping = true;
+  state_->close_acceptor();
+}
+
 awaitable<void> Server::stop(Duration grace) {
   StatePtr s = state_;
   s->stopping = true;
@@ -380,6 +385,7 @@ awaitable<void> Server::stop(Duration grace) {
 awaitable<void> drain_and_stop(SessionRegistry& sessions, const std::vector<std::unique_ptr<Server>>& servers,
                                Duration grace) {
   sessions.drain();
+  for (const auto& server : servers) server->stop_accepting();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   for (const auto& server : servers) {
     const auto left = std::max<Duration>(Duration::zero(), deadline - std::chrono::steady_clock::now());

@@ -146,6 +146,8 @@ class Server {
   /// has ended or that bound has passed (logged). Safe to call from any
   /// executor, more than once.
   awaitable<void> stop(Duration grace = std::chrono::seconds(30));
+  /// Only the first step of stop(): close the listening socket now.
+  void stop_accepting();
 
   struct State;  // shared with the sessions; defined in server.cpp
 
@@ -156,8 +158,9 @@ class Server {
 class SessionRegistry;  // session.h
 
 /// A service's SIGTERM: tell every live session to finish and say goodbye
-/// (sessions.drain()), then stop each server in turn within one shared
-/// `grace` from now (Server::stop). For service::Process::on_stop.
+/// (sessions.drain()), close every listener at once, then stop each server
+/// in turn within one shared `grace` from now (Server::stop). For
+/// service::Process::on_stop.
 awaitable<void> drain_and_stop(SessionRegistry& sessions, const std::vector<std::unique_ptr<Server>>& servers,
                                Duration grace);
 
