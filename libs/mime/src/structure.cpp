@@ -227,7 +227,7 @@ void append_common_ext(std::string& out, const Part& p) {
   append_imap_nstring(out, p.location);
 }
 
-constexpr std::string_view kEmptyBody = R"(("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 0 0))";
+constexpr std::string_view kEmptyBody = R"(("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 0 0))";
 
 }  // namespace
 
