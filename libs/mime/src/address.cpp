@@ -137,6 +137,7 @@ class ListParser {
         emit(Address{std::nullopt, std::nullopt, phrase(cur_).value_or(""), std::nullopt});
         in_group_ = true;
         cur_.clear();
+        cur_has_at_ = false;
         comment_.reset();
       } else if (is(t, '<')) {
         std::vector<const Token*> inner;
@@ -150,6 +151,7 @@ class ListParser {
         comment_ = t.text;
       } else if (!angle_ && !is(t, '>')) {
         cur_.push_back(&t);
+        cur_has_at_ = cur_has_at_ || is(t, '@');
       }
     }
     flush();
@@ -158,11 +160,8 @@ class ListParser {
   }
 
  private:
-  bool has_at() const {
-    for (const Token* t : cur_)
-      if (is(*t, '@')) return true;
-    return false;
-  }
+  // Kept as a flag, not a scan of cur_: "@:@:@:..." must stay linear.
+  bool has_at() const { return cur_has_at_; }
   void emit(Address a) {
     if (out_.size() < limits_.max_addresses) out_.push_back(std::move(a));
   }
@@ -180,12 +179,14 @@ class ListParser {
     }
     angle_.reset();
     cur_.clear();
+    cur_has_at_ = false;
     comment_.reset();
   }
 
   const Limits& limits_;
   std::vector<Address> out_;
   std::vector<const Token*> cur_;  // tokens of the element being read
+  bool cur_has_at_ = false;        // an '@' is among them
   std::optional<Address> angle_;   // its angle-addr, once seen
   std::optional<std::string> comment_;
   bool in_group_ = false;

@@ -224,3 +224,43 @@ TEST(MimeStructure, BoundaryAndHeaderLimits) {
 }
 
 }  // namespace
+
+namespace {
+
+// Inputs built to be slow for a naive parser: each must finish quickly (the
+// CTest timeout catches a regression) and keep the limits.
+TEST(MimeStructure, PathologicalInputs) {
+  // 2000 nested multiparts, each with its own boundary.
+  std::string deep;
+  for (int i = 0; i < 2000; ++i)
+    deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+  Part p = parse_structure(deep);
+  size_t depth = 0;
+  for (const Part* q = &p; !q->children.empty(); q = &q->children.front()) ++depth;
+  EXPECT_EQ(depth, Limits{}.max_depth);
+
+  // 5000 nested message/rfc822 parts.
+  std::string msgs;
+  for (int i = 0; i < 5000; ++i) msgs += "Content-Type: message/rfc822\r\n\r\n";
+  p = parse_structure(msgs);
+  EXPECT_GT(imap_body_structure(p, true).size(), 0u);
+
+  // 50000 empty parts: max_parts stops at 10000.
+  std::string many = "Content-Type: multipart/mixed; boundary=x\r\n\r\n";
+  for (int i = 0; i < 50000; ++i) many += "--x\r\n";
+  p = parse_structure(many);
+  EXPECT_EQ(p.children.size(), Limits{}.max_parts - 1);
+  EXPECT_TRUE(p.limited);
+
+  // Address lists and parameters of a megabyte.
+  std::string from = "From: ";
+  for (int i = 0; i < 300000; ++i) from += "@:";
+  p = parse_structure(from + "\r\n\r\n");
+  EXPECT_LE(p.envelope->from.size(), Limits{}.max_addresses);
+  std::string ct = "Content-Type: text/plain";
+  for (int i = 0; i < 100000; ++i) ct += "; a*" + std::to_string(i % 10000) + "*=x";
+  p = parse_structure(ct + "\r\n\r\n");
+  EXPECT_LE(p.params.size(), Limits{}.max_params + 1);
+}
+
+}  // namespace
