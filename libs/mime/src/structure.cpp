@@ -114,7 +114,8 @@ class Parser {
       p.subtype = "plain";
       p.params.clear();
     }
-    if (p.is_text() && !find_param(p.params, "charset")) p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
+    if (p.is_text() && !find_param(p.params, "charset") && !find_param(p.params, "charset*"))
+      p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
 
     auto text = [&](std::string_view name) -> std::optional<std::string> {
       const Field* f = find_field(fields, name);

@@ -103,6 +103,8 @@ TEST(MimeStructure, Table) {
       {"no body", "Subject: x", "(" + plain + "0 0)"},
       {"empty", "", "(" + plain + "0 0)"},
       {"invalid type", "Content-Type: garbage\r\n\r\nx", "(" + plain + "1 1)"},
+      {"RFC 2231 charset is a charset", "Content-Type: text/plain; charset*=utf-8''\r\n\r\n",
+       R"(("TEXT" "PLAIN" ("CHARSET*" "utf-8''") NIL NIL "7BIT" 0 0))"},
       {"text without charset", "Content-Type: text/html\r\n\r\nx", R"(("TEXT" "HTML" ("CHARSET" "us-ascii") NIL NIL "7BIT" 1 1))"},
       {"non-text has no lines", "Content-Type: image/png; name=a.png\r\nContent-Transfer-Encoding: Base64\r\n\r\niVBO\r\n",
        R"(("IMAGE" "PNG" ("NAME" "a.png") NIL NIL "BASE64" 6))"},

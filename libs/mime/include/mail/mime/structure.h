@@ -31,7 +31,8 @@ struct Part {
 
   /// Lowercased media type. Defaults (RFC 2045 §5.2): text/plain with
   /// charset us-ascii, or message/rfc822 directly inside multipart/digest
-  /// (RFC 2046 §5.1.5). A text/* part without a charset gets us-ascii.
+  /// (RFC 2046 §5.1.5). A text/* part without a charset (or RFC 2231
+  /// charset*) parameter gets charset us-ascii, first.
   std::string type = "text";
   std::string subtype = "plain";
   std::vector<Param> params;
