@@ -80,12 +80,13 @@ class Parser {
     if (message_top) p.envelope = envelope_from_fields(fields, limits_);
 
     if (!p.is_multipart() && !p.is_message()) return;
+    // An encoded message is opaque: its bytes are not a message until decoded.
+    if (p.is_message() && (p.encoding == "base64" || p.encoding == "quoted-printable")) return;
     if (depth + 1 > limits_.max_depth || parts_ >= limits_.max_parts) {
       p.limited = true;
       return;
     }
     if (p.is_message()) {
-      if (p.encoding == "base64" || p.encoding == "quoted-printable") return;  // opaque
       p.children.emplace_back();
       parse(p.children.back(), p.body_offset, end, depth + 1, false, true, true);
       return;

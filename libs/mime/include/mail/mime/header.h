@@ -20,7 +20,9 @@ struct Limits {
   size_t max_line = 998;                  ///< RFC 5322 §2.1.1; informational, not enforced here
   // Used by parse_structure() (structure.h) and the structured-field parsers.
   // There max_header_bytes and max_fields bound each part's header.
-  size_t max_depth = 32;        ///< nesting of multipart and message/rfc822 parts below the root
+  /// Nesting of multipart and message/rfc822 parts below the root; also
+  /// bounds the recursion of the parser and writers, so keep it modest.
+  size_t max_depth = 32;
   size_t max_parts = 10000;     ///< parts in one tree, the root included
   size_t max_boundary = 200;    ///< boundary parameter length (RFC 2046 allows 70)
   size_t max_params = 100;      ///< parameters (or language tags) in one field

@@ -53,7 +53,9 @@ const Part* find_part(const Part& root, std::span<const uint32_t> path);
 ///   of the encapsulated message of a message/rfc822 part (empty for others).
 /// Header fetches include the empty line that ends the header, when there is
 /// one. HEADER.FIELDS keeps the matching fields as written, in order;
-/// HEADER.FIELDS.NOT keeps all other lines (invalid entries included).
+/// HEADER.FIELDS.NOT keeps all other lines (invalid entries included);
+/// both look at the fields within limits (as parse_header_prefix), and a
+/// last field without a line end gets CRLF.
 SectionData fetch_section(std::string_view message, const Part& root, const Section& section,
                           const Limits& limits = {});
 
@@ -62,7 +64,9 @@ std::string_view partial(std::string_view data, uint64_t origin, std::optional<u
 
 /// Parses a section-spec as written inside BODY[...]: "", "1.2", "HEADER",
 /// "1.TEXT", "2.MIME", "HEADER.FIELDS (From \"To\")", ... (keywords in any
-/// case). nullopt when it is not valid RFC 3501 syntax or has more than
+/// case; header names as atoms or quoted strings, literals being the IMAP
+/// command parser's business). nullopt when it is not valid RFC 3501 syntax
+/// or has more than
 /// limits.max_depth numbers or limits.max_fields names.
 std::optional<Section> parse_section(std::string_view spec, const Limits& limits = {});
 
