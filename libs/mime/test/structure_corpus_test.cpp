@@ -256,7 +256,7 @@ Part check_message(std::string_view msg, const Limits& limits) {
     }
   }
   // Parts past the last one do not exist.
-  EXPECT_EQ(fetch_section(msg, root, Section{{static_cast<uint32_t>(root.children.size() + 2)}}, limits).data(), "");
+  EXPECT_EQ(fetch_section(msg, root, Section{{static_cast<uint32_t>(root.children.size() + 2)}, SectionText::kNone, {}}, limits).data(), "");
   return root;
 }
 
