@@ -55,8 +55,9 @@ SectionData header_data(std::string_view msg, const Part& top, const Section& s,
       d.built = filter_header(header_of(msg, top), s.fields, false, limits);
       break;
     default:
-      break;
+      return d;
   }
+  d.found = true;
   return d;
 }
 
@@ -86,8 +87,12 @@ SectionData fetch_section(std::string_view msg, const Part& root, const Section&
   SectionData d;
   assert(root.body_offset + root.body_size <= msg.size());
   if (s.part.empty()) {
-    if (s.text == SectionText::kNone) d.view = msg;
-    else if (s.text != SectionText::kMime) d = header_data(msg, root, s, limits);
+    if (s.text == SectionText::kNone) {
+      d.view = msg;
+      d.found = true;
+    } else if (s.text != SectionText::kMime) {
+      d = header_data(msg, root, s, limits);
+    }
     return d;
   }
   const Part* p = find_part(root, s.part);
@@ -95,9 +100,11 @@ SectionData fetch_section(std::string_view msg, const Part& root, const Section&
   switch (s.text) {
     case SectionText::kNone:
       d.view = body_of(msg, *p);
+      d.found = true;
       return d;
     case SectionText::kMime:
       d.view = header_of(msg, *p);
+      d.found = true;
       return d;
     default:
       if (p->is_message() && !p->children.empty()) d = header_data(msg, p->children.front(), s, limits);

@@ -28,6 +28,9 @@ void expect_sections(const std::string& msg, const std::vector<Want>& wants) {
     ASSERT_TRUE(s.has_value());
     SectionData d = fetch_section(msg, root, *s);
     EXPECT_EQ(d.data(), w.data);
+    if (!w.data.empty()) {  // data only ever comes from a section that exists
+      EXPECT_TRUE(d.found);
+    }
     if (!d.built) {  // views point into the message
       EXPECT_TRUE(d.view.empty() || (d.view.data() >= msg.data() && d.view.data() + d.view.size() <= msg.data() + msg.size()));
     }
@@ -116,6 +119,21 @@ TEST(MimeSection, SinglePartAndEncapsulated) {
                          {"1.3", ""},
                          {"1.HEADER", "Content-Type: multipart/alternative; boundary=i\r\n\r\n"},
                      });
+}
+
+TEST(MimeSection, FoundTellsEmptyFromMissing) {
+  const std::string msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n--b--\r\n";
+  Part root = parse_structure(msg);
+  auto fetch = [&](const char* spec) { return fetch_section(msg, root, *parse_section(spec)); };
+  EXPECT_TRUE(fetch("1").found);  // an empty part
+  EXPECT_EQ(fetch("1").data(), "");
+  EXPECT_TRUE(fetch("1.MIME").found);
+  EXPECT_FALSE(fetch("2").found);
+  EXPECT_FALSE(fetch("1.HEADER").found);
+  EXPECT_FALSE(fetch("1.TEXT").found);
+  EXPECT_TRUE(fetch("HEADER.FIELDS (x)").found);
+  EXPECT_TRUE(fetch("TEXT").found);
+  EXPECT_TRUE(fetch("").found);
 }
 
 TEST(MimeSection, Partial) {

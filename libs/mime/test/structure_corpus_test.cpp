@@ -235,6 +235,8 @@ Part check_message(std::string_view msg, const Limits& limits) {
       EXPECT_EQ(partial(data, 0), data);
       EXPECT_EQ(partial(data, data.size() / 2, 10), data.substr(data.size() / 2, 10));
       const Part* top = p.is_message() && !p.children.empty() ? &p.children.front() : nullptr;
+      bool of_message = text != SectionText::kNone && text != SectionText::kMime;
+      EXPECT_EQ(d.found, !of_message || top != nullptr);
       switch (text) {
         case SectionText::kNone:
           EXPECT_EQ(data, msg.substr(p.body_offset, p.body_size));

@@ -34,6 +34,10 @@ struct Section {
 struct SectionData {
   std::string_view view;
   std::optional<std::string> built;
+  /// False when the section does not exist (no such part, or HEADER / TEXT
+  /// of a part that is not message/rfc822): the data is then empty, and a
+  /// server may answer "" (as Dovecot does) or NIL.
+  bool found = false;
   std::string_view data() const { return built ? std::string_view(*built) : view; }
 };
 
