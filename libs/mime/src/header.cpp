@@ -104,6 +104,23 @@ std::variant<Header, Error> parse_header(std::string_view input, const Limits& l
   return h;
 }
 
+Header parse_header_prefix(std::string_view input, const Limits& limits) {
+  auto r = parse_header(input, limits);
+  if (auto* h = std::get_if<Header>(&r)) return std::move(*h);
+  // Whole lines within the byte limit, and no more field starts than allowed.
+  size_t pos = 0, starts = 0, cut = 0;
+  while (pos < input.size()) {
+    Line l = next_line(input, pos);
+    if (l.end > limits.max_header_bytes || l.end == l.content_end) break;  // too long, or no line end
+    if (!is_wsp(input[pos]) && ++starts > limits.max_fields) break;
+    cut = l.end;
+    pos = l.end;
+  }
+  auto again = parse_header(input.substr(0, cut), limits);
+  if (auto* h = std::get_if<Header>(&again)) return std::move(*h);
+  return Header{};  // not reached: the prefix is within both limits
+}
+
 size_t count_fields(const std::vector<Field>& fields, std::string_view name) {
   return static_cast<size_t>(std::count_if(fields.begin(), fields.end(), [&](const Field& f) {
     return f.valid && common::iequals(f.name, name);

@@ -221,4 +221,32 @@ TEST(MimeHeader, Unfold) {
   for (const auto& [in, want] : cases) EXPECT_EQ(unfold(in), want) << testing::PrintToString(in);
 }
 
+TEST(MimeHeader, ParseHeaderPrefix) {
+  // Within the limits: the same as parse_header.
+  Header h = parse_header_prefix("A: 1\r\nB: 2\r\n\r\nbody");
+  EXPECT_TRUE(h.complete);
+  EXPECT_EQ(h.fields.size(), 2u);
+  EXPECT_EQ(h.end, 14u);
+  // Too many fields: the first max_fields, continuation lines included.
+  Limits l;
+  l.max_fields = 2;
+  h = parse_header_prefix("A: 1\r\n x\r\nB: 2\r\nC: 3\r\n\r\n", l);
+  EXPECT_FALSE(h.complete);
+  ASSERT_EQ(h.fields.size(), 2u);
+  EXPECT_EQ(h.fields[0].value, " 1\r\n x");
+  EXPECT_EQ(h.end, 16u);
+  // Too many bytes: whole lines that fit.
+  l = Limits{};
+  l.max_header_bytes = 12;
+  h = parse_header_prefix("A: 1\r\nB: 2\r\nC: 3\r\n\r\n", l);
+  EXPECT_EQ(h.fields.size(), 2u);
+  EXPECT_EQ(h.end, 12u);
+  l.max_header_bytes = 5;
+  h = parse_header_prefix("A: 1\r\nB: 2\r\n\r\n", l);
+  EXPECT_TRUE(h.fields.empty());
+  EXPECT_EQ(h.end, 0u);
+  // A first line longer than the limit and without an end.
+  EXPECT_TRUE(parse_header_prefix(std::string(100, 'x'), l).fields.empty());
+}
+
 }  // namespace

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs the mime libFuzzer target without libFuzzer: every seed in
 // tests/fuzz/mime/corpus and of the shared mail-gem corpus (when present),
-// then a few thousand deterministic random and mutated inputs. The target aborts on a broken invariant, which fails this test.
+// then a few thousand deterministic random and mutated inputs (tokens of
+// headers, MIME delimiters and address syntax spliced in). The target aborts
+// on a broken invariant, which fails this test.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,7 +40,9 @@ TEST(MimeFuzzReplay, RandomAndMutated) {
   for (auto& m : load_mail_gem()) seeds.push_back(m.substr(0, 4096));
   const std::vector<std::string> tokens = {"\r\n", "\n", "\r", ":", " ", "\t", "\r\n\r\n", "\n\n", "\r\n ",
                                            "Received:", "received :", "From ", "Subject: ", std::string(1, '\0'),
-                                           "\xff", "X"};
+                                           "\xff", "X", "--b\r\n", "--b--", "--o\r\n", "--i\r\n",
+                                           "Content-Type: multipart/mixed; boundary=b\r\n", "Content-Type: message/rfc822\r\n",
+                                           "; name*0*=a'b'%41", "(", ")", "\"", "\\", "<", ">", ",", ";", "@", "{"};
   std::mt19937_64 rng(0x5322);
   for (int iter = 0; iter < 4000; ++iter) {
     std::string s = iter % 4 == 0 ? mail::fuzz::random_bytes(rng, 300) : mail::fuzz::mutate_seed(rng, seeds, tokens);

@@ -18,6 +18,15 @@ struct Limits {
   size_t max_header_bytes = 1024 * 1024;  ///< whole header section, blank line included
   size_t max_fields = 10000;              ///< fields, invalid entries included
   size_t max_line = 998;                  ///< RFC 5322 §2.1.1; informational, not enforced here
+  // Used by parse_structure() (structure.h) and the structured-field parsers.
+  // There max_header_bytes and max_fields bound each part's header.
+  /// Nesting of multipart and message/rfc822 parts below the root; also
+  /// bounds the recursion of the parser and writers, so keep it modest.
+  size_t max_depth = 32;
+  size_t max_parts = 10000;     ///< parts in one tree, the root included
+  size_t max_boundary = 200;    ///< boundary parameter length (RFC 2046 allows 70)
+  size_t max_params = 100;      ///< parameters (or language tags) in one field
+  size_t max_addresses = 1000;  ///< addresses and group markers in one address list
 };
 
 /// Offset just past the empty line that ends the header section: past
@@ -72,6 +81,12 @@ struct Header {
 /// the whole message: parsing stops after the first empty line. Fields and
 /// the empty line are contiguous: fields[i].offset + length == next offset.
 std::variant<Header, Error> parse_header(std::string_view header, const Limits& limits = {});
+
+/// Like parse_header, but never fails: over a limit, the fields of the
+/// longest prefix of whole lines that fits max_header_bytes and max_fields
+/// (complete is then false and end is where the prefix stops). Linear; no
+/// memory beyond the returned fields.
+Header parse_header_prefix(std::string_view header, const Limits& limits = {});
 
 /// Number of valid fields named name (ASCII case-insensitive).
 size_t count_fields(const std::vector<Field>& fields, std::string_view name);
