@@ -33,9 +33,15 @@ FrameInfo literal_at_end(std::string_view line, const Limits& limits) {
   info.literal8 = lit8;
   std::string_view digits = line.substr(d, end - d);
   uint64_t n = 0;
-  bool overflow = digits.size() > 19;
-  if (!overflow)
-    for (char c : digits) n = n * 10 + static_cast<uint64_t>(c - '0');
+  bool overflow = false;
+  for (char c : digits) {
+    uint64_t v = static_cast<uint64_t>(c - '0');
+    if (n > (UINT64_MAX - v) / 10) {
+      overflow = true;
+      break;
+    }
+    n = n * 10 + v;
+  }
   info.size = overflow ? 0 : n;
   info.kind = (overflow || n > limits.max_literal) ? FrameInfo::kTooLarge : FrameInfo::kLiteral;
   return info;
