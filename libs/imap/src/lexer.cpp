@@ -312,11 +312,12 @@ std::optional<std::string> Lexer::flag() {
   if (!ok()) return std::nullopt;
   std::string out;
   if (accept('\\')) out = "\\";
-  auto a = atom();
-  if (!a) {
-    if (error_) error_->text = std::string(context_) + (context_.empty() ? "" : ": ") + "expected a flag";
+  if (!is_atom_char(static_cast<unsigned char>(peek())) || at_end()) {
+    fail(at_end() && out.empty() ? "missing argument" : "expected a flag");
     return std::nullopt;
   }
+  auto a = atom();
+  if (!a) return std::nullopt;
   out.append(*a);
   return out;
 }

@@ -65,9 +65,10 @@ Body parse_list(Lexer& lx) {
     l.extended = true;
     if (!parse_selection(lx, l) || !lx.sp()) return std::nullopt;
   }
-  auto ref = lx.mailbox();
+  // The reference is kept exactly as sent (not even INBOX is normalised):
+  // the server combines it with the pattern before matching.
+  auto ref = lx.astring();
   if (!ref || !lx.sp()) return std::nullopt;
-  // The reference is not normalised: "" and names are kept as sent.
   l.reference = std::move(*ref);
   if (lx.accept('(')) {
     l.extended = true;
@@ -94,7 +95,7 @@ Body parse_list(Lexer& lx) {
 
 Body parse_lsub(Lexer& lx) {
   if (!lx.sp()) return std::nullopt;
-  auto ref = lx.mailbox();
+  auto ref = lx.astring();
   if (!ref || !lx.sp()) return std::nullopt;
   auto p = lx.list_mailbox();
   if (!p) return std::nullopt;

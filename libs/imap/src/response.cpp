@@ -138,6 +138,10 @@ std::string bad(const Error& error) {
   return tagged(error.tag && is_valid_tag(*error.tag) ? std::string_view(*error.tag) : std::string_view("*"),
                 Condition::kBad, error.text, c);
 }
+std::string refuse_literal(const std::optional<std::string>& tag, const FrameInfo& info) {
+  std::string_view t = tag && is_valid_tag(*tag) ? std::string_view(*tag) : std::string_view("*");
+  return tagged(t, info.synchronizing ? Condition::kNo : Condition::kBad, "literal too large", code::toobig());
+}
 std::string untagged(Condition cond, std::string_view text, const std::optional<ResponseCode>& code) {
   return status("*", cond_name(cond), text, code, fallback(cond));
 }

@@ -33,7 +33,7 @@ TEST(ImapFuzzReplay, RandomAndMutated) {
       "*", "$", ":", ",", "%", "&", "&-", "&AOk-", "NIL", "UID ", "NOT ", "OR ", "BODY.PEEK[", "HEADER.FIELDS (",
       "4294967295", "4294967296", "9223372036854775808", std::string(1, '\0'), "\xc3\xa9", "\xff", "17-Jul-1996 02:44:25 -0700"};
   std::mt19937_64 rng(0x1a4b);
-  for (int iter = 0; iter < 6000; ++iter) {
+  for (int iter = 0; iter < 30000; ++iter) {
     std::string s = iter % 4 == 0 ? mail::fuzz::random_bytes(rng, 300) : mail::fuzz::mutate_seed(rng, seeds, tokens);
     ASSERT_EQ(run_one(s), 0) << testing::PrintToString(s);
   }

@@ -83,6 +83,7 @@ TEST(ImapMailbox, ListBasic) {
   EXPECT_EQ(l.patterns, (Strings{"%"}));
   EXPECT_EQ(parse_as<List>("a LIST \"\" INBOX/*]").patterns, (Strings{"INBOX/*]"}));
   EXPECT_EQ(parse_as<List>("a LIST \"\" {1}\r\n*").patterns, (Strings{"*"}));
+  EXPECT_EQ(parse_as<List>("a LIST inbox %").reference, "inbox");  // the reference is kept as sent
 }
 
 TEST(ImapMailbox, ListExtended) {

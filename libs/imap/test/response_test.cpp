@@ -35,6 +35,10 @@ TEST(ImapResponse, StatusLines) {
   EXPECT_EQ(bad(Error{ErrorKind::kSyntax, "FETCH: expected ')'", "a7"}), "a7 BAD FETCH: expected ')'\r\n");
   EXPECT_EQ(bad(Error{ErrorKind::kTooLong, "line too long", std::nullopt}), "* BAD [TOOBIG] line too long\r\n");
   EXPECT_EQ(bad(Error{ErrorKind::kTooMany, "too many", "x"}), "x BAD [LIMIT] too many\r\n");
+  FrameInfo big = literal_at_end("a1 APPEND x {99999999999}");
+  EXPECT_EQ(refuse_literal(tag_of("a1 APPEND x {99999999999}"), big), "a1 NO [TOOBIG] literal too large\r\n");
+  big.synchronizing = false;
+  EXPECT_EQ(refuse_literal(std::nullopt, big), "* BAD [TOOBIG] literal too large\r\n");
 }
 
 TEST(ImapResponse, Codes) {

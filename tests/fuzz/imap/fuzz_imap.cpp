@@ -6,11 +6,13 @@
 // mUTF-7 (decoding is canonical: encode(decode(x)) == x) and the string
 // encoders (whatever astring() writes parses back to the same bytes).
 // Invariant failures abort, so the replay gtest fails on them too.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mail/imap/command.h"
 #include "mail/imap/framing.h"

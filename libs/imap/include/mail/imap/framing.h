@@ -38,8 +38,9 @@ struct FrameInfo {
 FrameInfo literal_at_end(std::string_view line, const Limits& limits = {});
 
 /// The tag of a line, even a broken one: the leading run of tag characters
-/// (ASTRING-CHAR except "+") when it is followed by SP or the end. nullopt
-/// when there is none; then the server answers "* BAD".
+/// (ASTRING-CHAR except "+"), at most 63 octets, when it is followed by SP
+/// or the end. nullopt when there is none; then the server answers "* BAD".
+/// parse_command() uses it too, so longer tags are refused there.
 std::optional<std::string> tag_of(std::string_view line);
 
 /// True for a valid tag (1*<ASTRING-CHAR except "+">).

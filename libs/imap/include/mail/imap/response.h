@@ -18,6 +18,7 @@
 #include "mail/imap/command.h"
 #include "mail/imap/date.h"
 #include "mail/imap/fetch.h"
+#include "mail/imap/framing.h"
 #include "mail/imap/sequence_set.h"
 
 namespace mail::imap {
@@ -85,6 +86,11 @@ std::string no(std::string_view tag, std::string_view text, const std::optional<
 std::string bad(std::string_view tag, std::string_view text, const std::optional<ResponseCode>& code = std::nullopt);
 /// The answer to a parse error: "tag BAD text" or "* BAD text" without a tag.
 std::string bad(const Error& error);
+/// The refusal of a literal literal_at_end() found kTooLarge (RFC 7888 §4):
+/// "tag NO [TOOBIG] ..." for a synchronizing one (the client sends nothing
+/// more of the command; the session goes on), "tag BAD [TOOBIG] ..." for a
+/// non-synchronizing one (the server closes after it). "*" without a tag.
+std::string refuse_literal(const std::optional<std::string>& tag, const FrameInfo& info);
 /// "* OK [code] text\r\n" and friends; bye() is "* BYE ...".
 std::string untagged(Condition cond, std::string_view text, const std::optional<ResponseCode>& code = std::nullopt);
 std::string bye(std::string_view text, const std::optional<ResponseCode>& code = std::nullopt);
