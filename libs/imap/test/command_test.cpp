@@ -201,3 +201,48 @@ TEST(ImapCommand, VerbNameCoversUidForms) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ImapCommand, LiteralsInEveryStringPosition) {
+  // Synchronizing and non-synchronizing literals are interchangeable
+  // wherever a string may stand; literal8 only where the grammar allows it.
+  for (std::string_view plus : {"", "+"}) {
+    const std::string p(plus);
+    EXPECT_EQ(parse_as<Select>("a SELECT {5" + p + "}\r\nDraft").mailbox, "Draft");
+    EXPECT_EQ(parse_as<Select>("a SELECT {5" + p + "}\r\ninbox").mailbox, "INBOX");
+    EXPECT_EQ(parse_as<Copy>("a COPY 1 {3" + p + "}\r\na b").mailbox, "a b");
+    auto s = parse_as<Search>("a SEARCH CHARSET {5" + p + "}\r\nutf-8 SUBJECT {4" + p + "}\r\n\xc3\xa9t\xc3");
+    EXPECT_EQ(s.charset, "UTF-8");
+    EXPECT_EQ(describe(s.key), "(SUBJECT \"\\xC3\\xA9t\\xC3\")");  // literal octets are not checked for UTF-8
+    auto f = parse_as<Fetch>("a FETCH 1 BODY[HEADER.FIELDS ({4" + p + "}\r\nDATE)]");
+    EXPECT_EQ(std::get<FetchSection>(f.items[0]).section.fields, (std::vector<std::string>{"DATE"}));
+    auto id = parse_as<Id>("a ID ({4" + p + "}\r\nname {0" + p + "}\r\n)");
+    EXPECT_EQ((*id.params)[0].second, "");
+  }
+  for (std::string f : {"a LOGIN ~{3}\r\nabc p", "a SELECT ~{3}\r\nabc", "a SEARCH SUBJECT ~{1}\r\nx",
+                        "a LOGIN {3}\r\nabcp", "a LOGIN {3}\r\nab", "a LOGIN { 3}\r\nabc p", "a LOGIN {3+ }\r\nabc p",
+                        "a STORE 1 FLAGS ({5}\r\n\\Seen)", "a FETCH {1}\r\n1 FLAGS", "a LOGIN {1}\r\n\xff\r\n p"}) {
+    Error e = parse_error(f);
+    EXPECT_EQ(e.kind, ErrorKind::kSyntax) << testing::PrintToString(f) << ": " << e.text;
+    EXPECT_EQ(e.tag, "a");
+  }
+}
+
+TEST(ImapCommand, CountLimitsInEveryList) {
+  Limits limits;
+  limits.max_list_items = 2;
+  limits.max_sequence_ranges = 2;
+  for (std::string f : {"a FETCH 1 (FLAGS UID RFC822.SIZE)", "a FETCH 1 BODY[HEADER.FIELDS (A B C)]",
+                        "a STATUS x (MESSAGES UNSEEN RECENT)", "a ENABLE A B C", "a LIST \"\" (a b c)",
+                        "a SETQUOTA r (A 1 B 2 C 3)", "a FETCH 1,2,3 FLAGS", "a SEARCH UID 1,2,3",
+                        "a SORT (DATE FROM SIZE) UTF-8 ALL", "a SEARCH RETURN (MIN MAX ALL) ALL",
+                        "a SELECT x (CONDSTORE CONDSTORE CONDSTORE)", "a APPEND x (\\A \\B \\C) {0}\r\n"}) {
+    Error e = parse_error(f, limits);
+    EXPECT_EQ(e.kind, ErrorKind::kTooMany) << f << ": " << e.text;
+    EXPECT_EQ(e.tag, "a");
+  }
+  EXPECT_EQ(parse_as<Fetch>("a FETCH 1,2 (FLAGS UID)", limits).items.size(), 2u);
+}
+
+}  // namespace

@@ -34,7 +34,10 @@ namespace mail::imap {
 // raw octets the client sent: mailbox names in modified UTF-7 (or UTF-8
 // after ENABLE UTF8=ACCEPT), except that a mailbox named INBOX in any case
 // is returned as "INBOX". Flags are returned as sent ("\\Seen", "$Junk");
-// keywords (capability names, options) are upper-cased.
+// keywords (capability names, options) are upper-cased. A quoted string
+// with 8-bit octets must be valid UTF-8 (whether UTF-8 is allowed at all is
+// the server's call); a literal may carry any octets but NUL (a SEARCH
+// value in another CHARSET), and a literal8 ("~{N}", APPEND only) even NUL.
 
 struct Capability {};
 struct Noop {};
