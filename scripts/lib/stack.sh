@@ -8,7 +8,7 @@
 #   scripts/lib/stack.sh {start|stop|restart} redis
 # Every port derives from MAIL_PORT_OFFSET (0 for scripts/run, 20000 for tests).
 
-SERVICES="admin mta mda msa pop3"
+SERVICES="admin mta mda msa pop3 imap"
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 
 stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
@@ -193,6 +193,18 @@ directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30
 $redis
 $throttle
 auth: {token_file: "$SECRETS/pop3.token"}
+Y
+  cat >"$etc/imap.yaml" <<Y
+log: {level: $level}
+net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
+imap: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_IMAP", imaps_listen: "127.0.0.1:$P_IMAPS"}
+tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
+http: {listen: "127.0.0.1:$H_IMAP"}
+db: {url: "$db user=mail_imap", pool_size: 8}
+directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+$redis
+$throttle
+auth: {token_file: "$SECRETS/imap.token"}
 Y
   umask "$old_umask"
   chmod 640 "$etc"/*.yaml

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "mail/common/config_values.h"
 #include "mail/common/host_port.h"
 #include "mail/common/strings.h"
 
@@ -15,11 +16,7 @@ namespace {
 
 using common::ConfigError;
 
-size_t positive(const common::Config& c, const std::string& key, int64_t def, int64_t max) {
-  int64_t v = c.integer(key, def);
-  if (v < 1 || v > max) throw ConfigError("config " + key + ": must be between 1 and " + std::to_string(max));
-  return static_cast<size_t>(v);
-}
+using common::positive;
 
 std::chrono::milliseconds duration(const common::Config& c, const std::string& key, std::chrono::milliseconds def) {
   auto v = c.duration(key, def);

@@ -14,33 +14,13 @@
 //   token for the Directory); redis.host (unset: no change notices), redis.port.
 #include "settings.h"
 
+#include "mail/common/config_values.h"
 #include "mail/common/log.h"
 #include "mail/rpc/tokens.h"
 
 namespace mail::pop3d {
-namespace {
 
-std::optional<common::HostPort> endpoint(const common::Config& c, const std::string& key, const std::string& def) {
-  std::string text = c.str(key, def);
-  if (text.empty()) return std::nullopt;
-  common::HostPort e;
-  try {
-    e = common::parse_host_port(text);
-  } catch (const common::ConfigError& err) {
-    throw common::ConfigError(key + ": " + err.what());
-  }
-  // Port 0 ("any free port") would be a listener no client can find.
-  if (e.port == 0) throw common::ConfigError(key + ": port must be 1..65535, got \"" + text + "\"");
-  return e;
-}
-
-size_t positive(const common::Config& c, const std::string& key, int64_t def) {
-  int64_t v = c.integer(key, def);
-  if (v < 1) throw common::ConfigError(key + " must be at least 1");
-  return static_cast<size_t>(v);
-}
-
-}  // namespace
+using common::positive;
 
 Settings load_settings(const common::Config& c) {
   Settings s;
@@ -64,8 +44,8 @@ Settings load_settings(const common::Config& c) {
   // Renew well before the lease (idle timeout + 2 min) could lapse.
   sc.lease_renew_interval = std::min<net::Duration>(std::chrono::seconds(60), sc.timeout / 2);
 
-  s.listen = endpoint(c, "pop3.listen", "127.0.0.1:2110");
-  s.pop3s_listen = endpoint(c, "pop3.pop3s_listen", "");
+  s.listen = common::listen_address(c, "pop3.listen", "127.0.0.1:2110");
+  s.pop3s_listen = common::listen_address(c, "pop3.pop3s_listen", "");
   if (!s.listen && !s.pop3s_listen) throw common::ConfigError("set pop3.listen and/or pop3.pop3s_listen");
   s.max_connections = positive(c, "pop3.max_connections", 1000);
   s.io_threads = positive(c, "pop3.io_threads", 2);
@@ -78,17 +58,7 @@ Settings load_settings(const common::Config& c) {
   if (s.pop3s_listen && s.tls_cert.empty()) throw common::ConfigError("pop3.pop3s_listen needs tls.cert and tls.key");
 
 
-  s.db_url = c.str("db.url", "");
-  if (s.db_url.empty()) throw common::ConfigError("db.url must be set");
-  std::string password = c.secret("db.password", "");
-  if (!password.empty()) {
-    std::string quoted;  // libpq conninfo quoting: '...' with \ and ' escaped
-    for (char ch : password) {
-      if (ch == '\\' || ch == '\'') quoted += '\\';
-      quoted += ch;
-    }
-    s.db_url += " password='" + quoted + "'";
-  }
+  s.db_url = common::db_conninfo(c);
   s.db_pool_size = positive(c, "db.pool_size", 8);
   s.db_acquire_timeout = c.duration("db.acquire_timeout", std::chrono::seconds(10));
 

@@ -14,6 +14,7 @@ WANT = {
     "mta": [r"mail_mta_queue_depth"],
     "mda": [r"mail_mda_deliveries_total"],
     "pop3": [r"mail_pop3_\w+"],
+    "imap": [r"mail_imap_connections_total", r"mail_imap_auth_attempts_total"],
     "admin": [r"mail_admin_\w+"],
 }
 

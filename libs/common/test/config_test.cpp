@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "mail/common/config.h"
+#include "mail/common/config_values.h"
 
 using namespace mail::common;
 using namespace std::chrono_literals;
@@ -31,4 +32,24 @@ TEST(Config, EnvironmentOverridesFile) {
   EXPECT_EQ(c.str("smtp.banner", "x"), "hi");
   EXPECT_EQ(c.str("smtp.other", "x"), "x");
   EXPECT_THROW(Config::from_map({{"a.n", "x1"}}).integer("a.n", 0), ConfigError);
+}
+
+TEST(ConfigValues, PositiveListenAddressAndConninfo) {
+  auto c = Config::from_map({{"a.n", "0"},
+                             {"a.m", "7"},
+                             {"a.off", ""},
+                             {"a.zero", "127.0.0.1:0"},
+                             {"a.at", "127.0.0.1:2143"},
+                             {"db.url", "dbname=mail"},
+                             {"db.password", "it's"}});
+  EXPECT_THROW(mail::common::positive(c, "a.n", 1), ConfigError);
+  EXPECT_EQ(mail::common::positive(c, "a.m", 1), 7u);
+  EXPECT_THROW(mail::common::positive(c, "a.m", 1, 6), ConfigError);
+  EXPECT_EQ(mail::common::positive(c, "a.unset", 3), 3u);
+  EXPECT_FALSE(mail::common::listen_address(c, "a.off", "127.0.0.1:1").has_value());
+  EXPECT_THROW(mail::common::listen_address(c, "a.zero", ""), ConfigError);
+  EXPECT_EQ(mail::common::listen_address(c, "a.at", "")->port, 2143);
+  EXPECT_EQ(mail::common::listen_address(c, "a.unset", "localhost:25")->port, 25);
+  EXPECT_EQ(mail::common::db_conninfo(c), "dbname=mail password='it\\'s'");
+  EXPECT_THROW(mail::common::db_conninfo(Config::from_map({})), ConfigError);
 }

@@ -149,6 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Connection& conn() { return conn_; }
   const Connection& conn() const { return conn_; }
   const SessionOptions& options() const { return options_; }
+  /// A new idle limit from the next prompt on (IMAP: longer once logged in).
+  void set_idle_timeout(Duration d) { options_.idle_timeout = d; }
 
   /// Queue reply text.
   void send(std::string_view wire) { out_ += wire; }
@@ -213,7 +215,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Connection& conn_;
   SessionRegistry& registry_;
-  const SessionOptions options_;
+  SessionOptions options_;
   uint64_t registry_id_ = 0;
 
   std::string out_;

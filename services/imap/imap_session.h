@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// imap_session.h: the IMAP session class (see session.h for what it trusts).
+// States (RFC 3501 §3): not authenticated → authenticated (→ selected, with
+// the mailbox store) → logout. One row per command in kCommands
+// (session.cpp): the parser of every command is libs/imap's
+// parse_command(), its handler is the row's member function, in
+//   session.cpp         CAPABILITY NOOP LOGOUT ID ENABLE NAMESPACE, framing
+//   session_auth.cpp    STARTTLS LOGIN AUTHENTICATE
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mail/common/strings.h"
+#include "mail/imap/command.h"
+#include "mail/imap/framing.h"
+#include "mail/net/command_table.h"
+#include "session.h"
+
+namespace mail::imapd::detail {
+
+using Clock = std::chrono::steady_clock;
+
+class Session : public net::Session {
+ public:
+  Session(const SessionDeps& deps, net::Connection& conn, std::string listener)
+      : net::Session(conn, *deps.registry, engine_options(*deps.config)),
+        d_(deps),
+        cfg_(*deps.config),
+        listener_(std::move(listener)),
+        id_(common::random_hex(8)),
+        started_(Clock::now()) {}
+
+  enum class State { kNotAuthenticated, kAuthenticated, kSelected };
+
+ protected:
+  net::awaitable<void> start() override;
+  net::awaitable<void> on_frame(std::string frame) override;
+  void on_line_too_long() override;
+  net::FrameParse parse_frame(std::string_view last_line) override;
+  std::string continuation() override;
+  void on_frame_too_long() override;
+  std::string idle_goodbye() override;
+  std::string drain_goodbye() override;
+  std::string errors_goodbye(std::string last) override;
+  void on_disconnect(net::Status st) override { end_reason_ = net::to_string(st); }
+  net::awaitable<void> finish() override;
+
+ private:
+  static net::SessionOptions engine_options(const SessionConfig& c);
+
+  using Handler = net::awaitable<void> (Session::*)(const imap::Command&);
+  struct Row {
+    Handler handle;
+  };
+  /// Keyed by the index of the command's type in imap::CommandBody.
+  static const net::CommandTable<size_t, Row, 35> kCommands;
+
+  // session.cpp
+  net::awaitable<void> on_capability(const imap::Command& cmd);
+  net::awaitable<void> on_noop(const imap::Command& cmd);
+  net::awaitable<void> on_logout(const imap::Command& cmd);
+  net::awaitable<void> on_id(const imap::Command& cmd);
+  net::awaitable<void> on_enable(const imap::Command& cmd);
+  net::awaitable<void> on_namespace(const imap::Command& cmd);
+  net::awaitable<void> on_not_yet(const imap::Command& cmd);
+  // session_auth.cpp
+  net::awaitable<void> on_starttls(const imap::Command& cmd);
+  net::awaitable<void> on_login(const imap::Command& cmd);
+  net::awaitable<void> on_authenticate(const imap::Command& cmd);
+  /// Checks the password (throttle first, then the directory) and enters
+  /// the authenticated state; queues the tagged reply either way.
+  net::awaitable<void> login(const std::string& tag, const std::string& user, std::string& password);
+  net::awaitable<void> auth_failed(const std::string& tag, const std::string& user);
+
+  std::vector<std::string> capabilities() const;
+  bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }
+  /// A tagged reply; counted by condition. BAD and NO for bad input count
+  /// toward max_errors (error = true).
+  void reply(const std::string& wire, std::string_view condition, bool error = false);
+  void close_with(std::string reason) {
+    end_reason_ = std::move(reason);
+    close_after_flush();
+  }
+
+  SessionDeps d_;
+  const SessionConfig& cfg_;
+  std::string listener_;
+  std::string id_;  ///< for logs
+  Clock::time_point started_;
+
+  State state_ = State::kNotAuthenticated;
+  size_t auth_failures_ = 0;
+  std::string end_reason_ = "eof";
+  std::vector<std::string> enabled_;  ///< ENABLE'd capabilities
+
+  // Framing: the tag and kind of the frame being read, for a refusal of
+  // an oversized literal (the engine does not hand that frame over).
+  bool frame_start_ = true;
+  std::optional<std::string> frame_tag_;
+  imap::FrameInfo frame_literal_;
+
+  // Authenticated.
+  std::string user_;
+  int64_t account_id_ = 0;
+};
+
+}  // namespace mail::imapd::detail

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+// The IMAP session over real loopback connections (port 0), with a fake
+// directory: the greeting and CAPABILITY per state and TLS, LOGINDISABLED
+// and [PRIVACYREQUIRED] before STARTTLS, STARTTLS, LOGIN and AUTHENTICATE
+// PLAIN (with and without SASL-IR) and LOGIN, failures and BYE after
+// max_auth_failures, the throttle's refusal without a directory call,
+// literals of both kinds (the continuation, an oversized one refused before
+// its octets are read), BAD with the tag kept, commands in the wrong state,
+// the error limit, LOGOUT, ID, NAMESPACE, ENABLE and the drain goodbye.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "mail/common/base64.h"
+#include "mail/net/server.h"
+#include "mail/net/testing/client.h"
+#include "mail/net/tls.h"
+#include "quiet_throttle.h"
+#include "session.h"
+
+using namespace mail;
+using namespace mail::imapd;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+class FakeAuth : public directory::Authenticator {
+ public:
+  directory::AuthAnswer authenticate(const std::string& user, const std::string& password,
+                                     const std::string&) override {
+    ++calls;
+    directory::AuthAnswer r;
+    if (user == "down@example.test") return r;  // kUnavailable
+    r.status = directory::AuthAnswer::Status::kDenied;
+    if (user == "demo@example.test" && password == "demo pass") r = {directory::AuthAnswer::Status::kOk, 1, user};
+    return r;
+  }
+  void forget_account(int64_t) override {}
+  std::atomic<int> calls{0};
+};
+
+class Client : public net::testing::Client {
+ public:
+  explicit Client(uint16_t port) : net::testing::Client(port) { EXPECT_TRUE(connected()); }
+  void send(const std::string& data) { EXPECT_TRUE(net::testing::Client::send(data)) << "send failed"; }
+  std::string line() {
+    std::string l = net::testing::Client::line();
+    return l == "<error>" ? "<eof>" : l;
+  }
+  /// Sends a command line; returns every line up to the tagged reply.
+  std::string cmd(const std::string& tag, const std::string& rest) {
+    send(tag + " " + rest + "\r\n");
+    return until(tag);
+  }
+  /// Lines up to and including the one that starts with `tag` + " ".
+  std::string until(const std::string& tag) {
+    std::string out;
+    for (int i = 0; i < 50; ++i) {
+      std::string l = line();
+      out += l;
+      if (l.rfind(tag + " ", 0) == 0 || l == "<eof>" || l == "<timeout>") break;
+    }
+    return out;
+  }
+};
+
+std::string cert_dir() {
+  static std::string dir = [] {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "imapsvc-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+    net::ensure_self_signed(tmpl + "/cert.pem", tmpl + "/key.pem", "mail.example.test");
+    return tmpl;
+  }();
+  return dir;
+}
+
+constexpr const char* kGreetingCaps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE";
+
+class ImapSession : public ::testing::Test {
+ protected:
+  void start(bool allow_plaintext = true, std::optional<directory::ThrottleConfig> throttle = std::nullopt) {
+    if (throttle) throttle_.emplace(*throttle, registry_, "imap");
+    config_.hostname = "mail.example.test";
+    config_.allow_plaintext_auth = allow_plaintext;
+    config_.auth_failure_delay = 10ms;
+    config_.max_errors = 5;
+    config_.limits.max_literal = 1000;
+    config_.limits.max_frame = 4000;
+    tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
+    deps_ = SessionDeps{&config_, &pool_, &auth_, &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
+    net::ServerOptions o;
+    o.address = "127.0.0.1";
+    server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "imap"); });
+    server_->start();
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  void TearDown() override {
+    work_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    pool_.join();
+  }
+  std::unique_ptr<Client> connect() {
+    auto c = std::make_unique<Client>(server_->port());
+    greeting_ = c->line();
+    return c;
+  }
+  std::unique_ptr<Client> logged_in() {
+    auto c = connect();
+    EXPECT_EQ(c->cmd("a1", "LOGIN demo@example.test \"demo pass\""),
+              std::string("a1 OK [CAPABILITY ") + kGreetingCaps + "] Logged in\r\n");
+    return c;
+  }
+
+  SessionConfig config_;
+  FakeAuth auth_;
+  metrics::Registry registry_;
+  ImapMetrics metrics_{registry_, {"imap"}};
+  std::optional<directory::LoginThrottle> throttle_;
+  asio::thread_pool pool_{2};
+  net::SessionRegistry sessions_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  std::optional<asio::ssl::context> tls_;
+  SessionDeps deps_;
+  std::optional<net::Server> server_;
+  std::vector<std::thread> threads_;
+  std::string greeting_;
+};
+
+std::string b64(const std::string& s) { return common::base64_encode(s); }
+
+}  // namespace
+
+TEST_F(ImapSession, GreetingAndCapabilityBeforeTlsWithoutPlaintextAuth) {
+  start(false);
+  auto c = connect();
+  EXPECT_EQ(greeting_, std::string("* OK [CAPABILITY ") + kGreetingCaps +
+                           " STARTTLS LOGINDISABLED] mail.example.test IMAP ready\r\n");
+  EXPECT_EQ(c->cmd("a", "CAPABILITY"),
+            std::string("* CAPABILITY ") + kGreetingCaps + " STARTTLS LOGINDISABLED\r\na OK CAPABILITY completed\r\n");
+  EXPECT_EQ(c->cmd("b", "LOGIN demo@example.test \"demo pass\""),
+            "b NO [PRIVACYREQUIRED] Plaintext authentication is disallowed without TLS, use STARTTLS first\r\n");
+  EXPECT_EQ(c->cmd("c", "AUTHENTICATE PLAIN " + b64(std::string("\0demo@example.test\0demo pass", 28))),
+            "c NO [PRIVACYREQUIRED] Plaintext authentication is disallowed without TLS, use STARTTLS first\r\n");
+  EXPECT_EQ(auth_.calls.load(), 0) << "no password checked in clear text";
+}
+
+TEST_F(ImapSession, StarttlsThenLoginAndTheCapabilitiesChange) {
+  start(false);
+  auto c = connect();
+  // Pipelined after STARTTLS: must be dropped, never run inside TLS.
+  c->send("s STARTTLS\r\nx LOGIN demo@example.test \"demo pass\"\r\n");
+  EXPECT_EQ(c->line(), "s OK Begin TLS negotiation now\r\n");
+  ASSERT_TRUE(c->handshake());
+  EXPECT_EQ(c->cmd("a", "CAPABILITY"), std::string("* CAPABILITY ") + kGreetingCaps +
+                                           " AUTH=PLAIN AUTH=LOGIN\r\na OK CAPABILITY completed\r\n");
+  EXPECT_EQ(auth_.calls.load(), 0) << "the pipelined LOGIN was discarded";
+  EXPECT_EQ(c->cmd("b", "STARTTLS"), "b BAD TLS is already active\r\n");
+  EXPECT_EQ(c->cmd("c", "LOGIN demo@example.test \"demo pass\""),
+            std::string("c OK [CAPABILITY ") + kGreetingCaps + "] Logged in\r\n");
+  EXPECT_EQ(c->cmd("d", "CAPABILITY"), std::string("* CAPABILITY ") + kGreetingCaps + "\r\nd OK CAPABILITY completed\r\n");
+  EXPECT_EQ(c->cmd("e", "STARTTLS"), "e BAD STARTTLS: Already logged in\r\n");
+}
+
+TEST_F(ImapSession, AuthenticatePlainWithAndWithoutInitialResponseAndLogin) {
+  start(true);
+  auto c = connect();
+  EXPECT_EQ(c->cmd("a", "AUTHENTICATE PLAIN " + b64(std::string("\0demo@example.test\0wrong", 24))),
+            "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  c->send("b AUTHENTICATE PLAIN\r\n");
+  EXPECT_EQ(c->line(), "+ \r\n");
+  c->send(b64(std::string("\0demo@example.test\0demo pass", 28)) + "\r\n");
+  EXPECT_EQ(c->until("b"), std::string("b OK [CAPABILITY ") + kGreetingCaps + "] Logged in\r\n");
+
+  auto d = connect();
+  d->send("l AUTHENTICATE LOGIN\r\n");
+  EXPECT_EQ(d->line(), "+ VXNlcm5hbWU6\r\n");
+  d->send(b64("demo@example.test") + "\r\n");
+  EXPECT_EQ(d->line(), "+ UGFzc3dvcmQ6\r\n");
+  d->send(b64("demo pass") + "\r\n");
+  EXPECT_EQ(d->until("l"), std::string("l OK [CAPABILITY ") + kGreetingCaps + "] Logged in\r\n");
+
+  auto e = connect();
+  e->send("x AUTHENTICATE PLAIN\r\n");
+  EXPECT_EQ(e->line(), "+ \r\n");
+  e->send("*\r\n");
+  EXPECT_EQ(e->until("x"), "x BAD Authentication cancelled\r\n");
+  EXPECT_EQ(e->cmd("y", "AUTHENTICATE CRAM-MD5"), "y NO [CANNOT] Unsupported authentication mechanism\r\n");
+  EXPECT_EQ(e->cmd("z", "NOOP"), "z OK NOOP completed\r\n") << "the session goes on";
+}
+
+TEST_F(ImapSession, FailuresEndInByeAndUnavailableIsNotAFailure) {
+  start(true);
+  auto c = connect();
+  EXPECT_EQ(c->cmd("u", "LOGIN down@example.test x"),
+            "u NO [UNAVAILABLE] Authentication is temporarily unavailable, try again later\r\n");
+  EXPECT_EQ(c->cmd("a", "LOGIN demo@example.test bad"), "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  EXPECT_EQ(c->cmd("b", "LOGIN demo@example.test bad"), "b NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  EXPECT_EQ(c->cmd("c", "LOGIN demo@example.test bad"), "c NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  EXPECT_EQ(c->line(), "* BYE Too many authentication failures\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+}
+
+TEST_F(ImapSession, TheThrottleRefusesWithoutAskingTheDirectory) {
+  start(true, test::quiet_throttle(2));
+  auto c = connect();
+  EXPECT_EQ(c->cmd("a", "LOGIN demo@example.test bad"), "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  auto d = connect();
+  EXPECT_EQ(d->cmd("b", "LOGIN demo@example.test bad"), "b NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+  const int asked = auth_.calls.load();
+  auto e = connect();
+  EXPECT_EQ(e->cmd("c", "LOGIN demo@example.test \"demo pass\""),
+            "c NO [UNAVAILABLE] Too many failed login attempts, try again later\r\n");
+  EXPECT_EQ(auth_.calls.load(), asked) << "a refusal reaches no directory";
+}
+
+TEST_F(ImapSession, LiteralsOfBothKindsAndAnOversizedOneRefusedUnread) {
+  start(true);
+  auto c = connect();
+  c->send("a LOGIN {17}\r\n");
+  EXPECT_EQ(c->line(), "+ Ready for literal data\r\n");
+  c->send("demo@example.test {9+}\r\ndemo pass\r\n");
+  EXPECT_EQ(c->until("a"), std::string("a OK [CAPABILITY ") + kGreetingCaps + "] Logged in\r\n");
+  // Over max_literal (1000): refused before a single octet is read; the
+  // client sends nothing more of it and the session goes on.
+  EXPECT_EQ(c->cmd("b", "ID {5000}"), "b NO [TOOBIG] literal too large\r\n");
+  EXPECT_EQ(c->cmd("c", "NOOP"), "c OK NOOP completed\r\n");
+  // A non-synchronizing one is on its way already: BAD, then close.
+  c->send("d ID {5000+}\r\n");
+  EXPECT_EQ(c->line(), "d BAD [TOOBIG] literal too large\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+}
+
+TEST_F(ImapSession, BadInputKeepsTheTagAndTheConnectionUntilTheErrorLimit) {
+  start(true);
+  auto c = connect();
+  EXPECT_EQ(c->cmd("a", "FROB"), "a BAD unknown command\r\n");
+  EXPECT_EQ(c->cmd("b", "SELECT INBOX"), "b BAD SELECT: Log in first\r\n");
+  EXPECT_EQ(c->cmd("c", "LOGIN onlyuser"), "c BAD LOGIN: missing argument\r\n");
+  c->send("\r\n");
+  EXPECT_EQ(c->line(), "* BAD empty command\r\n");
+  c->send("e FROB\r\n");
+  EXPECT_EQ(c->line(), "e BAD unknown command\r\n");
+  EXPECT_EQ(c->line(), "* BYE Too many invalid commands\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+}
+
+TEST_F(ImapSession, AuthenticatedCommandsAndLogout) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("n", "NAMESPACE"), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nn OK NAMESPACE completed\r\n");
+  EXPECT_EQ(c->cmd("i", "ID (\"name\" \"test\")"),
+            "* ID (\"name\" \"mail-imap\" \"vendor\" \"mailplatform\")\r\ni OK ID completed\r\n");
+  EXPECT_EQ(c->cmd("e", "ENABLE CONDSTORE"), "* ENABLED\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("f", "FETCH 1 FLAGS"), "f BAD FETCH: Select a mailbox first\r\n");
+  EXPECT_EQ(c->cmd("g", "LOGIN demo@example.test x"), "g BAD LOGIN: Already logged in\r\n");
+  EXPECT_EQ(c->cmd("z", "LOGOUT"), "* BYE mail.example.test logging out\r\nz OK LOGOUT completed\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+}
+
+TEST_F(ImapSession, DrainSaysByeToASessionAtThePrompt) {
+  start(true);
+  auto c = logged_in();
+  sessions_.drain();
+  EXPECT_EQ(c->line(), "* BYE [UNAVAILABLE] Server shutting down, try again later\r\n");
+  EXPECT_EQ(c->line(), "<eof>");
+  auto d = connect();
+  EXPECT_EQ(greeting_, "* BYE [UNAVAILABLE] Server shutting down, try again later\r\n");
+}
