@@ -33,8 +33,7 @@ int run(service::Process& proc) {
   net::Runtime& rt = proc.runtime(s.io_threads, s.blocking_threads);
   const net::ClientLimits client_limits = net::load_client_limits(proc.config());
   directory::GrpcDirectoryClient directory(
-      rpc::make_channel(s.directory_address, s.token, s.directory_tls),
-      {.protocol = "imap", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
+      rpc::make_channel(s.directory.address, s.token, s.directory_tls), s.directory.options);
   directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
   notices.start();
   ImapMetrics metrics(proc.metrics(), {"imap", "imaps"});
@@ -46,18 +45,11 @@ int run(service::Process& proc) {
   SessionDeps deps{&s.session, &rt.blocking(), &directory, &metrics, tls ? &*tls : nullptr, &sessions, &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
-    net::ServerOptions o;
-    o.name = name;
-    o.address = at.host;
-    o.port = at.port;
-    o.implicit_tls = implicit_tls ? &*tls : nullptr;
-    o.max_connections = s.max_connections;
-    net::apply(client_limits, o);  // net.*: per-client cap, handshake and stress timeouts, PROXY v2
+    // net.*: per-client cap, handshake and stress timeouts, PROXY v2.
+    net::ServerOptions o = net::listener_options(
+        name, at.host, at.port, s.max_connections, client_limits, implicit_tls ? &*tls : nullptr,
+        "* BYE [UNAVAILABLE] Too many connections, try again later\r\n", [&metrics, name] { metrics.overload(name); });
     o.timeout = std::chrono::seconds(30);  // implicit TLS handshake; the session sets its own
-    o.overload_handler = [&metrics, name](net::Connection& c) -> net::awaitable<void> {
-      metrics.overload(name);
-      co_await c.write("* BYE [UNAVAILABLE] Too many connections, try again later\r\n");
-    };
     servers.push_back(std::make_unique<net::Server>(
         rt.io(), o, [&deps, name](net::Connection& c) { return run_session(deps, c, name); }));
   };

@@ -10,8 +10,7 @@
 //   (5000 per listener), imap.io_threads (2), imap.blocking_threads (16),
 //   imap.shutdown_grace (5s); tls.cert, tls.key; http.* (service::Process);
 //   db.url, db.password[_file], db.pool_size (8), db.acquire_timeout (10s);
-//   directory.address, directory.timeout (5s), directory.cache_ttl (30s),
-//   directory.cache_size (10000); auth.token_file (required);
+//   directory.* (mail/directory/client/client_settings.h); auth.token_file (required);
 //   redis.host, redis.port (change notices).
 #include "settings.h"
 
@@ -58,11 +57,7 @@ Settings load_settings(const common::Config& c) {
   s.db_pool_size = positive(c, "db.pool_size", 8);
   s.db_acquire_timeout = c.duration("db.acquire_timeout", std::chrono::seconds(10));
 
-  s.directory_address = c.str("directory.address", "127.0.0.1:7001");
-  if (s.directory_address.empty()) throw common::ConfigError("directory.address must be set");
-  s.directory_timeout = c.duration("directory.timeout", std::chrono::seconds(5));
-  s.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
-  s.cache_size = positive(c, "directory.cache_size", 10000);
+  s.directory = directory::load_directory_client_settings(c, "imap");
   s.token = rpc::own_token(c);
   s.directory_tls = rpc::channel_security(c);
   s.notices = directory::notice_endpoint(c);

@@ -11,6 +11,7 @@
 #include "mail/common/config.h"
 #include "mail/common/host_port.h"
 #include "mail/directory/client/change_notices.h"
+#include "mail/directory/client/client_settings.h"
 #include "mail/rpc/tls.h"
 #include "session.h"
 
@@ -24,10 +25,7 @@ struct Settings {
   std::string db_url;                            ///< db.url (+ db.password / db.password_file)
   size_t db_pool_size = 8;
   std::chrono::milliseconds db_acquire_timeout{10000};
-  std::string directory_address;  ///< directory.address (admin gRPC)
-  std::chrono::milliseconds directory_timeout{5000};
-  std::chrono::milliseconds cache_ttl{30000};
-  size_t cache_size = 10000;
+  directory::DirectoryClientSettings directory;  ///< directory.* (client_settings.h)
   std::string token;                   ///< auth.token_file: presented to the Directory
   rpc::ChannelSecurity directory_tls;  ///< grpc.tls.*
   directory::RedisEndpoint notices;    ///< redis.host, redis.port: change notices for the cache

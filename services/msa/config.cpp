@@ -99,11 +99,7 @@ MsaConfig load_msa_config(const common::Config& c) {
   if (m.data_memory_budget < 1024 * 1024 || m.data_memory_budget < 2 * m.mta_chunk_size)
     throw ConfigError("config smtp.data_memory_budget: at least 1M and 2 x mta.chunk_size");
 
-  m.directory_address = c.str("directory.address", "127.0.0.1:7001");
-  m.directory_deadline = duration(c, "directory.deadline", std::chrono::seconds(5));
-  m.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
-  m.recipient_cache_ttl = c.duration("directory.recipient_cache_ttl", std::chrono::seconds(10));
-  m.cache_entries = positive(c, "directory.cache_entries", 100000, 100000000);
+  m.directory = directory::load_directory_client_settings(c, "smtp");
 
   int64_t cpus = std::max<int64_t>(1, std::thread::hardware_concurrency());
   m.io_threads = positive(c, "threads.io", cpus, 1024);

@@ -45,13 +45,10 @@
 //   mta.retry_window           10s     how long a DATA reply may wait for an unavailable mta
 //                                      (a restart) before answering 451; retries reuse the
 //                                      idempotency key, so they never queue a second copy
-//   directory.address          "127.0.0.1:7001"   Directory (admin service)
-//   directory.deadline         5s      per Directory call
-//   directory.cache_ttl        30s     positive auth answers and sender lists
-//   directory.recipient_cache_ttl 10s  recipient answers: shorter, since quota use changes
-//                                      with every delivery and a full mailbox should start
-//                                      refusing soon
-//   directory.cache_entries    100000  per cache; bounds memory
+//   directory.address, .deadline, .cache_ttl, .recipient_cache_ttl (10s: shorter,
+//                              since quota use changes with every delivery), .cache_entries:
+//                              the Directory client, read as every edge reads it
+//                              (mail/directory/client/client_settings.h)
 //   directory.recipient_delimiter "+"  address extensions: the owner of alice@ may send as alice+tag@
 //   auth.token_file            this service's token, presented to the Directory and the mta
 //   redis.host, redis.port     change notices: a changed password is refused within a second
@@ -64,6 +61,7 @@
 #include <string>
 
 #include "mail/common/config.h"
+#include "mail/directory/client/client_settings.h"
 #include "mail/smtp/limits.h"
 
 namespace mail::msa {
@@ -107,11 +105,7 @@ struct MsaConfig {
   size_t mta_chunk_size = 256 * 1024;
   size_t data_memory_budget = 64 * 1024 * 1024;
 
-  std::string directory_address = "127.0.0.1:7001";
-  std::chrono::milliseconds directory_deadline{5000};
-  std::chrono::milliseconds cache_ttl{30000};
-  std::chrono::milliseconds recipient_cache_ttl{10000};
-  size_t cache_entries = 100000;
+  directory::DirectoryClientSettings directory;  ///< directory.* (client_settings.h)
 
   size_t io_threads = 2;
   size_t blocking_threads = 32;

@@ -40,12 +40,8 @@ int run(service::Process& proc) {
 
   const std::string token = rpc::own_token(proc.config());
   const rpc::ChannelSecurity tls_links = rpc::channel_security(proc.config());
-  directory::GrpcDirectoryClient directory(rpc::make_channel(cfg.directory_address, token, tls_links),
-                                           {.protocol = "smtp",
-                                            .deadline = cfg.directory_deadline,
-                                            .cache_ttl = cfg.cache_ttl,
-                                            .recipient_cache_ttl = cfg.recipient_cache_ttl,
-                                            .cache_entries = cfg.cache_entries});
+  directory::GrpcDirectoryClient directory(rpc::make_channel(cfg.directory.address, token, tls_links),
+                                           cfg.directory.options);
   MtaClient mta(rpc::make_channel(cfg.mta_address, token, tls_links), cfg.mta_deadline, cfg.mta_chunk_size);
   directory::ChangeSubscriber notices(directory::notice_endpoint(proc.config()),
                                       [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
@@ -114,7 +110,7 @@ int run(service::Process& proc) {
              {"submission", cfg.submission_listen.enabled() ? std::to_string(cfg.submission_listen.port) : "off"},
              {"submissions", cfg.submissions_listen.enabled() ? std::to_string(cfg.submissions_listen.port) : "off"},
              {"mta", cfg.mta_address},
-             {"directory", cfg.directory_address}});
+             {"directory", cfg.directory.address}});
   // When run() returns, the Runtime has ended every session (those that did
   // not finish in time included), so the objects above may go in any order.
   return proc.run();

@@ -36,8 +36,7 @@ int run(service::Process& proc) {
   pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
   PgMaildropStore store(pool);
   directory::GrpcDirectoryClient directory(
-      rpc::make_channel(s.directory_address, s.token, s.directory_tls),
-      {.protocol = "pop3", .deadline = s.directory_timeout, .cache_ttl = s.cache_ttl, .cache_entries = s.cache_size});
+      rpc::make_channel(s.directory.address, s.token, s.directory_tls), s.directory.options);
   directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
   notices.start();
   Pop3Metrics pop3_metrics(proc.metrics(), {"pop3", "pop3s"});
@@ -53,18 +52,11 @@ int run(service::Process& proc) {
                    &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
-    net::ServerOptions o;
-    o.name = name;
-    o.address = at.host;
-    o.port = at.port;
-    o.implicit_tls = implicit_tls ? &*tls : nullptr;
-    o.max_connections = s.max_connections;
-    net::apply(client_limits, o);  // net.*: per-client cap, handshake and stress timeouts, PROXY v2
+    // net.*: per-client cap, handshake and stress timeouts, PROXY v2.
+    net::ServerOptions o = net::listener_options(
+        name, at.host, at.port, s.max_connections, client_limits, implicit_tls ? &*tls : nullptr,
+        "-ERR [SYS/TEMP] Too many connections, try again later\r\n", [&pop3_metrics, name] { pop3_metrics.overload(name); });
     o.timeout = std::chrono::seconds(30);  // implicit TLS handshake; the session sets its own
-    o.overload_handler = [&pop3_metrics, name](net::Connection& c) -> net::awaitable<void> {
-      pop3_metrics.overload(name);
-      co_await c.write("-ERR [SYS/TEMP] Too many connections, try again later\r\n");
-    };
     servers.push_back(std::make_unique<net::Server>(
         rt.io(), o, [&deps, name](net::Connection& c) { return run_session(deps, c, name); }));
   };

@@ -8,9 +8,8 @@
 //   (12288), pop3.max_connections (1000 per listener), pop3.io_threads (2),
 //   pop3.blocking_threads (16), pop3.shutdown_grace (5s);
 //   tls.cert, tls.key; http.* (read by service::Process); db.url, db.password[_file],
-//   db.pool_size (8), db.acquire_timeout (10s); directory.address,
-//   directory.timeout (5s), directory.cache_ttl (30s, 0 disables),
-//   directory.cache_size (10000); auth.token_file (required: this service's
+//   db.pool_size (8), db.acquire_timeout (10s); directory.* (the shared
+//   client keys, mail/directory/client/client_settings.h); auth.token_file (required: this service's
 //   token for the Directory); redis.host (unset: no change notices), redis.port.
 #include "settings.h"
 
@@ -62,14 +61,10 @@ Settings load_settings(const common::Config& c) {
   s.db_pool_size = positive(c, "db.pool_size", 8);
   s.db_acquire_timeout = c.duration("db.acquire_timeout", std::chrono::seconds(10));
 
-  s.directory_address = c.str("directory.address", "127.0.0.1:7001");
-  if (s.directory_address.empty()) throw common::ConfigError("directory.address must be set");
-  s.directory_timeout = c.duration("directory.timeout", std::chrono::seconds(5));
-  s.cache_ttl = c.duration("directory.cache_ttl", std::chrono::seconds(30));
+  s.directory = directory::load_directory_client_settings(c, "pop3");
   s.token = rpc::own_token(c);
   s.directory_tls = rpc::channel_security(c);
   s.notices = directory::notice_endpoint(c);
-  s.cache_size = positive(c, "directory.cache_size", 10000);
   return s;
 }
 

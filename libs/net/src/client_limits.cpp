@@ -61,4 +61,21 @@ void apply(const ClientLimits& l, ServerOptions& o) {
   o.proxy_header_timeout = l.proxy_header_timeout;
 }
 
+ServerOptions listener_options(std::string name, const std::string& host, uint16_t port, size_t max_connections,
+                               const ClientLimits& limits, asio::ssl::context* implicit_tls, std::string busy_reply,
+                               std::function<void()> on_busy) {
+  ServerOptions o;
+  o.name = std::move(name);
+  o.address = host;
+  o.port = port;
+  o.max_connections = max_connections;
+  o.implicit_tls = implicit_tls;
+  apply(limits, o);
+  o.overload_handler = [busy_reply, on_busy](Connection& c) -> awaitable<void> {
+    if (on_busy) on_busy();
+    co_await c.write(busy_reply);
+  };
+  return o;
+}
+
 }  // namespace mail::net

@@ -4,6 +4,7 @@
 // that shorten under stress (issue 6, hole 5). All clients are 127.0.0.1.
 #include <atomic>
 
+#include "mail/net/client_limits.h"
 #include "mail/net/server.h"
 #include "server_support.h"
 #include "test_support.h"
@@ -63,6 +64,27 @@ TEST(ClientLimits, ConnectionsOverThePerClientCapGetTheClientLimitHandler) {
   ASSERT_TRUE(eventually([&] { return f.server->active() == 1; }));
   Client d(f.port());
   EXPECT_EQ(d.line(), "220 hello\r\n");
+}
+
+TEST(ClientLimits, ListenerOptionsCarryTheLimitsAndTheBusyReply) {
+  ClientLimits limits;
+  limits.max_connections_per_client = 1;
+  limits.stress_threshold = 0.5;
+  std::atomic<int> busy{0};
+  ServerOptions opts = listener_options("pop3", "127.0.0.1", 0, 10, limits, nullptr, "-ERR busy\r\n", [&] { ++busy; });
+  EXPECT_EQ(opts.name, "pop3");
+  EXPECT_EQ(opts.max_connections, 10u);
+  EXPECT_EQ(opts.max_connections_per_client, 1u);
+  EXPECT_DOUBLE_EQ(opts.stress_threshold, 0.5);
+  EXPECT_EQ(opts.implicit_tls, nullptr);
+  Events ev;
+  Fixture f(greet_and_hold(ev), opts);
+  Client a(f.port());
+  EXPECT_EQ(a.line(), "220 hello\r\n");
+  Client b(f.port());
+  EXPECT_EQ(b.line(), "-ERR busy\r\n");
+  EXPECT_TRUE(b.closed());
+  EXPECT_EQ(busy.load(), 1);
 }
 
 TEST(ClientLimits, WithoutAClientLimitHandlerTheOverloadHandlerAnswers) {

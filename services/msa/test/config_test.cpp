@@ -36,10 +36,10 @@ TEST(MsaConfig, DefaultsAndStackKeys) {
   EXPECT_EQ(c.smtp.max_auth_failures, 3u);
   EXPECT_EQ(c.smtp.command_timeout, std::chrono::minutes(5));
   EXPECT_EQ(c.smtp.data_timeout, std::chrono::minutes(10));
-  EXPECT_EQ(c.cache_ttl, std::chrono::seconds(30));
-  EXPECT_EQ(c.recipient_cache_ttl, std::chrono::seconds(10));
+  EXPECT_EQ(c.directory.options.cache_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(c.directory.options.recipient_cache_ttl, std::chrono::seconds(10));
   EXPECT_EQ(c.mta_address, "127.0.0.1:7002");
-  EXPECT_EQ(c.directory_address, "127.0.0.1:7001");
+  EXPECT_EQ(c.directory.address, "127.0.0.1:7001");
 }
 
 TEST(MsaConfig, LimitsAreConfigurable) {
@@ -54,7 +54,7 @@ TEST(MsaConfig, LimitsAreConfigurable) {
   EXPECT_EQ(c.smtp.limits.max_text_line, 1000u);
   EXPECT_EQ(c.smtp.command_timeout, std::chrono::seconds(30));
   EXPECT_FALSE(c.submissions_listen.enabled());
-  EXPECT_EQ(c.cache_ttl.count(), 0);
+  EXPECT_EQ(c.directory.options.cache_ttl.count(), 0);
 }
 
 TEST(MsaConfig, BadValuesFailAtStartup) {

@@ -29,12 +29,12 @@ TEST(Settings, StackConfigAndDefaults) {
   EXPECT_EQ(s.listen, (common::HostPort{"127.0.0.1", 2110}));
   EXPECT_EQ(s.pop3s_listen, (common::HostPort{"127.0.0.1", 2995}));
   EXPECT_EQ(s.db_pool_size, 8u);
-  EXPECT_EQ(s.directory_address, "127.0.0.1:7001");
+  EXPECT_EQ(s.directory.address, "127.0.0.1:7001");
   EXPECT_FALSE(s.session.allow_plaintext_auth);
   EXPECT_EQ(s.session.timeout, std::chrono::minutes(10));
   EXPECT_EQ(s.session.max_auth_failures, 3u);
   EXPECT_EQ(s.session.max_errors, 20u);
-  EXPECT_EQ(s.cache_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(s.directory.options.cache_ttl, std::chrono::seconds(30));
   EXPECT_GT(s.session.lease_ttl_seconds(), 600) << "lease outlives the idle timeout";
 }
 
@@ -49,7 +49,7 @@ TEST(Settings, Overrides) {
   EXPECT_TRUE(s.session.allow_plaintext_auth);
   EXPECT_EQ(s.session.timeout, std::chrono::minutes(15));
   EXPECT_EQ(s.session.max_message_size, 1u << 20);
-  EXPECT_EQ(s.cache_ttl.count(), 0);
+  EXPECT_EQ(s.directory.options.cache_ttl.count(), 0);
   EXPECT_NE(s.db_url.find("password='it\\'s'"), std::string::npos) << s.db_url;
 }
 

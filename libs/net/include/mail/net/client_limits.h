@@ -50,4 +50,13 @@ ClientLimits load_client_limits(const common::Config& config);
 /// Copies the limits onto a listener's options.
 void apply(const ClientLimits& limits, ServerOptions& options);
 
+/// A protocol listener's options: its name and address, the cap on its
+/// connections, the client limits above, and implicit TLS when
+/// `implicit_tls` is set. Over the cap (and per client, unless the protocol
+/// sets client_limit_handler itself) the client reads `busy_reply` before
+/// the connection closes; `on_busy` (may be empty) counts it.
+ServerOptions listener_options(std::string name, const std::string& host, uint16_t port, size_t max_connections,
+                               const ClientLimits& limits, asio::ssl::context* implicit_tls, std::string busy_reply,
+                               std::function<void()> on_busy = {});
+
 }  // namespace mail::net
