@@ -61,7 +61,8 @@ struct CopyRequest {
   std::string header_prefix;  // per-recipient trace lines, CRLF-terminated
 };
 
-/// Stores one copy into the account's INBOX unless (job, recipient, account)
+/// Stores one copy into the account's INBOX (creating the default mailboxes
+/// at the account's first delivery) unless (job, recipient, account)
 /// was stored before, or another recipient of the same job already put a copy
 /// in this account (then only the delivery record is added: one copy per
 /// mailbox per transaction). Updates counts, quota usage, UID and MODSEQ.
@@ -89,8 +90,20 @@ void unlock_maildrop(pqxx::transaction_base& tx, int64_t account_id, std::string
 /// The whole message as delivered: trace prefix + body (bounded by the caller's max).
 std::string read_message(pqxx::transaction_base& tx, int64_t message_id);
 
+struct Expunged {
+  std::vector<int64_t> uids;  ///< those that were there and are gone, ascending
+  int64_t modseq = 0;         ///< the MODSEQ they were expunged at (0: no such mailbox)
+};
+
 /// Removes the UIDs from the mailbox (recording them in store.expunged with a
-/// new MODSEQ) and releases their quota. Returns how many were removed.
+/// new MODSEQ) and releases their quota. A message whose last index row goes
+/// is deleted (its store.deliveries rows stay, message_id NULL, so a repeated
+/// Deliver still stores nothing), and then its blob when no message, queue
+/// job or staging row refers to it.
+Expunged expunge_uids(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id,
+                      const std::vector<int64_t>& uids);
+
+/// expunge_uids() for POP3: how many were removed.
 int expunge(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id, const std::vector<int64_t>& uids);
 
 }  // namespace mail::store
