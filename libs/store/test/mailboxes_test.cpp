@@ -279,3 +279,28 @@ TEST_F(ImapStoreTest, ListReportsCountsRecentAndSize) {
     EXPECT_EQ(store::list_mailboxes(tx, account_)[0].recent, 0);
   }
 }
+
+TEST_F(ImapStoreTest, TwoSessionsCreatingOneNameGetOneMailboxAndAlreadyExists) {
+  auto a = connect("mail_imap");
+  auto b = connect("mail_imap");
+  pqxx::work ta(*a);
+  ASSERT_TRUE(store::create_mailbox(ta, account_, "Same/name").ok());
+  std::optional<Error> second;
+  std::exception_ptr failed;
+  std::thread t([&] {
+    try {
+      pqxx::work tb(*b);
+      auto r = store::create_mailbox(tb, account_, "Same/name");  // waits for the account row
+      if (!r) second = r.error();
+      tb.commit();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ta.commit();
+  t.join();
+  EXPECT_FALSE(failed) << "no unique_violation: the second session saw the first's commit";
+  EXPECT_EQ(second, Error::kAlreadyExists);
+  EXPECT_EQ(scalar("SELECT count(*) FROM store.mailboxes WHERE account_id = " + std::to_string(account_)), 2);
+}

@@ -8,7 +8,11 @@
 // Every write takes a new MODSEQ from `UPDATE store.mailboxes ... RETURNING`
 // first: the mailbox row lock then orders this change against every other
 // writer of the mailbox (delivery, APPEND, COPY, another session's STORE)
-// until commit, so MODSEQs and UIDs are handed out in commit order.
+// until commit, so MODSEQs and UIDs are handed out in commit order. Readers
+// (select_mailbox, changes_since) take the row FOR SHARE so that what they
+// return is one consistent state: run them in a read-write transaction
+// (pqxx::work; PostgreSQL refuses FOR SHARE in a READ ONLY one) and commit
+// promptly, since writers of the mailbox wait for it.
 // Trusts: account ids from the authenticated session; every mailbox id is
 // checked against the account (Error::kNotFound). UIDs not in the mailbox
 // are ignored, as UID STORE / UID EXPUNGE do. All SQL parameterized.
