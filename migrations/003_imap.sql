@@ -24,7 +24,8 @@ ALTER TABLE store.mailboxes
   ADD COLUMN bytes bigint NOT NULL DEFAULT 0,               -- sum of messages.size over the index
   ADD COLUMN keywords text[] NOT NULL DEFAULT '{}';         -- keywords ever set here (FLAGS, PERMANENTFLAGS)
 UPDATE store.mailboxes b SET bytes = COALESCE((SELECT sum(m.size) FROM store.mail_index i
-  JOIN store.messages m ON m.id = i.message_id WHERE i.mailbox_id = b.id), 0);
+  JOIN store.messages m ON m.id = i.message_id WHERE i.mailbox_id = b.id), 0),
+  keywords = ARRAY(SELECT DISTINCT k FROM store.mail_index i, unnest(i.keywords) k WHERE i.mailbox_id = b.id);
 -- At most one mailbox per special use and account.
 CREATE UNIQUE INDEX mailboxes_special_use ON store.mailboxes(account_id, special_use) WHERE special_use IS NOT NULL;
 

@@ -25,6 +25,15 @@ std::vector<IndexEntry> entries_of(const pqxx::result& r) {
 
 }  // namespace
 
+IndexEntry MailboxIndex::entry(size_t pos, const std::vector<std::string>& names) const {
+  IndexEntry e{uids.at(pos), modseqs.at(pos), flags.at(pos), {}};
+  auto it = std::lower_bound(keywords.begin(), keywords.end(), pos,
+                             [](const auto& k, size_t p) { return k.first < p; });
+  if (it != keywords.end() && it->first == pos)
+    for (uint32_t i : it->second) e.keywords.push_back(i < names.size() ? names[i] : std::string());
+  return e;
+}
+
 Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, std::string_view name,
                                 bool read_write) {
   auto norm = normalize_mailbox_name(name);
@@ -43,13 +52,30 @@ Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, 
   out.mailbox = std::move(*info);
   auto kw = pg::exec(tx, "SELECT keywords FROM store.mailboxes WHERE id = $1", id);
   out.keywords = detail::parse_text_array(kw[0][0]);
-  out.index = entries_of(pg::exec(tx,
-      "SELECT uid, modseq, flags, keywords FROM store.mail_index WHERE mailbox_id = $1 ORDER BY uid", id));
-  auto first_recent = std::lower_bound(out.index.begin(), out.index.end(), recent_from,
-                                       [](const IndexEntry& e, int64_t uid) { return e.uid < uid; });
-  out.mailbox.recent = out.index.end() - first_recent;
+  auto r = pg::exec(tx, "SELECT uid, modseq, flags, keywords FROM store.mail_index WHERE mailbox_id = $1 ORDER BY uid",
+                    id);
+  MailboxIndex& ix = out.index;
+  ix.uids.reserve(r.size());
+  ix.modseqs.reserve(r.size());
+  ix.flags.reserve(r.size());
+  for (const auto& row : r) {
+    ix.uids.push_back(row[0].as<int64_t>());
+    ix.modseqs.push_back(row[1].as<int64_t>());
+    ix.flags.push_back(static_cast<uint8_t>(row[2].as<int>()));
+    if (std::string_view(row[3].c_str()) == "{}") continue;
+    std::vector<uint32_t> refs;
+    for (const auto& k : detail::parse_text_array(row[3])) {
+      auto it = std::find(out.keywords.begin(), out.keywords.end(), k);
+      // One the list lacks (set before 003 kept the list) joins FLAGS too.
+      if (it == out.keywords.end()) it = out.keywords.insert(out.keywords.end(), k);
+      refs.push_back(static_cast<uint32_t>(it - out.keywords.begin()));
+    }
+    ix.keywords.emplace_back(static_cast<uint32_t>(ix.uids.size() - 1), std::move(refs));
+  }
+  auto first_recent = std::lower_bound(ix.uids.begin(), ix.uids.end(), recent_from);
+  out.mailbox.recent = ix.uids.end() - first_recent;
   if (read_write) {
-    for (auto it = first_recent; it != out.index.end(); ++it) out.recent_uids.push_back(it->uid);
+    out.recent_uids.assign(first_recent, ix.uids.end());
     // This session took them: no later session sees them as \Recent.
     pg::exec(tx, "UPDATE store.mailboxes SET recent_uid = uid_next WHERE id = $1 AND recent_uid < uid_next", id);
   }

@@ -45,10 +45,10 @@ TEST_F(ImapStoreTest, ReadWriteSelectTakesRecentExamineDoesNot) {
     EXPECT_EQ(s->mailbox.messages, 2);
     EXPECT_EQ(s->mailbox.unseen, 1);
     ASSERT_EQ(s->index.size(), 2u);
-    EXPECT_EQ(s->index[0].uid, 1);
-    EXPECT_EQ(s->index[1].flags, store::kSeen);
-    EXPECT_LT(s->index[0].modseq, s->index[1].modseq);
-    EXPECT_EQ(s->mailbox.highest_modseq, s->index[1].modseq);
+    EXPECT_EQ(s->entry(0).uid, 1);
+    EXPECT_EQ(s->entry(1).flags, store::kSeen);
+    EXPECT_LT(s->entry(0).modseq, s->entry(1).modseq);
+    EXPECT_EQ(s->mailbox.highest_modseq, s->entry(1).modseq);
     tx.commit();
   }
   append(box, kMessage);
@@ -111,8 +111,8 @@ TEST_F(ImapStoreTest, UnchangedSinceReportsModified) {
   ASSERT_EQ(r->changed.size(), 1u);
   EXPECT_EQ(r->changed[0].uid, 2);
   auto s2 = store::select_mailbox(tx, account_, "Box", false);
-  EXPECT_EQ(s2->index[0].flags, store::kFlagged) << "the modified one was not touched";
-  EXPECT_EQ(s2->index[1].flags, store::kSeen);
+  EXPECT_EQ(s2->entry(0).flags, store::kFlagged) << "the modified one was not touched";
+  EXPECT_EQ(s2->entry(1).flags, store::kSeen);
   // UNCHANGEDSINCE 0 refuses everything (RFC 7162 3.1.3).
   auto zero = store::store_flags(tx, account_, box, req({1, 2}, StoreOp::kAdd, store::kAnswered, {}, 0));
   EXPECT_EQ(zero->modified, (std::vector<int64_t>{1, 2}));

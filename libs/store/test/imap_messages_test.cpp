@@ -40,8 +40,8 @@ TEST_F(ImapStoreTest, AppendStoresChunksAndFetchReadsItBack) {
   EXPECT_EQ(*store::read_message_prefix(tx, account_, a->message_id, 16), "Subject: big\r\n\r\n");
   EXPECT_EQ(*store::read_whole_message(tx, account_, a->message_id), big);
   auto sel = store::select_mailbox(tx, account_, "Box", false);
-  EXPECT_EQ(sel->index[0].flags, store::kSeen | store::kDraft);
-  EXPECT_EQ(sel->index[0].keywords, (std::vector<std::string>{"$Draft1"}));
+  EXPECT_EQ(sel->entry(0).flags, store::kSeen | store::kDraft);
+  EXPECT_EQ(sel->entry(0).keywords, (std::vector<std::string>{"$Draft1"}));
   EXPECT_EQ(sel->mailbox.unseen, 0);
   EXPECT_EQ(sel->mailbox.bytes, int64_t(big.size()));
   EXPECT_EQ(store::account_quota(tx, account_).used, big.size());
@@ -108,9 +108,9 @@ TEST_F(ImapStoreTest, CopyAndMoveReturnUidListsAndKeepFlags) {
   EXPECT_EQ(store::account_quota(tx, account_).messages, 6u);
   auto d = store::select_mailbox(tx, account_, "Dst", false);
   ASSERT_EQ(d->index.size(), 3u);
-  EXPECT_EQ(d->index[1].flags, store::kSeen);
-  EXPECT_EQ(d->index[2].flags, store::kFlagged);
-  EXPECT_EQ(d->index[2].modseq, c->modseq);
+  EXPECT_EQ(d->entry(1).flags, store::kSeen);
+  EXPECT_EQ(d->entry(2).flags, store::kFlagged);
+  EXPECT_EQ(d->entry(2).modseq, c->modseq);
   EXPECT_EQ(d->mailbox.unseen, 2);
   auto m = store::move_messages(tx, account_, src, dst, {2});
   ASSERT_TRUE(m.ok());
@@ -118,7 +118,7 @@ TEST_F(ImapStoreTest, CopyAndMoveReturnUidListsAndKeepFlags) {
   EXPECT_EQ(m->expunged.uids, (std::vector<int64_t>{2}));
   EXPECT_EQ(store::account_quota(tx, account_).used, 6 * kMessage.size()) << "a move does not";
   d = store::select_mailbox(tx, account_, "Dst", false);
-  EXPECT_EQ(d->index[3].keywords, (std::vector<std::string>{"$Important"}));
+  EXPECT_EQ(d->entry(3).keywords, (std::vector<std::string>{"$Important"}));
   EXPECT_EQ(d->keywords, (std::vector<std::string>{"$Important"}));
   auto s = store::select_mailbox(tx, account_, "Src", false);
   ASSERT_EQ(s->index.size(), 2u);
@@ -220,9 +220,9 @@ TEST_F(ImapStoreTest, ConcurrentAppendAndDeliveryGetGapFreeUidsInCommitOrder) {
   ASSERT_EQ(s->index.size(), size_t(2 * kEach));
   std::set<int64_t> modseqs;
   for (size_t i = 0; i < s->index.size(); ++i) {
-    EXPECT_EQ(s->index[i].uid, int64_t(i + 1)) << "gap-free";
-    if (i > 0) EXPECT_GT(s->index[i].modseq, s->index[i - 1].modseq) << "MODSEQ follows UID";
-    modseqs.insert(s->index[i].modseq);
+    EXPECT_EQ(s->entry(i).uid, int64_t(i + 1)) << "gap-free";
+    if (i > 0) EXPECT_GT(s->entry(i).modseq, s->entry(i - 1).modseq) << "MODSEQ follows UID";
+    modseqs.insert(s->entry(i).modseq);
   }
   EXPECT_EQ(modseqs.size(), size_t(2 * kEach));
   EXPECT_EQ(s->mailbox.messages, 2 * kEach);

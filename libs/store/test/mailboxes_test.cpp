@@ -240,10 +240,10 @@ TEST_F(ImapStoreTest, RenameInboxMovesItsMessagesAndLeavesItEmpty) {
   auto sel = store::select_mailbox(t2, account_, "Old/inbox", false);
   ASSERT_TRUE(sel.ok());
   ASSERT_EQ(sel->index.size(), 3u);
-  EXPECT_EQ(sel->index[0].uid, 1);
-  EXPECT_EQ(sel->index[0].flags, store::kSeen);
-  EXPECT_EQ(sel->index[2].flags, store::kFlagged);
-  EXPECT_EQ(sel->index[2].keywords, (std::vector<std::string>{"$Work"}));
+  EXPECT_EQ(sel->entry(0).uid, 1);
+  EXPECT_EQ(sel->entry(0).flags, store::kSeen);
+  EXPECT_EQ(sel->entry(2).flags, store::kFlagged);
+  EXPECT_EQ(sel->entry(2).keywords, (std::vector<std::string>{"$Work"}));
   EXPECT_EQ(sel->keywords, (std::vector<std::string>{"$Work"}));
   auto ch = store::changes_since(t2, account_, in, before.highest_modseq);
   EXPECT_EQ(ch->expunged, (std::vector<int64_t>{1, 2, 3})) << "INBOX sessions learn they are gone";

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mail/store/errors.h"
@@ -42,11 +43,26 @@ struct IndexEntry {
   bool operator==(const IndexEntry&) const = default;
 };
 
+/// A mailbox's index in UID order as parallel vectors (sequence number =
+/// position + 1): 17 bytes a message, plus keywords for the messages that
+/// have any, as positions in the mailbox's keyword list.
+struct MailboxIndex {
+  std::vector<int64_t> uids;
+  std::vector<int64_t> modseqs;
+  std::vector<uint8_t> flags;  ///< store::Flag bits
+  /// (position, indexes into Selected::keywords), ascending position.
+  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> keywords;
+  size_t size() const { return uids.size(); }
+  /// The message at `pos` in full, its keywords spelled from `names`.
+  IndexEntry entry(size_t pos, const std::vector<std::string>& names) const;
+};
+
 struct Selected {
   MailboxInfo mailbox;                ///< as LIST/STATUS reports it (recent: before this SELECT)
   std::vector<std::string> keywords;  ///< keywords known in this mailbox (FLAGS)
-  std::vector<IndexEntry> index;      ///< ascending UID; sequence number = position + 1
+  MailboxIndex index;
   std::vector<int64_t> recent_uids;   ///< \Recent for this session (read-write only), ascending
+  IndexEntry entry(size_t pos) const { return index.entry(pos, keywords); }
 };
 
 /// SELECT (read_write) or EXAMINE of `name`. A read-write SELECT moves the
