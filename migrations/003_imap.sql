@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: Apache-2.0
 -- 003: what the IMAP server needs from the store (RFC 3501, 6154 SPECIAL-USE,
 -- 7162 CONDSTORE/QRESYNC, 4315 UIDPLUS, 6851 MOVE, 9208 QUOTA), and the end
--- of a leak: expunged messages and blobs are now deleted.
+-- of a leak: expunged messages and their blobs are now freed, by the mda's
+-- mark-and-sweep after a grace period (orphaned_at, store.sweep_blobs).
 -- Applied by mail-migrate in one transaction; see docs/schema.md.
 
 -- Per-account state. last_uidvalidity is the highest UIDVALIDITY the account
@@ -36,9 +37,15 @@ CREATE TABLE store.subscriptions (
   PRIMARY KEY (account_id, name)
 );
 
--- Expunge deletes a message whose last index row goes (COPY shares one
--- messages row between mailboxes) and then its blob when nothing refers to
--- it. These make "who still refers to it" an index lookup.
+-- Mark: expunge (and DELETE of a mailbox, MOVE's source side) sets
+-- orphaned_at on a message whose last index row it removed (COPY shares one
+-- messages row between mailboxes); whatever adds an index row clears it.
+-- Sweep: the mda deletes messages orphaned for longer than store.sweep_grace
+-- that still have no index row, then blobs nothing refers to. Until then a
+-- session that has not yet been told of the expunge may still COPY or FETCH
+-- the message. These make "who still refers to it" an index lookup.
+ALTER TABLE store.messages ADD COLUMN orphaned_at timestamptz;
+CREATE INDEX messages_orphaned ON store.messages(orphaned_at) WHERE orphaned_at IS NOT NULL;
 CREATE INDEX mail_index_message ON store.mail_index(message_id);
 CREATE INDEX messages_blob ON store.messages(blob_id);
 
@@ -53,27 +60,46 @@ ALTER TABLE store.deliveries ADD CONSTRAINT deliveries_message_id_fkey
   FOREIGN KEY (message_id) REFERENCES store.messages(id) ON DELETE SET NULL;
 CREATE INDEX deliveries_message ON store.deliveries(message_id);
 
--- Deletes those of the given blobs that no message, queue job or staging row
--- refers to, and returns how many. SECURITY DEFINER so that pop3 and imap,
--- which may not read the queue schema, can free what they expunged. Each blob
--- row is locked first (id order) and the references are checked after the
--- lock, with a fresh snapshot, so a concurrent insert of a reference either
--- commits first (and is seen) or waits and then fails its foreign key.
-CREATE FUNCTION store.purge_blobs(ids bigint[]) RETURNS integer
+-- The blob half of the mda's sweep. Candidates are the blobs of `freed`
+-- (those whose messages this sweep just deleted) and the next `scan` blob
+-- ids after `after` (an incremental pass over every blob, which also finds
+-- bodies of jobs removed since). Of those, blobs older than `grace` that no
+-- message, queue job or staging row refers to are locked (id order, SKIP
+-- LOCKED: another replica's sweep or a writer may hold some), then deleted
+-- after a fresh look at the references, so a reference committed meanwhile
+-- is seen and a writer still running waits and then fails its foreign key.
+-- Chunks go by cascade. Returns how many were deleted and the highest blob id
+-- the scan looked at (0 when it reached the end: the next pass starts over).
+-- SECURITY DEFINER because the mda may neither read queue.staging nor delete
+-- blobs; EXECUTE is the mda's alone.
+CREATE FUNCTION store.sweep_blobs(freed bigint[], after bigint, scan integer, grace interval,
+                                  OUT deleted integer, OUT last_id bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  n integer;
+  ids bigint[];
+  window_ids bigint[];
 BEGIN
-  PERFORM 1 FROM store.blobs WHERE id = ANY(ids) ORDER BY id FOR UPDATE;
+  SELECT array_agg(id ORDER BY id) INTO window_ids
+    FROM (SELECT id FROM store.blobs WHERE id > after ORDER BY id LIMIT scan) w;
+  last_id := CASE WHEN cardinality(window_ids) = scan THEN window_ids[scan] ELSE 0 END;
+  SELECT array_agg(id) INTO ids FROM (
+    SELECT b.id FROM store.blobs b
+    WHERE b.id = ANY(COALESCE(freed, '{}') || COALESCE(window_ids, '{}'))
+      AND b.created_at < now() - grace
+      AND NOT EXISTS (SELECT 1 FROM store.messages m WHERE m.blob_id = b.id)
+      AND NOT EXISTS (SELECT 1 FROM queue.jobs j WHERE j.blob_id = b.id)
+      AND NOT EXISTS (SELECT 1 FROM queue.staging s WHERE s.blob_id = b.id)
+    ORDER BY b.id FOR UPDATE OF b SKIP LOCKED) c;
+  deleted := 0;
+  IF ids IS NULL THEN RETURN; END IF;
   DELETE FROM store.blobs b WHERE b.id = ANY(ids)
     AND NOT EXISTS (SELECT 1 FROM store.messages m WHERE m.blob_id = b.id)
     AND NOT EXISTS (SELECT 1 FROM queue.jobs j WHERE j.blob_id = b.id)
     AND NOT EXISTS (SELECT 1 FROM queue.staging s WHERE s.blob_id = b.id);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  RETURN n;
+  GET DIAGNOSTICS deleted = ROW_COUNT;
 END $$;
-REVOKE ALL ON FUNCTION store.purge_blobs(bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION store.purge_blobs(bigint[]) TO mail_mda, mail_pop3, mail_imap;
+REVOKE ALL ON FUNCTION store.sweep_blobs(bigint[], bigint, integer, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION store.sweep_blobs(bigint[], bigint, integer, interval) TO mail_mda;
 
 -- Grants. The mda creates the default mailboxes at first delivery (and
 -- their subscriptions); pop3 creates them at login. imap does everything

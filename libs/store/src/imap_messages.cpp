@@ -102,14 +102,17 @@ Result<Copied> copy_impl(pqxx::transaction_base& tx, int64_t account_id, int64_t
     if (row[0].as<int64_t>() == dest_id) out.uidvalidity = row[1].as<int64_t>();
   if (uids.empty()) return out;
   auto rows = pg::exec(tx,
-      "SELECT i.uid, i.flags, m.size, i.keywords FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
+      "SELECT i.uid, i.flags, m.size, i.keywords, i.message_id FROM store.mail_index i"
+      " JOIN store.messages m ON m.id = i.message_id"
       " WHERE i.mailbox_id = $1 AND i.uid = ANY($2::bigint[]) ORDER BY i.uid",
       source_id, detail::int_array(uids));
   if (rows.empty()) return out;
   int64_t bytes = 0, unseen = 0;
   std::vector<std::string> keywords;
+  std::vector<int64_t> message_ids;
   for (const auto& row : rows) {
     out.source_uids.push_back(row[0].as<int64_t>());
+    message_ids.push_back(row[4].as<int64_t>());
     if ((row[1].as<int>() & kSeen) == 0) ++unseen;
     bytes += row[2].as<int64_t>();
     for (auto& k : detail::parse_text_array(row[3]))
@@ -137,6 +140,10 @@ Result<Copied> copy_impl(pqxx::transaction_base& tx, int64_t account_id, int64_t
     out.dest_uids.push_back(row[0].as<int64_t>());
     out.modseq = row[1].as<int64_t>();
   }
+  // A message with an index row again is no orphan (it has one only when an
+  // expunge raced this copy). After the insert: messages come after the
+  // mailbox and quota rows in the lock order.
+  detail::clear_orphans(tx, message_ids);
   std::sort(out.dest_uids.begin(), out.dest_uids.end());
   return out;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // internal.h: pieces the store's source files share and nobody else sees:
 // PostgreSQL array literals, UIDVALIDITY allocation, the keyword arrays, and
-// removal of index rows with the purge of messages and blobs that follows.
+// removal of index rows with the orphan mark of messages that lost their last
+// one (the mda's sweep deletes them later: see sweep.h).
 // Trusts: the calling store functions (ids already scoped to an account).
 #pragma once
 #include <pqxx/pqxx>
@@ -34,14 +35,20 @@ struct Removed {
 /// Deletes the index rows of `uids` (all when `all`) from the mailox, whose row
 /// the caller has locked, records them in store.expunged at `modseq` (unless
 /// modseq is 0), adjusts the mailbox's counts and the account's quota, and
-/// purges messages and blobs nobody refers to any more.
+/// marks messages that lost their last index row orphaned (mark_orphans).
 Removed remove_index_rows(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                           const std::vector<int64_t>& uids, bool all, int64_t modseq);
 
-/// Deletes those messages no index row refers to (after locking them, id
-/// order), then their blobs when no message, job or staging row refers to
-/// them (store.purge_blobs). Returns the number of messages deleted.
-int purge_messages(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids);
+/// Sets orphaned_at on those of the messages no index row refers to any
+/// more, after locking them (id order, FOR NO KEY UPDATE: a COPY's foreign
+/// key check does not wait for it, two expunges of the last two copies take
+/// turns so the second sees the first's delete). Deletes nothing: the
+/// sweep does, after the grace. Returns how many were marked.
+int mark_orphans(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids);
+
+/// Clears orphaned_at of the messages the index rows just added refer to
+/// (COPY, MOVE's destination), so the sweep need not look at them.
+void clear_orphans(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids);
 
 /// Keywords in the spelling the mailbox already knows (they are
 /// case-insensitive), deduplicated; `added` gets those it did not know.

@@ -251,7 +251,8 @@ Result<DeletedMailbox> delete_mailbox(pqxx::transaction_base& tx, int64_t accoun
   auto kids = pg::exec(tx, "SELECT 1 FROM store.mailboxes WHERE account_id = $1 AND starts_with(name, $2 || '/') LIMIT 1",
                        account_id, *norm);
   if (!kids.empty()) return Error::kHasChildren;
-  // Index rows first (quota released, messages and blobs purged), then the
+  // Index rows first (quota released, messages that lost their last one
+  // marked orphaned for the sweep), then the
   // row itself; its store.expunged rows go by cascade.
   auto removed = detail::remove_index_rows(tx, account_id, id, {}, true, 0);
   pg::exec(tx, "DELETE FROM store.mailboxes WHERE id = $1", id);

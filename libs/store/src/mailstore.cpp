@@ -164,8 +164,8 @@ Expunged expunge_uids(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t ac
   Expunged out;
   if (uids.empty()) return out;
   // Lock the mailbox row first (one order for every writer), then remove:
-  // quota, counts, store.expunged, and the messages and blobs nobody refers
-  // to any more (see detail::purge_messages).
+  // quota, counts, store.expunged, and the orphan mark of messages that lost
+  // their last index row (detail::mark_orphans; the mda's sweep frees them).
   auto m = pg::exec(tx,
       "UPDATE store.mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 AND account_id = $2"
       " RETURNING highest_modseq",

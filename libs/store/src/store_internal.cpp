@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The store's shared internals (see internal.h): array literals, UIDVALIDITY
-// allocation, removal of index rows and the purge of what nobody refers to.
+// allocation, removal of index rows and the orphan mark of the messages that
+// lost their last one.
 #include <algorithm>
 #include <cctype>
 
@@ -110,33 +111,44 @@ Removed remove_index_rows(pqxx::transaction_base& tx, int64_t account_id, int64_
       "UPDATE store.quota_usage SET bytes = GREATEST(bytes - $2, 0), messages = GREATEST(messages - $3, 0)"
       " WHERE account_id = $1",
       account_id, out.bytes, n);
-  purge_messages(tx, messages);
+  mark_orphans(tx, messages);
   return out;
 }
 
-int purge_messages(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids) {
-  if (message_ids.empty()) return 0;
-  std::vector<int64_t> ids = message_ids;
+namespace {
+
+std::string sorted_ids(std::vector<int64_t> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  const std::string arr = int_array(ids);
-  // Lock first, in id order; the next statement then sees (with a fresh
-  // snapshot) every index row a concurrent COPY or expunge committed, and a
-  // COPY still running waits for us and then fails its foreign key.
-  pg::exec(tx, "SELECT id FROM store.messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", arr);
-  // store.deliveries rows keep their key with message_id set NULL (ON DELETE
-  // SET NULL, 003): a repeated Deliver still finds them and stores nothing.
-  auto d = pg::exec(tx,
-      "DELETE FROM store.messages m WHERE m.id = ANY($1::bigint[])"
-      " AND NOT EXISTS (SELECT 1 FROM store.mail_index i WHERE i.message_id = m.id) RETURNING blob_id",
+  return int_array(ids);
+}
+
+}  // namespace
+
+int mark_orphans(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids) {
+  if (message_ids.empty()) return 0;
+  const std::string arr = sorted_ids(message_ids);
+  // Lock first, in id order; the next statement then looks (with a fresh
+  // snapshot) at every index row committed meanwhile. An index row another
+  // transaction adds without having committed yet is missed: the message is
+  // marked, and the sweep's own look at the index spares it (and clears the
+  // mark).
+  pg::exec(tx, "SELECT id FROM store.messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", arr);
+  auto r = pg::exec(tx,
+      "UPDATE store.messages m SET orphaned_at = now() WHERE m.id = ANY($1::bigint[])"
+      " AND NOT EXISTS (SELECT 1 FROM store.mail_index i WHERE i.message_id = m.id) RETURNING id",
       arr);
-  if (d.empty()) return 0;
-  std::vector<int64_t> blobs;
-  for (const auto& row : d) blobs.push_back(row[0].as<int64_t>());
-  std::sort(blobs.begin(), blobs.end());
-  blobs.erase(std::unique(blobs.begin(), blobs.end()), blobs.end());
-  pg::exec(tx, "SELECT store.purge_blobs($1::bigint[])", int_array(blobs));
-  return static_cast<int>(d.size());
+  return static_cast<int>(r.size());
+}
+
+void clear_orphans(pqxx::transaction_base& tx, const std::vector<int64_t>& message_ids) {
+  if (message_ids.empty()) return;
+  // Only rows that carry a mark are touched (and locked, in id order); a COPY
+  // of messages nobody expunged writes nothing here.
+  pg::exec(tx,
+      "UPDATE store.messages SET orphaned_at = NULL WHERE id IN (SELECT id FROM store.messages"
+      " WHERE id = ANY($1::bigint[]) AND orphaned_at IS NOT NULL ORDER BY id FOR NO KEY UPDATE)",
+      sorted_ids(message_ids));
 }
 
 std::vector<std::string> canonical_keywords(const std::vector<std::string>& known, const std::vector<std::string>& in,

@@ -2,12 +2,14 @@
 // The fixture the IMAP store tests share: one throw-away database per suite
 // (pg::testing::TempDatabase, every migration applied, as store_test.cpp
 // does), a superuser connection for set-up and inspection, and a connection
-// as mail_imap, so the operations run with exactly the rights 003 grants.
+// as mail_imap, so the operations run with exactly the rights 003 grants
+// (and the mda's sweep as mail_mda).
 // Each test gets an account of its own.
 #pragma once
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -16,6 +18,7 @@
 #include "mail/store/imap_messages.h"
 #include "mail/store/mailboxes.h"
 #include "mail/store/mailstore.h"
+#include "mail/store/sweep.h"
 
 namespace imap_test {
 
@@ -77,6 +80,14 @@ class ImapStoreTest : public ::testing::Test {
     EXPECT_TRUE(r.ok());
     tx.commit();
     return r.ok() ? *r : store::Appended{};
+  }
+  // One sweep batch as the mda runs it (mail_mda), committed.
+  store::SweepResult sweep(std::chrono::seconds grace, size_t limit = 1000, int64_t blobs_after = 0) {
+    auto mda = connect("mail_mda");
+    pqxx::work tx(*mda);
+    auto r = store::sweep_orphans(tx, grace, limit, blobs_after);
+    tx.commit();
+    return r;
   }
   store::MailboxInfo info(const std::string& name) {
     pqxx::work tx(*imap_);

@@ -2,7 +2,7 @@
 // Mailbox operations against a real PostgreSQL, as the mail_imap role (and
 // mail_pop3 / mail_mda where they call ensure_default_mailboxes): names,
 // the default mailboxes (once, concurrently, for accounts that predate 003),
-// CREATE with parents, DELETE refusals and purge, UIDVALIDITY across delete
+// CREATE with parents, DELETE refusals and orphaning, UIDVALIDITY across delete
 // and re-create in one second, RENAME with children and of INBOX, LIST data
 // and subscriptions.
 #include <map>
@@ -144,7 +144,7 @@ TEST_F(ImapStoreTest, CreateMakesParentsAndRefuses) {
   EXPECT_EQ(info("inbox").name, "INBOX");
 }
 
-TEST_F(ImapStoreTest, DeleteRefusesInboxAndParentsAndPurgesMessages) {
+TEST_F(ImapStoreTest, DeleteRefusesInboxAndParentsAndOrphansMessages) {
   inbox();
   int64_t box = mailbox("Lists/dev");
   append(box, kMessage);
@@ -163,8 +163,11 @@ TEST_F(ImapStoreTest, DeleteRefusesInboxAndParentsAndPurgesMessages) {
   EXPECT_TRUE(store::delete_mailbox(tx, account_, "Lists").ok()) << "no children any more";
   tx.commit();
   EXPECT_EQ(scalar("SELECT bytes FROM store.quota_usage WHERE account_id = " + acct), 0);
-  EXPECT_EQ(scalar("SELECT count(*) FROM store.messages WHERE account_id = " + acct), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM store.messages WHERE account_id = " + acct + " AND orphaned_at IS NULL"), 0)
+      << "both marked for the sweep";
   EXPECT_EQ(scalar("SELECT count(*) FROM store.mailboxes WHERE account_id = " + acct + " AND name LIKE 'Lists%'"), 0);
+  EXPECT_GE(sweep(std::chrono::seconds(0)).messages, 2) << "the sweep deletes them (grace 0)";
+  EXPECT_EQ(scalar("SELECT count(*) FROM store.messages WHERE account_id = " + acct), 0);
   pqxx::work t2(*imap_);
   EXPECT_EQ(store::list_subscriptions(t2, account_).size(), 7u) << "subscriptions outlive DELETE (RFC 3501 6.3.4)";
 }

@@ -14,6 +14,7 @@
 #include "mail/rpc/channel.h"
 #include "mail/pg/testing.h"
 #include "mail/store/mailstore.h"
+#include "mail/store/sweep.h"
 
 using namespace mail;
 namespace pb = mail::delivery::v1;
@@ -196,8 +197,8 @@ TEST_F(DeliveryTest, RepeatedDeliverAfterExpungeStoresNothingAgain) {
   auto req = job(kBody, {"gone@d.test"});
   ASSERT_EQ(deliver(req).results(0).outcome(), pb::DELIVERED);
   {
-    // The user reads and deletes it (as POP3 does), which now deletes the
-    // message row too; its delivery record stays.
+    // The user reads and deletes it (as POP3 does), which marks the message
+    // orphaned; the sweep (grace 0 here) deletes it. Its delivery record stays.
     pqxx::connection pop3(db_->conninfo() + " user=mail_pop3");
     pqxx::work tx(pop3);
     auto md = store::load_maildrop(tx, id);
@@ -206,8 +207,16 @@ TEST_F(DeliveryTest, RepeatedDeliverAfterExpungeStoresNothingAgain) {
     tx.commit();
   }
   {
+    pqxx::connection mda(db_->conninfo() + " user=mail_mda");
+    pqxx::work tx(mda);
+    EXPECT_GE(store::sweep_orphans(tx, std::chrono::seconds(0), 100).messages, 1);
+    tx.commit();
+  }
+  {
     pqxx::work tx(*admin_);
     EXPECT_EQ(tx.exec_params("SELECT count(*) FROM store.messages WHERE account_id = $1", id)[0][0].as<int>(), 0);
+    EXPECT_EQ(tx.exec_params("SELECT count(*) FROM store.deliveries WHERE account_id = $1 AND message_id IS NULL",
+                             id)[0][0].as<int>(), 1);
   }
   // The mta repeats the call (it lost the first reply): still delivered, nothing stored.
   auto again = deliver(req);

@@ -106,7 +106,9 @@ Result<StoreResult> store_flags(pqxx::transaction_base& tx, int64_t account_id, 
                                 const StoreRequest& req);
 
 /// EXPUNGE (uids empty) or UID EXPUNGE (only those of `uids`): removes the
-/// messages flagged \Deleted, as expunge_uids() does. kNotFound.
+/// index rows of the messages flagged \Deleted, as expunge_uids() does: a
+/// message that lost its last one is marked orphaned, and deleted with its
+/// blob by the mda's sweep after the grace period (sweep.h). kNotFound.
 Result<Expunged> expunge_deleted(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                  const std::vector<int64_t>& uids = {});
 

@@ -9,7 +9,8 @@
 // the quota row). COPY shares the source's store.messages row (one body, one
 // trace prefix) and counts the copy's size against the quota again, as
 // Dovecot does; MOVE is COPY plus expunge of the source in one transaction
-// and does not need quota room. Quota checks read before they write, as the
+// and does not need quota room. A copy clears the orphan mark of a message
+// an expunge raced (see expunge_uids() and sweep.h). Quota checks read before they write, as the
 // mda's do: concurrent writers may pass the limit by one message each.
 // Trusts: account ids from the authenticated session; mailbox and message
 // ids are checked against the account. Message bytes are opaque here (the

@@ -87,7 +87,8 @@ struct DeletedMailbox {
 };
 
 /// DELETE: kInboxCannotBeDeleted, kNotFound, kHasChildren. Its messages are
-/// expunged (quota released; messages and blobs nobody else uses deleted).
+/// expunged (quota released; messages nobody else indexes marked orphaned,
+/// for the mda's sweep to delete with their blobs after the grace period).
 /// Subscriptions stay (RFC 3501 §6.3.4 leaves them alone).
 Result<DeletedMailbox> delete_mailbox(pqxx::transaction_base& tx, int64_t account_id, std::string_view name);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The mailbox store in PostgreSQL (schema `store`): delivery of a copy into a
 // mailbox (exactly once per job, recipient and account), reading messages back,
-// maildrop leases and expunge for POP3 (and later IMAP).
+// maildrop leases and expunge for POP3 and IMAP (which marks; sweep.h frees).
 // All functions run inside a transaction the caller owns, so that the mda can
 // put resolution, storage and the queue's "delivered" mark in ONE commit.
 // UIDs and MODSEQs come from the mailbox row (UPDATE ... RETURNING), whose lock
@@ -97,9 +97,12 @@ struct Expunged {
 
 /// Removes the UIDs from the mailbox (recording them in store.expunged with a
 /// new MODSEQ) and releases their quota. A message whose last index row goes
-/// is deleted (its store.deliveries rows stay, message_id NULL, so a repeated
-/// Deliver still stores nothing), and then its blob when no message, queue
-/// job or staging row refers to it.
+/// is only marked orphaned (store.messages.orphaned_at) in this transaction:
+/// a session not yet told of the expunge may still COPY or FETCH it. The
+/// mda's sweep (sweep_orphans(), sweep.h) deletes it once the mark is older
+/// than the grace period and it still has no index row, then its blob when
+/// nothing else refers to it; its store.deliveries rows stay, message_id
+/// NULL, so a repeated Deliver still stores nothing.
 Expunged expunge_uids(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id,
                       const std::vector<int64_t>& uids);
 
