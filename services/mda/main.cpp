@@ -6,7 +6,11 @@
 //   delivery.max_received (100)   directory.recipient_delimiter ("+", as mail-admin)
 //   auth.callers + auth.caller.<name>.token_file (accepted on Delivery:
 //   auth.allow.delivery, default mta)
+//   store.sweep_grace (1h): an expunged message no mailbox indexes any more is
+//   deleted (then its blob) this long after the expunge; store.sweep_interval
+//   (5m): how often the sweep runs
 #include "delivery_service.h"
+#include "store_sweeper.h"
 #include "mail/rpc/guard.h"
 #include "mail/service/process.h"
 
@@ -23,8 +27,22 @@ int main(int argc, char** argv) {
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard guard(callers, "delivery", rpc::allowed_callers(cfg, "delivery", {"mta"}), proc.metrics());
     mda::DeliveryService delivery(pool, opts, proc.metrics(), guard);
+
+    // Mark-and-sweep of expunged messages and their blobs: the mda owns the
+    // store's writes, and the sweep's short transactions share its pool.
+    using namespace std::chrono_literals;
+    mda::StoreSweepOptions sopts;
+    const auto grace = cfg.duration("store.sweep_grace", 3600s);
+    sopts.interval = cfg.duration("store.sweep_interval", 300s);
+    if (grace.count() < 0 || sopts.interval.count() <= 0)
+      throw common::ConfigError("config store.sweep_grace and store.sweep_interval: must not be negative, interval positive");
+    sopts.grace = std::chrono::duration_cast<std::chrono::seconds>(grace);
+    mda::StoreSweeper sweeper(pool, sopts, proc.metrics());
+
     proc.serve_grpc(cfg.str("delivery.listen", "127.0.0.1:7003"), {&delivery});
     proc.set_ready([&] { return pool.ping(); });
+    proc.after_stop([&] { sweeper.stop(); });
+    sweeper.start();
     return proc.run();
   });
 }

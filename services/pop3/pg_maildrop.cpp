@@ -8,6 +8,7 @@
 #include "pg_maildrop.h"
 #include "mail/pg/exec.h"
 #include "mail/pg/guarded.h"
+#include "mail/store/mailboxes.h"
 
 namespace mail::pop3d {
 
@@ -24,8 +25,10 @@ common::Result<OpenResult> PgMaildropStore::open(int64_t account_id,
         out.gone = true; // deleted since the login was cached
         return out;
       }
-      if (out.locked)
+      if (out.locked) {
+        store::ensure_default_mailboxes(tx, account_id); // one read after the first login
         out.maildrop = store::load_maildrop(tx, account_id);
+      }
       tx.commit();
       return out;
     });

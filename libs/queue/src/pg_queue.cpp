@@ -16,37 +16,6 @@ using Clock = std::chrono::system_clock;
 
 std::string new_queue_id() { return common::ascii_upper(common::random_hex(6)); }
 
-BlobWriter::BlobWriter(pqxx::transaction_base& tx, size_t chunk_size) : tx_(tx), chunk_size_(chunk_size) {
-  auto r = pg::exec(tx_, "INSERT INTO store.blobs(size, chunks) VALUES (0, 0) RETURNING id");
-  blob_id_ = r[0][0].as<int64_t>();
-  pending_.reserve(std::min<size_t>(chunk_size_, 64 * 1024));
-}
-
-void BlobWriter::append(std::string_view bytes) {
-  size_ += bytes.size();
-  while (!bytes.empty()) {
-    size_t room = chunk_size_ - pending_.size();
-    size_t n = std::min(room, bytes.size());
-    pending_.append(bytes.substr(0, n));
-    bytes.remove_prefix(n);
-    if (pending_.size() == chunk_size_) flush_chunk();
-  }
-}
-
-void BlobWriter::flush_chunk() {
-  if (pending_.empty()) return;
-  pg::exec(tx_, "INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, $2, $3)", blob_id_, seq_,
-           pqxx::binarystring(pending_.data(), pending_.size()));
-  ++seq_;
-  pending_.clear();
-}
-
-int64_t BlobWriter::finish() {
-  flush_chunk();
-  pg::exec(tx_, "UPDATE store.blobs SET size = $2, chunks = $3 WHERE id = $1", blob_id_, static_cast<int64_t>(size_), seq_);
-  return blob_id_;
-}
-
 std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::string& key) {
   if (key.empty()) return std::nullopt;
   auto r = pg::exec(tx, "SELECT id, queue_id, size FROM queue.jobs WHERE idempotency_key = $1", key);

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "internal.h"
+#include "mail/store/mailboxes.h"
+
 namespace mail::store {
 
 std::optional<BlobInfo> blob_info(pqxx::transaction_base& tx, int64_t blob_id) {
@@ -37,11 +40,13 @@ void for_each_chunk(pqxx::transaction_base& tx, int64_t blob_id, const std::func
 int64_t ensure_mailbox(pqxx::transaction_base& tx, int64_t account_id, std::string_view name) {
   auto r = pg::exec(tx, "SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
   if (!r.empty()) return r[0][0].as<int64_t>();
-  // UIDVALIDITY: seconds since the epoch at creation, as Dovecot does.
-  r = pg::exec(tx, 
-      "INSERT INTO store.mailboxes(account_id, name, uidvalidity) VALUES ($1, $2, extract(epoch from now())::bigint)"
+  // UIDVALIDITY: seconds since the epoch at creation, as Dovecot does, but
+  // always above the account's last one (store.account_state).
+  const int64_t uidvalidity = detail::allocate_uidvalidity(tx, account_id);
+  r = pg::exec(tx,
+      "INSERT INTO store.mailboxes(account_id, name, uidvalidity) VALUES ($1, $2, $3)"
       " ON CONFLICT (account_id, name) DO NOTHING RETURNING id",
-      account_id, std::string(name));
+      account_id, std::string(name), uidvalidity);
   if (!r.empty()) return r[0][0].as<int64_t>();
   r = pg::exec(tx, "SELECT id FROM store.mailboxes WHERE account_id = $1 AND name = $2", account_id, std::string(name));
   return r[0][0].as<int64_t>();
@@ -58,8 +63,9 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
       "SELECT message_id FROM store.deliveries WHERE job_id = $1 AND recipient_id = $2 AND account_id = $3",
       req.job_id, req.recipient_id, req.account_id);
   if (!seen.empty()) {
+    // message_id is NULL once the copy was expunged: still delivered, never again.
     out.already = true;
-    out.message_id = seen[0][0].as<int64_t>();
+    out.message_id = seen[0][0].is_null() ? 0 : seen[0][0].as<int64_t>();
     return out;
   }
   // One copy per mailbox per accepted transaction: when another envelope
@@ -71,11 +77,16 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
       req.account_id);
   if (!same_job.empty()) {
     out.already = true;
-    out.message_id = same_job[0][0].as<int64_t>();
+    std::optional<int64_t> shared;
+    if (!same_job[0][0].is_null()) shared = same_job[0][0].as<int64_t>();
+    out.message_id = shared.value_or(0);
     pg::exec(tx, "INSERT INTO store.deliveries(job_id, recipient_id, account_id, message_id) VALUES ($1, $2, $3, $4)",
-                   req.job_id, req.recipient_id, req.account_id, out.message_id);
+                   req.job_id, req.recipient_id, req.account_id, shared);
     return out;
   }
+  // The account's first delivery also makes Drafts, Sent, Trash, Junk and
+  // Archive; every later one pays a single indexed read for it.
+  ensure_default_mailboxes(tx, req.account_id);
   out.mailbox_id = ensure_mailbox(tx, req.account_id, kInbox);
   const int64_t size = static_cast<int64_t>(req.header_prefix.size() + req.blob_size);
   auto m = pg::exec(tx, 
@@ -94,7 +105,7 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   // uses too), and index the message.
   auto u = pg::exec(tx, 
       "WITH m AS (UPDATE store.mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1,"
-      "   messages = messages + 1, unseen = unseen + 1 WHERE id = $3"
+      "   messages = messages + 1, unseen = unseen + 1, bytes = bytes + $2 WHERE id = $3"
       "   RETURNING uid_next - 1 AS uid, highest_modseq AS modseq),"
       " q AS (INSERT INTO store.quota_usage(account_id, bytes, messages) SELECT $1, $2, 1 FROM m"
       "   ON CONFLICT (account_id) DO UPDATE SET bytes = store.quota_usage.bytes + EXCLUDED.bytes,"
@@ -148,38 +159,25 @@ std::string read_message(pqxx::transaction_base& tx, int64_t message_id) {
   return out;
 }
 
+Expunged expunge_uids(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id,
+                      const std::vector<int64_t>& uids) {
+  Expunged out;
+  if (uids.empty()) return out;
+  // Lock the mailbox row first (one order for every writer), then remove:
+  // quota, counts, store.expunged, and the orphan mark of messages that lost
+  // their last index row (detail::mark_orphans; the mda's sweep frees them).
+  auto m = pg::exec(tx,
+      "UPDATE store.mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 AND account_id = $2"
+      " RETURNING highest_modseq",
+      mailbox_id, account_id);
+  if (m.empty()) return out;
+  out.modseq = m[0][0].as<int64_t>();
+  out.uids = detail::remove_index_rows(tx, account_id, mailbox_id, uids, false, out.modseq).uids;
+  return out;
+}
+
 int expunge(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id, const std::vector<int64_t>& uids) {
-  if (uids.empty()) return 0;
-  std::vector<int64_t> sorted = uids;
-  std::sort(sorted.begin(), sorted.end());
-  std::string arr = "{";
-  for (size_t i = 0; i < sorted.size(); ++i) arr += (i ? "," : "") + std::to_string(sorted[i]);
-  arr += "}";
-  // Lock the mailbox row first (one order for every writer), then remove.
-  auto m = pg::exec(tx, "UPDATE store.mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING highest_modseq",
-                          mailbox_id);
-  if (m.empty()) return 0;
-  int64_t modseq = m[0][0].as<int64_t>();
-  auto gone = pg::exec(tx, 
-      "WITH d AS (DELETE FROM store.mail_index WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])"
-      "   RETURNING uid, message_id, flags),"
-      " e AS (INSERT INTO store.expunged(mailbox_id, uid, modseq) SELECT $1, uid, $3 FROM d"
-      "   ON CONFLICT DO NOTHING)"
-      " SELECT count(*), COALESCE(sum(m.size), 0), count(*) FILTER (WHERE (d.flags & 1) = 0)"
-      " FROM d JOIN store.messages m ON m.id = d.message_id",
-      mailbox_id, arr, modseq);
-  int n = gone[0][0].as<int>();
-  int64_t bytes = gone[0][1].as<int64_t>();
-  int unseen = gone[0][2].as<int>();
-  if (n > 0) {
-    pg::exec(tx, "UPDATE store.mailboxes SET messages = messages - $2, unseen = GREATEST(unseen - $3, 0) WHERE id = $1",
-                   mailbox_id, n, unseen);
-    pg::exec(tx, 
-        "UPDATE store.quota_usage SET bytes = GREATEST(bytes - $2, 0), messages = GREATEST(messages - $3, 0)"
-        " WHERE account_id = $1",
-        account_id, bytes, n);
-  }
-  return n;
+  return static_cast<int>(expunge_uids(tx, mailbox_id, account_id, uids).uids.size());
 }
 
 }  // namespace mail::store

@@ -2,7 +2,9 @@
 // The mda's Delivery service against a real PostgreSQL (a throw-away
 // database), running as the mail_mda role: a repeated Deliver makes one copy,
 // postmaster@ exists, unknown users and loops fail for good, a full mailbox
-// defers, and the trace prefix is per recipient; only the mta may deliver.
+// defers, and the trace prefix is per recipient; only the mta may deliver; a
+// repeated Deliver of an expunged copy stores nothing; the first delivery
+// makes the default mailboxes.
 // Every call goes through a real in-process gRPC server.
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include "mail/rpc/channel.h"
 #include "mail/pg/testing.h"
 #include "mail/store/mailstore.h"
+#include "mail/store/sweep.h"
 
 using namespace mail;
 namespace pb = mail::delivery::v1;
@@ -187,4 +190,46 @@ TEST_F(DeliveryTest, OnlyTheMtaDelivers) {
   auto reply = deliver(req);
   ASSERT_EQ(reply.results_size(), 1);
   EXPECT_EQ(inbox(id).size(), 1u);
+}
+
+TEST_F(DeliveryTest, RepeatedDeliverAfterExpungeStoresNothingAgain) {
+  int64_t id = account("gone@d.test");
+  auto req = job(kBody, {"gone@d.test"});
+  ASSERT_EQ(deliver(req).results(0).outcome(), pb::DELIVERED);
+  {
+    // The user reads and deletes it (as POP3 does), which marks the message
+    // orphaned; the sweep (grace 0 here) deletes it. Its delivery record stays.
+    pqxx::connection pop3(db_->conninfo() + " user=mail_pop3");
+    pqxx::work tx(pop3);
+    auto md = store::load_maildrop(tx, id);
+    ASSERT_EQ(md.messages.size(), 1u);
+    EXPECT_EQ(store::expunge(tx, md.mailbox_id, id, {md.messages[0].uid}), 1);
+    tx.commit();
+  }
+  {
+    pqxx::connection mda(db_->conninfo() + " user=mail_mda");
+    pqxx::work tx(mda);
+    EXPECT_GE(store::sweep_orphans(tx, std::chrono::seconds(0), 100).messages, 1);
+    tx.commit();
+  }
+  {
+    pqxx::work tx(*admin_);
+    EXPECT_EQ(tx.exec_params("SELECT count(*) FROM store.messages WHERE account_id = $1", id)[0][0].as<int>(), 0);
+    EXPECT_EQ(tx.exec_params("SELECT count(*) FROM store.deliveries WHERE account_id = $1 AND message_id IS NULL",
+                             id)[0][0].as<int>(), 1);
+  }
+  // The mta repeats the call (it lost the first reply): still delivered, nothing stored.
+  auto again = deliver(req);
+  ASSERT_EQ(again.results_size(), 1);
+  EXPECT_EQ(again.results(0).outcome(), pb::DELIVERED);
+  EXPECT_TRUE(inbox(id).empty()) << "an expunged message must not come back";
+}
+
+TEST_F(DeliveryTest, FirstDeliveryCreatesTheDefaultMailboxes) {
+  int64_t id = account("fresh@d.test");
+  ASSERT_EQ(deliver(job(kBody, {"fresh@d.test"})).results(0).outcome(), pb::DELIVERED);
+  pqxx::work tx(*admin_);
+  auto r = tx.exec_params("SELECT string_agg(name || ':' || COALESCE(special_use, ''), ',' ORDER BY name)"
+                          " FROM store.mailboxes WHERE account_id = $1", id);
+  EXPECT_EQ(r[0][0].as<std::string>(), "Archive:\\Archive,Drafts:\\Drafts,INBOX:,Junk:\\Junk,Sent:\\Sent,Trash:\\Trash");
 }

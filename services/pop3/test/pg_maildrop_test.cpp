@@ -2,7 +2,7 @@
 // PgMaildropStore against a real PostgreSQL (a throw-away database with the
 // migrations applied): lease exclusion and renewal, the snapshot, whole and
 // chunked reads adding up to the indexed size, and QUIT's commit (deletes
-// only with the lease, releases it).
+// only with the lease, releases it); the first login makes the default mailboxes.
 #include <gtest/gtest.h>
 
 #include "mail/pg/pool.h"
@@ -147,4 +147,24 @@ TEST(PgMaildropDown, ADatabaseThatIsNotThereIsAnErrorNotAThrow) {
   EXPECT_FALSE(s.read_message(1).ok());
   EXPECT_FALSE(s.read_part(1, 0).ok());
   EXPECT_FALSE(s.commit(1, "A", 60, 1, {1}).ok());
+}
+
+TEST_F(PgMaildropTest, LoginMakesTheDefaultMailboxes) {
+  int64_t fresh;
+  {
+    pqxx::connection c(db_->conninfo());
+    pqxx::work tx(c);
+    fresh = tx.exec_params("INSERT INTO directory.accounts(domain_id, address, password_hash)"
+                           " SELECT domain_id, 'fresh' || $1 || '@p.test', 'x' FROM directory.accounts WHERE id = $2"
+                           " RETURNING id", ++counter_, account_)[0][0].as<int64_t>();
+    tx.commit();
+  }
+  PgMaildropStore s(*pool_);
+  OpenResult o = ok(s.open(fresh, "A", 60));
+  ASSERT_TRUE(o.locked);
+  EXPECT_NE(o.maildrop.mailbox_id, 0) << "INBOX exists from the first login on";
+  EXPECT_TRUE(o.maildrop.messages.empty());
+  pqxx::connection c(db_->conninfo());
+  pqxx::work tx(c);
+  EXPECT_EQ(tx.exec_params("SELECT count(*) FROM store.mailboxes WHERE account_id = $1", fresh)[0][0].as<int>(), 6);
 }

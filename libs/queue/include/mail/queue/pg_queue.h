@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mail/pg/pool.h"
+#include "mail/store/blob_writer.h"
 
 namespace mail::queue {
 
@@ -31,25 +32,8 @@ struct Accepted {
   int local_recipients = 0;
 };
 
-/// Writes a message body into store.blobs/blob_chunks, in chunks as they
-/// fill, inside the caller's transaction.
-class BlobWriter {
- public:
-  BlobWriter(pqxx::transaction_base& tx, size_t chunk_size);
-  void append(std::string_view bytes);
-  /// Writes the last chunk and the blob's size; returns the blob id.
-  int64_t finish();
-  uint64_t size() const { return size_; }
-
- private:
-  void flush_chunk();
-  pqxx::transaction_base& tx_;
-  size_t chunk_size_;
-  int64_t blob_id_ = 0;
-  int seq_ = 0;
-  uint64_t size_ = 0;
-  std::string pending_;
-};
+/// Chunked body writes, shared with IMAP APPEND (libs/store).
+using BlobWriter = store::BlobWriter;
 
 /// The job an idempotency key already made, if any.
 std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::string& key);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The mailbox store in PostgreSQL (schema `store`): delivery of a copy into a
 // mailbox (exactly once per job, recipient and account), reading messages back,
-// maildrop leases and expunge for POP3 (and later IMAP).
+// maildrop leases and expunge for POP3 and IMAP (which marks; sweep.h frees).
 // All functions run inside a transaction the caller owns, so that the mda can
 // put resolution, storage and the queue's "delivered" mark in ONE commit.
 // UIDs and MODSEQs come from the mailbox row (UPDATE ... RETURNING), whose lock
@@ -61,7 +61,8 @@ struct CopyRequest {
   std::string header_prefix;  // per-recipient trace lines, CRLF-terminated
 };
 
-/// Stores one copy into the account's INBOX unless (job, recipient, account)
+/// Stores one copy into the account's INBOX (creating the default mailboxes
+/// at the account's first delivery) unless (job, recipient, account)
 /// was stored before, or another recipient of the same job already put a copy
 /// in this account (then only the delivery record is added: one copy per
 /// mailbox per transaction). Updates counts, quota usage, UID and MODSEQ.
@@ -89,8 +90,23 @@ void unlock_maildrop(pqxx::transaction_base& tx, int64_t account_id, std::string
 /// The whole message as delivered: trace prefix + body (bounded by the caller's max).
 std::string read_message(pqxx::transaction_base& tx, int64_t message_id);
 
+struct Expunged {
+  std::vector<int64_t> uids;  ///< those that were there and are gone, ascending
+  int64_t modseq = 0;         ///< the MODSEQ they were expunged at (0: no such mailbox)
+};
+
 /// Removes the UIDs from the mailbox (recording them in store.expunged with a
-/// new MODSEQ) and releases their quota. Returns how many were removed.
+/// new MODSEQ) and releases their quota. A message whose last index row goes
+/// is only marked orphaned (store.messages.orphaned_at) in this transaction:
+/// a session not yet told of the expunge may still COPY or FETCH it. The
+/// mda's sweep (sweep_orphans(), sweep.h) deletes it once the mark is older
+/// than the grace period and it still has no index row, then its blob when
+/// nothing else refers to it; its store.deliveries rows stay, message_id
+/// NULL, so a repeated Deliver still stores nothing.
+Expunged expunge_uids(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id,
+                      const std::vector<int64_t>& uids);
+
+/// expunge_uids() for POP3: how many were removed.
 int expunge(pqxx::transaction_base& tx, int64_t mailbox_id, int64_t account_id, const std::vector<int64_t>& uids);
 
 }  // namespace mail::store

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mda's store sweep thread (see store_sweeper.h).
+#include "store_sweeper.h"
+
+#include "mail/common/log.h"
+#include "mail/store/sweep.h"
+
+namespace mail::mda {
+
+namespace {
+constexpr const char* kSweptHelp =
+    "Orphaned messages and unreferenced blobs deleted by the store sweep (after store.sweep_grace)";
+}
+
+StoreSweeper::StoreSweeper(pg::Pool& pool, StoreSweepOptions opts, metrics::Registry& registry)
+    : pool_(pool),
+      opts_(opts),
+      swept_messages_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "message"}})),
+      swept_blobs_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "blob"}})) {}
+
+StoreSweeper::~StoreSweeper() { stop(); }
+
+void StoreSweeper::start() { thread_ = std::thread([this] { loop(); }); }
+
+void StoreSweeper::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool StoreSweeper::stopping() {
+  std::lock_guard lk(mu_);
+  return stopping_;
+}
+
+StoreSweeper::Swept StoreSweeper::sweep_once() {
+  Swept total;
+  try {
+    for (int round = 0; round < opts_.max_batches; ++round) {
+      auto r = pool_.with([&](pqxx::connection& c) {
+        pqxx::work tx(c);
+        auto res = store::sweep_orphans(tx, opts_.grace, opts_.batch, blob_cursor_);
+        tx.commit();
+        return res;
+      });
+      blob_cursor_ = r.blob_cursor;
+      total.messages += r.messages;
+      total.blobs += r.blobs;
+      swept_messages_.Increment(static_cast<double>(r.messages));
+      swept_blobs_.Increment(static_cast<double>(r.blobs));
+      // Done when no full batch of messages is left and the pass over the
+      // blobs reached the end (the next sweep starts it again from 0).
+      if (!r.more && r.blob_cursor == 0) break;
+      if (stopping()) break;
+    }
+  } catch (const std::exception& ex) {
+    log::warn("store sweep failed", {{"error", ex.what()}});
+  }
+  if (total.messages > 0 || total.blobs > 0)
+    log::info("store swept",
+              {{"messages", total.messages}, {"blobs", total.blobs}, {"grace_s", static_cast<int64_t>(opts_.grace.count())}});
+  return total;
+}
+
+void StoreSweeper::loop() {
+  std::unique_lock lk(mu_);
+  while (!stopping_) {
+    if (cv_.wait_for(lk, opts_.interval, [this] { return stopping_; })) break;
+    lk.unlock();
+    sweep_once();
+    lk.lock();
+  }
+}
+
+}  // namespace mail::mda
