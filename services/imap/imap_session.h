@@ -6,6 +6,8 @@
 // parse_command(), its handler is the row's member function, in
 //   session.cpp         CAPABILITY NOOP LOGOUT ID ENABLE NAMESPACE, framing
 //   session_auth.cpp    STARTTLS LOGIN AUTHENTICATE
+//   session_mailbox.cpp CREATE DELETE RENAME SUBSCRIBE UNSUBSCRIBE LIST LSUB STATUS
+//   session_select.cpp  SELECT EXAMINE CLOSE UNSELECT CHECK
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "mail/imap/command.h"
 #include "mail/imap/framing.h"
 #include "mail/net/command_table.h"
+#include "mail/store/imap_index.h"
 #include "session.h"
 
 namespace mail::imapd::detail {
@@ -74,6 +77,28 @@ class Session : public net::Session {
   /// the authenticated state; queues the tagged reply either way.
   net::awaitable<void> login(const std::string& tag, const std::string& user, std::string& password);
   net::awaitable<void> auth_failed(const std::string& tag, const std::string& user);
+  // session_mailbox.cpp
+  net::awaitable<void> on_create(const imap::Command& cmd);
+  net::awaitable<void> on_delete(const imap::Command& cmd);
+  net::awaitable<void> on_rename(const imap::Command& cmd);
+  net::awaitable<void> on_subscribe(const imap::Command& cmd);  ///< and UNSUBSCRIBE
+  net::awaitable<void> on_list(const imap::Command& cmd);       ///< and LSUB
+  net::awaitable<void> on_status(const imap::Command& cmd);
+  /// A mailbox name from the wire (modified UTF-7, or UTF-8 after ENABLE
+  /// UTF8=ACCEPT) as UTF-8; nullopt when it is not validly encoded.
+  std::optional<std::string> mailbox_name(const std::string& wire) const;
+  /// Queues NO for an undecodable name; true when it did.
+  bool bad_name(const imap::Command& cmd, const std::optional<std::string>& name);
+  /// The one mapping of the store's refusals to tagged NO [code].
+  void store_refusal(const imap::Command& cmd, store::Error e);
+  /// NO [UNAVAILABLE] for a failed store call (logged).
+  void unavailable(const imap::Command& cmd, const common::Error& e);
+  // session_select.cpp
+  net::awaitable<void> on_select(const imap::Command& cmd);  ///< and EXAMINE
+  net::awaitable<void> on_close(const imap::Command& cmd);
+  net::awaitable<void> on_unselect(const imap::Command& cmd);
+  net::awaitable<void> on_check(const imap::Command& cmd);
+  void deselect();
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }
@@ -105,6 +130,11 @@ class Session : public net::Session {
   // Authenticated.
   std::string user_;
   int64_t account_id_ = 0;
+  bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (not offered yet)
+
+  // Selected.
+  std::optional<store::Selected> selected_;
+  bool read_only_ = false;  ///< EXAMINE
 };
 
 }  // namespace mail::imapd::detail

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // mail-imap: the IMAP4rev1 front end of the mailbox store (RFC 3501 with
 // STARTTLS, AUTHENTICATE PLAIN/LOGIN + SASL-IR, LITERAL+, ID, ENABLE,
-// NAMESPACE). This file only wires things together: config, the Directory
-// client, the shared failed-login throttle, TLS and the listeners; the
-// protocol lives in session*.cpp.
+// NAMESPACE, mailboxes and SELECT so far). This file only wires things
+// together: config, the PostgreSQL pool and the store, the Directory client,
+// the shared failed-login throttle, TLS and the listeners; the protocol
+// lives in session*.cpp.
 // Usage: mail-imap --config FILE. SIGTERM/SIGINT: stop accepting, finish
 // the command in progress, say BYE [UNAVAILABLE], exit 0. The lifecycle
 // (config, logging, /metrics /healthz /readyz, signals) is service::Process.
@@ -20,8 +21,10 @@
 #include "mail/net/server.h"
 #include "mail/net/session.h"
 #include "mail/net/tls.h"
+#include "mail/pg/pool.h"
 #include "mail/rpc/channel.h"
 #include "mail/service/process.h"
+#include "pg_store.h"
 #include "session.h"
 #include "settings.h"
 
@@ -32,6 +35,8 @@ int run(service::Process& proc) {
   const Settings s = load_settings(proc.config());
   net::Runtime& rt = proc.runtime(s.io_threads, s.blocking_threads);
   const net::ClientLimits client_limits = net::load_client_limits(proc.config());
+  pg::Pool pool(s.db_url, s.db_pool_size, s.db_acquire_timeout);
+  PgMailStore store(pool);
   directory::GrpcDirectoryClient directory(
       rpc::make_channel(s.directory.address, s.token, s.directory_tls), s.directory.options);
   directory::ChangeSubscriber notices(s.notices, [&directory](const directory::ChangeNotice& n) { directory.apply(n); });
@@ -42,7 +47,8 @@ int run(service::Process& proc) {
   directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "imap");
 
   net::SessionRegistry sessions;
-  SessionDeps deps{&s.session, &rt.blocking(), &directory, &metrics, tls ? &*tls : nullptr, &sessions, &throttle};
+  SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &metrics, tls ? &*tls : nullptr, &sessions,
+                   &throttle};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
     // net.*: per-client cap, handshake and stress timeouts, PROXY v2.
@@ -57,7 +63,7 @@ int run(service::Process& proc) {
   if (s.imaps_listen) add(*s.imaps_listen, "imaps", true);
   for (auto& srv : servers) srv->start();
 
-  proc.set_ready([&] { return directory.ready(); });
+  proc.set_ready([&] { return pool.ping() && directory.ready(); });
   proc.on_stop([&]() -> net::awaitable<void> {
     log::info("draining", {{"sessions", sessions.size()}});
     co_await net::drain_and_stop(sessions, servers, s.shutdown_grace);

@@ -58,26 +58,26 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::Authenticate>, kNotAuthenticated, {&Session::on_authenticate}},
     {kVerb<imap::Enable>, kAuthenticated, {&Session::on_enable}},
     {kVerb<imap::Namespace>, kAuthenticated, {&Session::on_namespace}},
-    // The mailbox store comes next (issue 7's next steps); until then these
-    // are refused with NO [CANNOT] and not announced in CAPABILITY.
-    {kVerb<imap::Select>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Examine>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Create>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Delete>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Rename>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Subscribe>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Unsubscribe>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::List>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Lsub>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Status>, kAuthenticated, {&Session::on_not_yet}},
+    {kVerb<imap::Select>, kAuthenticated, {&Session::on_select}},
+    {kVerb<imap::Examine>, kAuthenticated, {&Session::on_select}},
+    {kVerb<imap::Create>, kAuthenticated, {&Session::on_create}},
+    {kVerb<imap::Delete>, kAuthenticated, {&Session::on_delete}},
+    {kVerb<imap::Rename>, kAuthenticated, {&Session::on_rename}},
+    {kVerb<imap::Subscribe>, kAuthenticated, {&Session::on_subscribe}},
+    {kVerb<imap::Unsubscribe>, kAuthenticated, {&Session::on_subscribe}},
+    {kVerb<imap::List>, kAuthenticated, {&Session::on_list}},
+    {kVerb<imap::Lsub>, kAuthenticated, {&Session::on_list}},
+    {kVerb<imap::Status>, kAuthenticated, {&Session::on_status}},
+    {kVerb<imap::Check>, kSelected, {&Session::on_check}},
+    {kVerb<imap::Close>, kSelected, {&Session::on_close}},
+    {kVerb<imap::Unselect>, kSelected, {&Session::on_unselect}},
+    // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
+    // not announced in CAPABILITY.
     {kVerb<imap::Append>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::GetQuota>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::GetQuotaRoot>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::Idle>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Check>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Close>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Unselect>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Expunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::UidExpunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Search>, kSelected, {&Session::on_not_yet}},
@@ -100,7 +100,9 @@ net::SessionOptions Session::engine_options(const SessionConfig& c) {
 }
 
 std::vector<std::string> Session::capabilities() const {
-  std::vector<std::string> caps = {"IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "NAMESPACE"};
+  std::vector<std::string> caps = {"IMAP4rev1", "LITERAL+", "SASL-IR", "ID",       "ENABLE",
+                                   "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED",
+                                   "LIST-STATUS"};
   if (state_ == State::kNotAuthenticated) {
     if (d_.tls != nullptr && !conn().tls()) caps.emplace_back("STARTTLS");
     if (plaintext_ok()) {

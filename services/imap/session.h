@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string>
 
+#include "backends.h"
 #include "imap_metrics.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/directory/login_throttle.h"
@@ -43,6 +44,7 @@ struct SessionDeps {
   const SessionConfig* config = nullptr;
   net::asio::thread_pool* blocking = nullptr;
   directory::Authenticator* auth = nullptr;
+  MailStore* store = nullptr;
   ImapMetrics* metrics = nullptr;
   net::asio::ssl::context* tls = nullptr;    ///< null: STARTTLS is not offered
   net::SessionRegistry* registry = nullptr;  ///< drains every session on SIGTERM

@@ -138,6 +138,16 @@ net::awaitable<void> Session::login(const std::string& tag, const std::string& u
     co_await auth_failed(tag, user);
     co_return;
   }
+  // The default mailboxes exist from the first login on (or the first
+  // delivery, whichever comes first).
+  const int64_t account = res.account_id;
+  auto opened = co_await net::offload(*d_.blocking, [&] { return d_.store->open_account(account); });
+  if (!opened.ok()) {
+    d_.metrics->auth("error");
+    log::warn("mailbox store unavailable at login", {{"session", id_}, {"error", opened.error().message}});
+    reply(imap::no(tag, "Mailboxes are temporarily unavailable, try again later", imap::code::unavailable()), "NO");
+    co_return;
+  }
   state_ = State::kAuthenticated;
   account_id_ = res.account_id;
   user_ = res.address.empty() ? user : res.address;

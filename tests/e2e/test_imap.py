@@ -3,7 +3,10 @@
 capabilities, LOGINDISABLED before STARTTLS, STARTTLS then LOGIN and
 AUTHENTICATE PLAIN with a real account of the directory, IMAPS, a wrong
 password, literals through imaplib's own literal support, ID, NAMESPACE,
-LOGOUT, and BAD for nonsense with the connection kept."""
+LOGOUT, and BAD for nonsense with the connection kept; then the mailbox store:
+the default mailboxes with their special uses, CREATE/RENAME/DELETE with a
+non-ASCII name, SUBSCRIBE and LSUB, SELECT/EXAMINE/STATUS after MX delivery,
+CLOSE, and one account never seeing another's mailboxes."""
 import imaplib
 import unittest
 
@@ -86,6 +89,86 @@ class IMAP(unittest.TestCase):
             self.assertIn("BAD", str(e.exception))
             typ, data = c.noop()
             self.assertEqual(typ, "OK", "the connection survives a BAD")
+        finally:
+            c.logout()
+
+
+class Mailboxes(unittest.TestCase):
+    def login(self, user, pw):
+        c = imaplib.IMAP4_SSL(env.HOST, env.P_IMAPS, timeout=env.TIMEOUT, ssl_context=env.tls_context())
+        c.login(user, pw)
+        return c
+
+    @staticmethod
+    def names(conn, *args):
+        typ, data = conn.list(*args)
+        assert typ == "OK", (typ, data)
+        out = {}
+        for line in data:
+            if line is None:
+                continue
+            text = line.decode()
+            attrs, rest = text[1:].split(") ", 1)
+            name = rest.split(" ", 1)[1].strip('"')
+            out[name] = set(attrs.split())
+        return out
+
+    def test_defaults_create_rename_delete_and_isolation(self):
+        user, pw = env.new_account()
+        other, other_pw = env.new_account()
+        c = self.login(user, pw)
+        try:
+            boxes = self.names(c)
+            for name, use in (("INBOX", None), ("Drafts", "\\Drafts"), ("Sent", "\\Sent"), ("Trash", "\\Trash"),
+                              ("Junk", "\\Junk"), ("Archive", "\\Archive")):
+                self.assertIn(name, boxes, boxes)
+                if use:
+                    self.assertIn(use, boxes[name])
+            # A non-ASCII name travels as modified UTF-7 (RFC 3501 5.1.3).
+            self.assertEqual(c.create("Projekte/&AMQ-rger")[0], "OK")
+            boxes = self.names(c)
+            self.assertIn("Projekte/&AMQ-rger", boxes)
+            self.assertIn("\\HasChildren", boxes["Projekte"], "the parent was created")
+            self.assertEqual(c.create("Sent")[0], "NO")
+            self.assertEqual(c.rename("Projekte/&AMQ-rger", "Projekte/Done")[0], "OK")
+            self.assertEqual(c.delete("Projekte")[0], "NO", "a mailbox with children stays")
+            self.assertEqual(c.delete("Projekte/Done")[0], "OK")
+            self.assertEqual(c.delete("INBOX")[0], "NO")
+            self.assertEqual(c.subscribe("Projekte")[0], "OK")
+            typ, data = c.lsub()
+            self.assertIn(b'"/" Projekte', b" ".join(d for d in data if d))
+        finally:
+            c.logout()
+        o = self.login(other, other_pw)
+        try:
+            self.assertNotIn("Projekte", self.names(o), "another account's mailbox is invisible")
+            self.assertEqual(o.select("Projekte")[0], "NO")
+            self.assertEqual(o.delete("Projekte")[0], "NO")
+        finally:
+            o.logout()
+
+    def test_select_examine_status_after_delivery(self):
+        user, pw = env.new_account()
+        outside = "someone@elsewhere.invalid"
+        for i in range(2):
+            tag = f"imap select {i} {env.token()}"
+            env.mx_send(outside, [user], env.make_message(outside, user, tag, "hello\r\n"))
+            env.wait_for_messages(user, pw, env.subject_is(tag))
+        c = self.login(user, pw)
+        try:
+            typ, data = c.status("INBOX", "(MESSAGES UNSEEN UIDNEXT)")
+            self.assertEqual(typ, "OK")
+            self.assertRegex(data[0].decode(), r"MESSAGES 2 UNSEEN 2 UIDNEXT \d+")
+            typ, data = c.select("INBOX")
+            self.assertEqual((typ, data), ("OK", [b"2"]))
+            self.assertIn("READ-WRITE", c.untagged_responses, "the tagged OK says [READ-WRITE]")
+            self.assertEqual(c.untagged_responses.get("RECENT"), [b"2"], "first SELECT: both recent")
+            self.assertTrue(c.untagged_responses.get("UIDVALIDITY"))
+            self.assertEqual(c.close()[0], "OK")
+            typ, data = c.select("INBOX", readonly=True)
+            self.assertEqual((typ, data), ("OK", [b"2"]))
+            self.assertEqual(c.untagged_responses.get("RECENT"), [b"0"], "recent for one session only")
+            self.assertEqual(c.select("Nowhere")[0], "NO")
         finally:
             c.logout()
 

@@ -6,7 +6,11 @@
 // max_auth_failures, the throttle's refusal without a directory call,
 // literals of both kinds (the continuation, an oversized one refused before
 // its octets are read), BAD with the tag kept, commands in the wrong state,
-// the error limit, LOGOUT, ID, NAMESPACE, ENABLE and the drain goodbye.
+// the error limit, LOGOUT, ID, NAMESPACE, ENABLE and the drain goodbye; with a
+// fake mailbox store: LIST (patterns, special use, children, subscriptions,
+// RETURN STATUS), LSUB, STATUS, CREATE/DELETE/RENAME with modified UTF-7
+// names and the store's refusals as NO [code], SELECT/EXAMINE byte for byte,
+// CLOSE (expunging only when read-write) and UNSELECT.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -40,6 +44,114 @@ class FakeAuth : public directory::Authenticator {
   }
   void forget_account(int64_t) override {}
   std::atomic<int> calls{0};
+};
+
+// An account's mailboxes in memory; what the session asked is recorded.
+class FakeStore : public MailStore {
+ public:
+  FakeStore() {
+    add("INBOX", store::SpecialUse::kNone);
+    add("Sent", store::SpecialUse::kSent);
+    add("Trash", store::SpecialUse::kTrash);
+    add("Work", store::SpecialUse::kNone);
+    add("Work/2026", store::SpecialUse::kNone);
+    subscriptions = {"INBOX", "Gone", "Work/2026"};
+  }
+  void add(const std::string& name, store::SpecialUse use) {
+    store::MailboxInfo m;
+    m.id = next_id_++;
+    m.name = name;
+    m.special_use = use;
+    m.uidvalidity = 1700000000 + m.id;
+    m.uid_next = 10;
+    m.messages = name == "INBOX" ? 3 : 0;
+    m.unseen = name == "INBOX" ? 1 : 0;
+    m.highest_modseq = 7;
+    m.bytes = name == "INBOX" ? 300 : 0;
+    boxes.push_back(m);
+    refresh_children();
+  }
+  void refresh_children() {
+    for (auto& b : boxes) {
+      b.has_children = false;
+      for (const auto& c : boxes)
+        if (c.name.rfind(b.name + "/", 0) == 0) b.has_children = true;
+    }
+  }
+  store::MailboxInfo* find(const std::string& name) {
+    for (auto& b : boxes)
+      if (b.name == name) return &b;
+    return nullptr;
+  }
+  common::Status open_account(int64_t) override {
+    ++opened;
+    return common::Done{};
+  }
+  common::Result<Listing> list(int64_t) override {
+    if (down) return common::Error{common::ErrorCode::unavailable, "db down"};
+    return Listing{boxes, subscriptions};
+  }
+  common::Result<store::Result<int64_t>> create(int64_t, const std::string& name, store::SpecialUse use) override {
+    created.push_back(name);
+    if (find(name)) return store::Result<int64_t>(store::Error::kAlreadyExists);
+    add(name, use);
+    return store::Result<int64_t>(boxes.back().id);
+  }
+  common::Result<store::Result<store::DeletedMailbox>> remove(int64_t, const std::string& name) override {
+    if (name == "INBOX") return store::Result<store::DeletedMailbox>(store::Error::kInboxCannotBeDeleted);
+    auto* b = find(name);
+    if (!b) return store::Result<store::DeletedMailbox>(store::Error::kNotFound);
+    if (b->has_children) return store::Result<store::DeletedMailbox>(store::Error::kHasChildren);
+    std::erase_if(boxes, [&](const store::MailboxInfo& m) { return m.name == name; });
+    refresh_children();
+    return store::Result<store::DeletedMailbox>(store::DeletedMailbox{});
+  }
+  common::Result<store::Result<store::Renamed>> rename(int64_t, const std::string& from, const std::string& to) override {
+    auto* b = find(from);
+    if (!b) return store::Result<store::Renamed>(store::Error::kNotFound);
+    b->name = to;
+    return store::Result<store::Renamed>(store::Renamed{b->id, 1});
+  }
+  common::Result<store::Result<store::Done>> subscribe(int64_t, const std::string& name, bool on) override {
+    if (on) subscriptions.push_back(name);
+    else std::erase(subscriptions, name);
+    std::sort(subscriptions.begin(), subscriptions.end());
+    return store::Result<store::Done>(store::Done{});
+  }
+  common::Result<store::Result<store::MailboxInfo>> status(int64_t, const std::string& name) override {
+    auto* b = find(name == "inbox" ? "INBOX" : name);
+    if (!b) return store::Result<store::MailboxInfo>(store::Error::kNotFound);
+    return store::Result<store::MailboxInfo>(*b);
+  }
+  common::Result<store::Result<store::Selected>> select(int64_t, const std::string& name, bool rw) override {
+    selects.push_back(name + (rw ? " rw" : " ro"));
+    auto* b = find(name);
+    if (!b) return store::Result<store::Selected>(store::Error::kNotFound);
+    store::Selected s;
+    s.mailbox = *b;
+    s.keywords = {"$Junk"};
+    if (b->name == "INBOX") {
+      s.index.uids = {3, 5, 9};
+      s.index.modseqs = {5, 6, 7};
+      s.index.flags = {store::kSeen, 0, store::kSeen | store::kDeleted};
+      if (rw) s.recent_uids = {9};
+    }
+    return store::Result<store::Selected>(std::move(s));
+  }
+  common::Result<store::Result<store::Expunged>> expunge(int64_t, int64_t mailbox_id,
+                                                         const std::vector<int64_t>&) override {
+    expunges.push_back(mailbox_id);
+    return store::Result<store::Expunged>(store::Expunged{{9}, 8});
+  }
+
+  std::vector<store::MailboxInfo> boxes;
+  std::vector<std::string> subscriptions, created, selects;
+  std::vector<int64_t> expunges;
+  std::atomic<int> opened{0};
+  bool down = false;
+
+ private:
+  int64_t next_id_ = 1;
 };
 
 class Client : public net::testing::Client {
@@ -77,7 +189,8 @@ std::string cert_dir() {
   return dir;
 }
 
-constexpr const char* kGreetingCaps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE";
+constexpr const char* kGreetingCaps =
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS";
 
 class ImapSession : public ::testing::Test {
  protected:
@@ -90,7 +203,8 @@ class ImapSession : public ::testing::Test {
     config_.limits.max_literal = 1000;
     config_.limits.max_frame = 4000;
     tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
-    deps_ = SessionDeps{&config_, &pool_, &auth_, &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
+    deps_ = SessionDeps{&config_, &pool_,     &auth_,     &store_,
+                        &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "imap"); });
@@ -117,6 +231,7 @@ class ImapSession : public ::testing::Test {
 
   SessionConfig config_;
   FakeAuth auth_;
+  FakeStore store_;
   metrics::Registry registry_;
   ImapMetrics metrics_{registry_, {"imap"}};
   std::optional<directory::LoginThrottle> throttle_;
@@ -270,4 +385,105 @@ TEST_F(ImapSession, DrainSaysByeToASessionAtThePrompt) {
   EXPECT_EQ(c->line(), "<eof>");
   auto d = connect();
   EXPECT_EQ(greeting_, "* BYE [UNAVAILABLE] Server shutting down, try again later\r\n");
+}
+
+TEST_F(ImapSession, ListPatternsAttributesAndSubscriptions) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(store_.opened.load(), 1) << "the login makes the default mailboxes";
+  EXPECT_EQ(c->cmd("a", "LIST \"\" \"\""), "* LIST (\\Noselect) \"/\" \"\"\r\na OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("b", "LIST \"\" *"),
+            "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
+            "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
+            "* LIST (\\HasChildren) \"/\" Work\r\n"
+            "* LIST (\\HasNoChildren) \"/\" Work/2026\r\n"
+            "b OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("c", "LIST \"\" %"),
+            "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
+            "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
+            "* LIST (\\HasChildren) \"/\" Work\r\n"
+            "c OK LIST completed\r\n")
+      << "% stops at the delimiter";
+  EXPECT_EQ(c->cmd("d", "LIST Work/ %"), "* LIST (\\HasNoChildren) \"/\" Work/2026\r\nd OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("e", "LIST \"\" inbox"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\ne OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("f", "LIST (SPECIAL-USE) \"\" *"),
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
+            "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
+            "f OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("g", "LIST (SUBSCRIBED) \"\" *"),
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" Work/2026\r\n"
+            "* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\n"
+            "g OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("h", "LSUB \"\" *"),
+            "* LSUB () \"/\" INBOX\r\n* LSUB () \"/\" Work/2026\r\n* LSUB (\\Noselect) \"/\" Gone\r\n"
+            "h OK LSUB completed\r\n");
+  EXPECT_EQ(c->cmd("i", "LIST \"\" INBOX RETURN (STATUS (MESSAGES UNSEEN))"),
+            "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 1)\r\ni OK LIST completed\r\n");
+  store_.down = true;
+  EXPECT_EQ(c->cmd("j", "LIST \"\" *"), "j NO [UNAVAILABLE] Temporary failure, try again later\r\n");
+}
+
+TEST_F(ImapSession, MailboxCommandsDecodeModifiedUtf7AndMapRefusals) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("a", "CREATE &ZeVnLIqe-/"), "a OK CREATE completed\r\n");
+  ASSERT_FALSE(store_.created.empty());
+  EXPECT_EQ(store_.created.back(), "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e") << "UTF-8, trailing delimiter dropped";
+  EXPECT_EQ(c->cmd("b", "LIST \"\" &ZeVnLIqe-"), "* LIST (\\HasNoChildren) \"/\" &ZeVnLIqe-\r\nb OK LIST completed\r\n");
+  EXPECT_EQ(c->cmd("c", "CREATE Sent"), "c NO [ALREADYEXISTS] Mailbox already exists\r\n");
+  EXPECT_EQ(c->cmd("d", "CREATE &Jjo"), "d NO [CANNOT] Invalid mailbox name (modified UTF-7 expected)\r\n");
+  EXPECT_EQ(c->cmd("e", "CREATE Drafts2 (USE (\\Drafts))"), "e OK CREATE completed\r\n");
+  EXPECT_EQ(store_.find("Drafts2")->special_use, store::SpecialUse::kDrafts);
+  EXPECT_EQ(c->cmd("f", "CREATE X (USE (\\Bogus))"), "f NO [USEATTR] Unknown special use \\Bogus\r\n");
+  EXPECT_EQ(c->cmd("g", "DELETE INBOX"), "g NO [CANNOT] INBOX cannot be deleted\r\n");
+  EXPECT_EQ(c->cmd("h", "DELETE Work"), "h NO [CANNOT] Mailbox has children, delete them first\r\n");
+  EXPECT_EQ(c->cmd("i", "DELETE Nope"), "i NO [NONEXISTENT] Mailbox does not exist\r\n");
+  EXPECT_EQ(c->cmd("j", "RENAME Trash Bin"), "j OK RENAME completed\r\n");
+  EXPECT_NE(store_.find("Bin"), nullptr);
+  EXPECT_EQ(c->cmd("k", "DELETE Bin"), "k OK DELETE completed\r\n");
+  EXPECT_EQ(c->cmd("l", "SUBSCRIBE Work"), "l OK SUBSCRIBE completed\r\n");
+  EXPECT_EQ(c->cmd("m", "UNSUBSCRIBE Gone"), "m OK UNSUBSCRIBE completed\r\n");
+  EXPECT_EQ(store_.subscriptions, (std::vector<std::string>{"INBOX", "Work", "Work/2026"}));
+  EXPECT_EQ(c->cmd("n", "STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"),
+            "* STATUS INBOX (MESSAGES 3 RECENT 0 UIDNEXT 10 UIDVALIDITY 1700000001 UNSEEN 1)\r\nn OK STATUS completed\r\n");
+  EXPECT_EQ(c->cmd("o", "STATUS Nope (MESSAGES)"), "o NO [NONEXISTENT] Mailbox does not exist\r\n");
+}
+
+TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("a", "SELECT INBOX"),
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk)\r\n"
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk \\*)] Flags permitted\r\n"
+            "* 3 EXISTS\r\n"
+            "* 1 RECENT\r\n"
+            "* OK [UNSEEN 2] First unseen\r\n"
+            "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
+            "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "a OK [READ-WRITE] SELECT completed\r\n");
+  EXPECT_EQ(c->cmd("b", "CHECK"), "b OK CHECK completed\r\n");
+  EXPECT_EQ(c->cmd("c", "CLOSE"), "c OK CLOSE completed\r\n");
+  EXPECT_EQ(store_.expunges, (std::vector<int64_t>{1})) << "CLOSE expunges a read-write mailbox";
+  EXPECT_EQ(c->cmd("d", "CLOSE"), "d BAD CLOSE: Select a mailbox first\r\n");
+  EXPECT_EQ(c->cmd("e", "EXAMINE INBOX"),
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk)\r\n"
+            "* OK [PERMANENTFLAGS ()] Flags permitted\r\n"
+            "* 3 EXISTS\r\n"
+            "* 0 RECENT\r\n"
+            "* OK [UNSEEN 2] First unseen\r\n"
+            "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
+            "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "e OK [READ-ONLY] EXAMINE completed\r\n");
+  EXPECT_EQ(c->cmd("f", "CLOSE"), "f OK CLOSE completed\r\n");
+  EXPECT_EQ(store_.expunges.size(), 1u) << "EXAMINE's CLOSE expunges nothing";
+  EXPECT_EQ(c->cmd("g", "SELECT Sent"), "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk)\r\n"
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk \\*)] Flags permitted\r\n"
+            "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1700000002] UIDs valid\r\n"
+            "* OK [UIDNEXT 10] Predicted next UID\r\ng OK [READ-WRITE] SELECT completed\r\n");
+  EXPECT_EQ(c->cmd("h", "SELECT Nope"), "h NO [NONEXISTENT] Mailbox does not exist\r\n");
+  EXPECT_EQ(c->cmd("i", "UNSELECT"), "i BAD UNSELECT: Select a mailbox first\r\n") << "a failed SELECT deselects";
+  EXPECT_EQ(store_.selects, (std::vector<std::string>{"INBOX rw", "INBOX ro", "Sent rw", "Nope rw"}));
 }

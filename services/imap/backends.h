@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// backends.h: the mailbox store as the IMAP session uses it, an interface so
+// that sessions can be tested with a fake. Every method BLOCKS: sessions
+// call them only through net::offload on the blocking pool. Two kinds of
+// failure: the outer common::Result is the infrastructure (database down:
+// the session answers NO [UNAVAILABLE]); the inner store::Result an
+// expected refusal (no such mailbox, name taken...), mapped to NO with its
+// response code in one place (session_mailbox.cpp, store_refusal()).
+// Names are UTF-8 (the session decodes modified UTF-7).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mail/common/result.h"
+#include "mail/store/imap_index.h"
+#include "mail/store/mailboxes.h"
+
+namespace mail::imapd {
+
+struct Listing {
+  std::vector<store::MailboxInfo> mailboxes;  ///< by name
+  std::vector<std::string> subscriptions;      ///< sorted
+};
+
+class MailStore {
+ public:
+  virtual ~MailStore() = default;
+  /// At login: the default mailboxes (INBOX, Drafts, Sent, Trash, Junk,
+  /// Archive) exist afterwards; one indexed read once they do.
+  virtual common::Status open_account(int64_t account) = 0;
+  virtual common::Result<Listing> list(int64_t account) = 0;
+  virtual common::Result<store::Result<int64_t>> create(int64_t account, const std::string& name,
+                                                        store::SpecialUse use) = 0;
+  virtual common::Result<store::Result<store::DeletedMailbox>> remove(int64_t account, const std::string& name) = 0;
+  virtual common::Result<store::Result<store::Renamed>> rename(int64_t account, const std::string& from,
+                                                               const std::string& to) = 0;
+  virtual common::Result<store::Result<store::Done>> subscribe(int64_t account, const std::string& name,
+                                                               bool subscribe) = 0;
+  virtual common::Result<store::Result<store::MailboxInfo>> status(int64_t account, const std::string& name) = 0;
+  /// SELECT (read_write) or EXAMINE.
+  virtual common::Result<store::Result<store::Selected>> select(int64_t account, const std::string& name,
+                                                                bool read_write) = 0;
+  /// The \Deleted messages of the mailbox (all of them when uids is empty).
+  virtual common::Result<store::Result<store::Expunged>> expunge(int64_t account, int64_t mailbox_id,
+                                                                 const std::vector<int64_t>& uids) = 0;
+};
+
+}  // namespace mail::imapd

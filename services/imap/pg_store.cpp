@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// PgMailStore (see pg_store.h): each method is one libs/store call in its
+// own transaction. Runs on the blocking pool only.
+#include "pg_store.h"
+
+#include "mail/pg/guarded.h"
+
+namespace mail::imapd {
+
+template <class F>
+auto PgMailStore::in_transaction(F&& f) -> common::Result<decltype(f(std::declval<pqxx::work&>()))> {
+  using T = decltype(f(std::declval<pqxx::work&>()));
+  return pg::guarded([&]() -> common::Result<T> {
+    return pool_.with([&](pqxx::connection& c) -> common::Result<T> {
+      pqxx::work tx(c);
+      T out = f(tx);
+      tx.commit();
+      return out;
+    });
+  });
+}
+
+common::Status PgMailStore::open_account(int64_t account) {
+  auto r = in_transaction([&](pqxx::work& tx) {
+    store::ensure_default_mailboxes(tx, account);
+    return store::Done{};
+  });
+  if (!r.ok()) return r.error();
+  return common::Done{};
+}
+
+common::Result<Listing> PgMailStore::list(int64_t account) {
+  return in_transaction([&](pqxx::work& tx) {
+    Listing out;
+    out.mailboxes = store::list_mailboxes(tx, account);
+    out.subscriptions = store::list_subscriptions(tx, account);
+    return out;
+  });
+}
+
+common::Result<store::Result<int64_t>> PgMailStore::create(int64_t account, const std::string& name,
+                                                           store::SpecialUse use) {
+  return in_transaction([&](pqxx::work& tx) { return store::create_mailbox(tx, account, name, use); });
+}
+
+common::Result<store::Result<store::DeletedMailbox>> PgMailStore::remove(int64_t account, const std::string& name) {
+  return in_transaction([&](pqxx::work& tx) { return store::delete_mailbox(tx, account, name); });
+}
+
+common::Result<store::Result<store::Renamed>> PgMailStore::rename(int64_t account, const std::string& from,
+                                                                  const std::string& to) {
+  return in_transaction([&](pqxx::work& tx) { return store::rename_mailbox(tx, account, from, to); });
+}
+
+common::Result<store::Result<store::Done>> PgMailStore::subscribe(int64_t account, const std::string& name,
+                                                                  bool on) {
+  return in_transaction([&](pqxx::work& tx) {
+    return on ? store::subscribe(tx, account, name) : store::unsubscribe(tx, account, name);
+  });
+}
+
+common::Result<store::Result<store::MailboxInfo>> PgMailStore::status(int64_t account, const std::string& name) {
+  return in_transaction([&](pqxx::work& tx) { return store::find_mailbox(tx, account, name); });
+}
+
+common::Result<store::Result<store::Selected>> PgMailStore::select(int64_t account, const std::string& name,
+                                                                   bool read_write) {
+  return in_transaction([&](pqxx::work& tx) { return store::select_mailbox(tx, account, name, read_write); });
+}
+
+common::Result<store::Result<store::Expunged>> PgMailStore::expunge(int64_t account, int64_t mailbox_id,
+                                                                    const std::vector<int64_t>& uids) {
+  return in_transaction([&](pqxx::work& tx) { return store::expunge_deleted(tx, account, mailbox_id, uids); });
+}
+
+}  // namespace mail::imapd

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// PgMailStore: the MailStore of backends.h over libs/store and a bounded
+// pool of PostgreSQL connections (no connection per session). Each call is
+// one short transaction; every libpqxx or pool exception becomes a
+// common::Result error here (pg::guarded), never reaching a session.
+#pragma once
+#include "backends.h"
+#include "mail/pg/pool.h"
+
+namespace mail::imapd {
+
+class PgMailStore final : public MailStore {
+ public:
+  explicit PgMailStore(pg::Pool& pool) : pool_(pool) {}
+
+  common::Status open_account(int64_t account) override;
+  common::Result<Listing> list(int64_t account) override;
+  common::Result<store::Result<int64_t>> create(int64_t account, const std::string& name,
+                                                store::SpecialUse use) override;
+  common::Result<store::Result<store::DeletedMailbox>> remove(int64_t account, const std::string& name) override;
+  common::Result<store::Result<store::Renamed>> rename(int64_t account, const std::string& from,
+                                                       const std::string& to) override;
+  common::Result<store::Result<store::Done>> subscribe(int64_t account, const std::string& name,
+                                                       bool subscribe) override;
+  common::Result<store::Result<store::MailboxInfo>> status(int64_t account, const std::string& name) override;
+  common::Result<store::Result<store::Selected>> select(int64_t account, const std::string& name,
+                                                        bool read_write) override;
+  common::Result<store::Result<store::Expunged>> expunge(int64_t account, int64_t mailbox_id,
+                                                         const std::vector<int64_t>& uids) override;
+
+ private:
+  /// f(tx) in one read-write transaction, committed when f returns.
+  template <class F>
+  auto in_transaction(F&& f) -> common::Result<decltype(f(std::declval<pqxx::work&>()))>;
+
+  pg::Pool& pool_;
+};
+
+}  // namespace mail::imapd

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// Selecting a mailbox (RFC 3501 §6.3.1-2, §6.4.1-2; UNSELECT RFC 3691):
+// SELECT and EXAMINE with the untagged data RFC 3501 requires (FLAGS,
+// EXISTS, RECENT, the first UNSEEN, PERMANENTFLAGS, UIDVALIDITY, UIDNEXT)
+// and the READ-WRITE / READ-ONLY code; CLOSE (expunging \Deleted silently
+// when read-write), UNSELECT (without expunge), CHECK. A failed SELECT
+// leaves the session authenticated with no mailbox selected. The session
+// keeps the index (UID order = sequence numbers) for the commands of the
+// selected state.
+// Trusts: the store's snapshot; nothing from the client.
+#include "imap_session.h"
+#include "mail/imap/response.h"
+#include "mail/net/offload.h"
+
+namespace mail::imapd::detail {
+
+namespace {
+
+const std::vector<std::string>& system_flags() {
+  static const std::vector<std::string> flags = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
+  return flags;
+}
+
+}  // namespace
+
+void Session::deselect() {
+  selected_.reset();
+  read_only_ = false;
+  if (state_ == State::kSelected) state_ = State::kAuthenticated;
+}
+
+net::awaitable<void> Session::on_select(const imap::Command& cmd) {
+  const bool examine = std::holds_alternative<imap::Examine>(cmd.body);
+  const std::string& wire =
+      examine ? std::get<imap::Examine>(cmd.body).mailbox : std::get<imap::Select>(cmd.body).mailbox;
+  deselect();  // RFC 3501 §6.3.1: even when this SELECT fails
+  auto name = mailbox_name(wire);
+  if (bad_name(cmd, name)) co_return;
+  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->select(account_id_, *name, !examine); });
+  if (!r.ok()) {
+    unavailable(cmd, r.error());
+    co_return;
+  }
+  if (!r->ok()) {
+    store_refusal(cmd, r->error());
+    co_return;
+  }
+  selected_ = std::move(r->value());
+  read_only_ = examine;
+  state_ = State::kSelected;
+  const store::Selected& s = *selected_;
+
+  std::vector<std::string> flags = system_flags();
+  flags.insert(flags.end(), s.keywords.begin(), s.keywords.end());
+  send(imap::flags_line(flags));
+  std::vector<std::string> permanent;
+  if (!examine) {
+    permanent = flags;
+    permanent.emplace_back("\\*");  // new keywords may be created
+  }
+  send(imap::untagged(imap::Condition::kOk, "Flags permitted", imap::code::permanentflags(permanent)));
+  send(imap::exists(static_cast<uint32_t>(s.index.size())));
+  send(imap::recent(static_cast<uint32_t>(s.recent_uids.size())));
+  for (size_t i = 0; i < s.index.size(); ++i) {
+    if ((s.index.flags[i] & store::kSeen) == 0) {
+      send(imap::untagged(imap::Condition::kOk, "First unseen", imap::code::unseen(static_cast<uint32_t>(i + 1))));
+      break;
+    }
+  }
+  send(imap::untagged(imap::Condition::kOk, "UIDs valid",
+                      imap::code::uidvalidity(static_cast<uint32_t>(s.mailbox.uidvalidity))));
+  send(imap::untagged(imap::Condition::kOk, "Predicted next UID",
+                      imap::code::uidnext(static_cast<uint32_t>(s.mailbox.uid_next))));
+  reply(imap::ok(cmd.tag, examine ? "EXAMINE completed" : "SELECT completed",
+                 examine ? imap::code::read_only() : imap::code::read_write()),
+        "OK");
+}
+
+net::awaitable<void> Session::on_close(const imap::Command& cmd) {
+  // CLOSE expunges \Deleted messages without untagged EXPUNGE (RFC 3501
+  // §6.4.2), only when the mailbox was selected read-write.
+  if (!read_only_ && selected_) {
+    const int64_t mailbox_id = selected_->mailbox.id;
+    auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->expunge(account_id_, mailbox_id, {}); });
+    if (!r.ok()) {
+      unavailable(cmd, r.error());  // still selected: nothing changed
+      co_return;
+    }
+  }
+  deselect();
+  reply(imap::ok(cmd.tag, "CLOSE completed"), "OK");
+}
+
+net::awaitable<void> Session::on_unselect(const imap::Command& cmd) {
+  deselect();
+  reply(imap::ok(cmd.tag, "UNSELECT completed"), "OK");
+  co_return;
+}
+
+net::awaitable<void> Session::on_check(const imap::Command& cmd) {
+  // Every change is committed when its command completes: nothing to do.
+  reply(imap::ok(cmd.tag, "CHECK completed"), "OK");
+  co_return;
+}
+
+}  // namespace mail::imapd::detail
