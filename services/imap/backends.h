@@ -14,6 +14,7 @@
 
 #include "mail/common/result.h"
 #include "mail/store/imap_index.h"
+#include "mail/store/imap_messages.h"
 #include "mail/store/mailboxes.h"
 
 namespace mail::imapd {
@@ -22,6 +23,13 @@ struct Listing {
   std::vector<store::MailboxInfo> mailboxes;  ///< by name
   std::vector<std::string> subscriptions;      ///< sorted
 };
+
+// ---- APPEND -------------------------------------------------------------------
+struct AppendDone {
+  int64_t mailbox_id = 0;
+  store::Appended appended;
+};
+// ---- end APPEND -----------------------------------------------------------------
 
 class MailStore {
  public:
@@ -44,6 +52,14 @@ class MailStore {
   /// The \Deleted messages of the mailbox (all of them when uids is empty).
   virtual common::Result<store::Result<store::Expunged>> expunge(int64_t account, int64_t mailbox_id,
                                                                  const std::vector<int64_t>& uids) = 0;
+
+  // ---- APPEND -----------------------------------------------------------------
+  /// The message (CRLF line ends) into the mailbox `name`: kNotFound,
+  /// kOverQuota, else its UIDVALIDITY and UID.
+  virtual common::Result<store::Result<AppendDone>> append(int64_t account, const std::string& name,
+                                                           const std::string& message,
+                                                           const store::AppendRequest& req) = 0;
+  // ---- end APPEND ---------------------------------------------------------------
 };
 
 }  // namespace mail::imapd

@@ -8,6 +8,7 @@
 //   session_auth.cpp    STARTTLS LOGIN AUTHENTICATE
 //   session_mailbox.cpp CREATE DELETE RENAME SUBSCRIBE UNSUBSCRIBE LIST LSUB STATUS
 //   session_select.cpp  SELECT EXAMINE CLOSE UNSELECT CHECK
+//   session_append.cpp  APPEND
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -99,6 +100,8 @@ class Session : public net::Session {
   net::awaitable<void> on_unselect(const imap::Command& cmd);
   net::awaitable<void> on_check(const imap::Command& cmd);
   void deselect();
+  // session_append.cpp
+  net::awaitable<void> on_append(const imap::Command& cmd);
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }

@@ -73,4 +73,18 @@ common::Result<store::Result<store::Expunged>> PgMailStore::expunge(int64_t acco
   return in_transaction([&](pqxx::work& tx) { return store::expunge_deleted(tx, account, mailbox_id, uids); });
 }
 
+// ---- APPEND -------------------------------------------------------------------
+common::Result<store::Result<AppendDone>> PgMailStore::append(int64_t account, const std::string& name,
+                                                              const std::string& message,
+                                                              const store::AppendRequest& req) {
+  return in_transaction([&](pqxx::work& tx) -> store::Result<AppendDone> {
+    auto box = store::find_mailbox(tx, account, name);
+    if (!box.ok()) return box.error();
+    auto appended = store::append_message(tx, account, box->id, message, req);
+    if (!appended.ok()) return appended.error();
+    return AppendDone{box->id, appended.value()};
+  });
+}
+// ---- end APPEND ---------------------------------------------------------------
+
 }  // namespace mail::imapd

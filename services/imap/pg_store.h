@@ -27,6 +27,11 @@ class PgMailStore final : public MailStore {
                                                         bool read_write) override;
   common::Result<store::Result<store::Expunged>> expunge(int64_t account, int64_t mailbox_id,
                                                          const std::vector<int64_t>& uids) override;
+  // ---- APPEND ---------------------------------------------------------------
+  common::Result<store::Result<AppendDone>> append(int64_t account, const std::string& name,
+                                                   const std::string& message,
+                                                   const store::AppendRequest& req) override;
+  // ---- end APPEND -----------------------------------------------------------
 
  private:
   /// f(tx) in one read-write transaction, committed when f returns.

@@ -71,9 +71,9 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::Check>, kSelected, {&Session::on_check}},
     {kVerb<imap::Close>, kSelected, {&Session::on_close}},
     {kVerb<imap::Unselect>, kSelected, {&Session::on_unselect}},
+    {kVerb<imap::Append>, kAuthenticated, {&Session::on_append}},
     // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
     // not announced in CAPABILITY.
-    {kVerb<imap::Append>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::GetQuota>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::GetQuotaRoot>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_not_yet}},

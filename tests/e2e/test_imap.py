@@ -6,8 +6,11 @@ password, literals through imaplib's own literal support, ID, NAMESPACE,
 LOGOUT, and BAD for nonsense with the connection kept; then the mailbox store:
 the default mailboxes with their special uses, CREATE/RENAME/DELETE with a
 non-ASCII name, SUBSCRIBE and LSUB, SELECT/EXAMINE/STATUS after MX delivery,
-CLOSE, and one account never seeing another's mailboxes."""
+CLOSE, and one account never seeing another's mailboxes; APPEND of corpus
+messages (read back byte for byte over POP3), [TRYCREATE], and EXISTS."""
+import glob
 import imaplib
+import os
 import unittest
 
 import mailenv as env
@@ -171,6 +174,38 @@ class Mailboxes(unittest.TestCase):
             self.assertEqual(c.select("Nowhere")[0], "NO")
         finally:
             c.logout()
+
+    def test_append_corpus_messages_come_back_byte_exact(self):
+        user, pw = env.new_account()
+        corpus = sorted(glob.glob(os.path.join(env.ROOT, "..", "shared", "corpus", "mail-gem", "plain_emails", "*")))[:5]
+        self.assertTrue(corpus, "the corpus is there")
+        sent = []
+        c = self.login(user, pw)
+        try:
+            self.assertEqual(c.select("INBOX")[0], "OK")
+            for path in corpus:
+                with open(path, "rb") as f:
+                    raw = f.read()
+                msg = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                if not msg.endswith(b"\r\n"):
+                    msg += b"\r\n"
+                typ, data = c.append("INBOX", "(\\Seen)", None, msg)
+                self.assertEqual(typ, "OK", (path, data))
+                self.assertIn(b"APPENDUID", data[0])
+                sent.append(msg)
+            self.assertEqual(c.untagged_responses.get("EXISTS", [b""])[-1], str(len(sent)).encode(),
+                             "EXISTS follows the appends into the selected mailbox")
+            typ, data = c.append("Nowhere", None, None, b"Subject: x\r\n\r\nx\r\n")
+            self.assertEqual(typ, "NO")
+            self.assertIn(b"TRYCREATE", data[0])
+        finally:
+            c.logout()
+        p = env.pop3_login(user, pw)
+        try:
+            got = [env.retr_bytes(p, i) for i in range(1, len(sent) + 1)]
+        finally:
+            p.quit()
+        self.assertEqual(got, sent, "APPENDed messages come back byte for byte (no trace headers are added)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 // fake mailbox store: LIST (patterns, special use, children, subscriptions,
 // RETURN STATUS), LSUB, STATUS, CREATE/DELETE/RENAME with modified UTF-7
 // names and the store's refusals as NO [code], SELECT/EXAMINE byte for byte,
-// CLOSE (expunging only when read-write) and UNSELECT.
+// CLOSE (expunging only when read-write) and UNSELECT; APPEND (flags, date,
+// CRLF normalisation, [TRYCREATE], [OVERQUOTA], EXISTS in the selected mailbox).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -144,6 +145,23 @@ class FakeStore : public MailStore {
     return store::Result<store::Expunged>(store::Expunged{{9}, 8});
   }
 
+  common::Result<store::Result<AppendDone>> append(int64_t, const std::string& name, const std::string& message,
+                                                   const store::AppendRequest& req) override {
+    auto* box = find(name);
+    if (!box) return store::Result<AppendDone>(store::Error::kNotFound);
+    if (message.size() > 500) return store::Result<AppendDone>(store::Error::kOverQuota);
+    appended.push_back(message);
+    append_requests.push_back(req);
+    AppendDone d;
+    d.mailbox_id = box->id;
+    d.appended.uidvalidity = box->uidvalidity;
+    d.appended.uid = box->uid_next++;
+    d.appended.modseq = ++box->highest_modseq;
+    return store::Result<AppendDone>(d);
+  }
+
+  std::vector<std::string> appended;
+  std::vector<store::AppendRequest> append_requests;
   std::vector<store::MailboxInfo> boxes;
   std::vector<std::string> subscriptions, created, selects;
   std::vector<int64_t> expunges;
@@ -486,4 +504,25 @@ TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
   EXPECT_EQ(c->cmd("h", "SELECT Nope"), "h NO [NONEXISTENT] Mailbox does not exist\r\n");
   EXPECT_EQ(c->cmd("i", "UNSELECT"), "i BAD UNSELECT: Select a mailbox first\r\n") << "a failed SELECT deselects";
   EXPECT_EQ(store_.selects, (std::vector<std::string>{"INBOX rw", "INBOX ro", "Sent rw", "Nope rw"}));
+}
+
+TEST_F(ImapSession, AppendWithFlagsDateAndTheRefusals) {
+  start(true);
+  auto c = logged_in();
+  c->send("a APPEND Sent (\\Seen $Work) \"05-Jan-2026 10:00:00 +0100\" {19}\r\n");
+  EXPECT_EQ(c->line(), "+ Ready for literal data\r\n");
+  c->send("Subject: hi\n\nbody\r\n\r\n");
+  EXPECT_EQ(c->until("a"), "a OK [APPENDUID 1700000002 10] APPEND completed\r\n");
+  ASSERT_EQ(store_.appended.size(), 1u);
+  EXPECT_EQ(store_.appended[0], "Subject: hi\r\n\r\nbody\r\n") << "bare LF made CRLF";
+  EXPECT_EQ(store_.append_requests[0].flags, store::kSeen);
+  EXPECT_EQ(store_.append_requests[0].keywords, (std::vector<std::string>{"$Work"}));
+  EXPECT_EQ(store_.append_requests[0].internal_date, 1767603600) << "2026-01-05 09:00:00 UTC";
+  EXPECT_EQ(c->cmd("b", "APPEND Nope {1+}\r\nx"), "b NO [TRYCREATE] Mailbox does not exist\r\n");
+  EXPECT_EQ(c->cmd("c", "APPEND INBOX (\\Recent) {1+}\r\nx"), "c BAD Invalid system flag \\Recent\r\n");
+  EXPECT_EQ(c->cmd("d", "APPEND INBOX {600+}\r\n" + std::string(600, 'x')), "d NO [OVERQUOTA] Quota exceeded\r\n");
+  // Into the selected mailbox: EXISTS grows at once.
+  c->cmd("e", "SELECT INBOX");
+  EXPECT_EQ(c->cmd("f", "APPEND INBOX {3+}\r\nx\r\n"),
+            "* 4 EXISTS\r\nf OK [APPENDUID 1700000001 10] APPEND completed\r\n");
 }

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// APPEND (RFC 3501 §6.3.11; APPENDUID of RFC 4315): a message from the
+// client into one of the account's mailboxes, with flags and an internal
+// date. The literal's size is bounded by the engine (imap.max_literal)
+// before a byte of it is read. Bare LF line ends become CRLF, so what
+// FETCH returns and RFC822.SIZE counts is the RFC 5322 form. A mailbox that
+// does not exist is NO [TRYCREATE] (clients then CREATE and retry); a full
+// quota NO [OVERQUOTA]. Appending to the selected mailbox announces the new
+// message with EXISTS.
+// Trusts: nothing from the client (flags are checked, the message is
+// opaque octets); the store's answers.
+#include "imap_session.h"
+#include "mail/common/log.h"
+#include "mail/common/strings.h"
+#include "mail/imap/response.h"
+#include "mail/net/offload.h"
+
+namespace mail::imapd::detail {
+
+namespace {
+
+// "\Seen" → its bit; 0 for a keyword; -1 for an unknown system flag.
+int system_flag(const std::string& flag) {
+  if (flag.empty() || flag[0] != '\\') return 0;
+  static const std::pair<std::string_view, int> kFlags[] = {{"\\Seen", store::kSeen},
+                                                           {"\\Answered", store::kAnswered},
+                                                           {"\\Flagged", store::kFlagged},
+                                                           {"\\Deleted", store::kDeleted},
+                                                           {"\\Draft", store::kDraft}};
+  for (const auto& [name, bit] : kFlags)
+    if (common::iequals(flag, name)) return bit;
+  return -1;
+}
+
+std::string with_crlf(const std::string& message) {
+  std::string out;
+  out.reserve(message.size() + message.size() / 50);
+  for (size_t i = 0; i < message.size(); ++i) {
+    if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) out += '\r';
+    out += message[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+net::awaitable<void> Session::on_append(const imap::Command& cmd) {
+  const auto& a = std::get<imap::Append>(cmd.body);
+  auto name = mailbox_name(a.mailbox);
+  if (bad_name(cmd, name)) co_return;
+  if (a.binary) {
+    reply(imap::no(cmd.tag, "Binary content (literal8) is not accepted", imap::code::cannot()), "NO");
+    co_return;
+  }
+  if (a.message.empty()) {
+    reply(imap::no(cmd.tag, "Cannot save an empty message"), "NO");
+    co_return;
+  }
+  store::AppendRequest req;
+  for (const auto& f : a.flags) {
+    const int bit = system_flag(f);
+    if (bit < 0 || common::iequals(f, "\\Recent")) {
+      reply(imap::bad(cmd.tag, "Invalid system flag " + f), "BAD", true);
+      co_return;
+    }
+    if (bit > 0)
+      req.flags |= bit;
+    else
+      req.keywords.push_back(f);
+  }
+  if (a.date_time) req.internal_date = imap::to_unix(*a.date_time);
+  const std::string message = with_crlf(a.message);
+
+  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->append(account_id_, *name, message, req); });
+  if (!r.ok()) {
+    unavailable(cmd, r.error());
+    co_return;
+  }
+  if (!r->ok()) {
+    if (r->error() == store::Error::kNotFound) {
+      reply(imap::no(cmd.tag, "Mailbox does not exist", imap::code::trycreate()), "NO");
+      co_return;
+    }
+    store_refusal(cmd, r->error());
+    co_return;
+  }
+  const store::Appended& done = r->value().appended;
+  if (selected_ && selected_->mailbox.id == r->value().mailbox_id) {
+    // The new message joins the session's view at once (RFC 3501 §6.3.11:
+    // the server SHOULD notify the client with EXISTS).
+    auto& ix = selected_->index;
+    ix.uids.push_back(done.uid);
+    ix.modseqs.push_back(done.modseq);
+    ix.flags.push_back(static_cast<uint8_t>(req.flags));
+    send(imap::exists(static_cast<uint32_t>(ix.size())));
+  }
+  reply(imap::ok(cmd.tag, "APPEND completed",
+                 imap::code::appenduid(static_cast<uint32_t>(done.uidvalidity), static_cast<uint32_t>(done.uid))),
+        "OK");
+}
+
+}  // namespace mail::imapd::detail
