@@ -60,6 +60,10 @@ class MailStore {
                                                            const std::string& message,
                                                            const store::AppendRequest& req) = 0;
   // ---- end APPEND ---------------------------------------------------------------
+
+  // ---- QUOTA ------------------------------------------------------------------
+  virtual common::Result<store::Quota> quota(int64_t account) = 0;
+  // ---- end QUOTA --------------------------------------------------------------
 };
 
 }  // namespace mail::imapd

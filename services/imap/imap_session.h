@@ -9,6 +9,7 @@
 //   session_mailbox.cpp CREATE DELETE RENAME SUBSCRIBE UNSUBSCRIBE LIST LSUB STATUS
 //   session_select.cpp  SELECT EXAMINE CLOSE UNSELECT CHECK
 //   session_append.cpp  APPEND
+//   session_quota.cpp   GETQUOTAROOT GETQUOTA SETQUOTA
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -102,6 +103,10 @@ class Session : public net::Session {
   void deselect();
   // session_append.cpp
   net::awaitable<void> on_append(const imap::Command& cmd);
+  // session_quota.cpp
+  net::awaitable<void> on_getquotaroot(const imap::Command& cmd);
+  net::awaitable<void> on_getquota(const imap::Command& cmd);
+  net::awaitable<void> on_setquota(const imap::Command& cmd);
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }

@@ -87,4 +87,10 @@ common::Result<store::Result<AppendDone>> PgMailStore::append(int64_t account, c
 }
 // ---- end APPEND ---------------------------------------------------------------
 
+// ---- QUOTA --------------------------------------------------------------------
+common::Result<store::Quota> PgMailStore::quota(int64_t account) {
+  return in_transaction([&](pqxx::work& tx) { return store::account_quota(tx, account); });
+}
+// ---- end QUOTA ----------------------------------------------------------------
+
 }  // namespace mail::imapd

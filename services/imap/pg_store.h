@@ -32,6 +32,9 @@ class PgMailStore final : public MailStore {
                                                    const std::string& message,
                                                    const store::AppendRequest& req) override;
   // ---- end APPEND -----------------------------------------------------------
+  // ---- QUOTA ----------------------------------------------------------------
+  common::Result<store::Quota> quota(int64_t account) override;
+  // ---- end QUOTA ------------------------------------------------------------
 
  private:
   /// f(tx) in one read-write transaction, committed when f returns.

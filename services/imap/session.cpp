@@ -72,11 +72,11 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::Close>, kSelected, {&Session::on_close}},
     {kVerb<imap::Unselect>, kSelected, {&Session::on_unselect}},
     {kVerb<imap::Append>, kAuthenticated, {&Session::on_append}},
+    {kVerb<imap::GetQuota>, kAuthenticated, {&Session::on_getquota}},
+    {kVerb<imap::GetQuotaRoot>, kAuthenticated, {&Session::on_getquotaroot}},
+    {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_setquota}},
     // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
     // not announced in CAPABILITY.
-    {kVerb<imap::GetQuota>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::GetQuotaRoot>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::Idle>, kAuthenticated, {&Session::on_not_yet}},
     {kVerb<imap::Expunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::UidExpunge>, kSelected, {&Session::on_not_yet}},
@@ -102,7 +102,7 @@ net::SessionOptions Session::engine_options(const SessionConfig& c) {
 std::vector<std::string> Session::capabilities() const {
   std::vector<std::string> caps = {"IMAP4rev1", "LITERAL+", "SASL-IR", "ID",       "ENABLE",
                                    "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED",
-                                   "LIST-STATUS"};
+                                   "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE"};
   if (state_ == State::kNotAuthenticated) {
     if (d_.tls != nullptr && !conn().tls()) caps.emplace_back("STARTTLS");
     if (plaintext_ok()) {

@@ -200,6 +200,15 @@ class Mailboxes(unittest.TestCase):
             self.assertIn(b"TRYCREATE", data[0])
         finally:
             c.logout()
+        # The quota delivery enforces (new_account gives 1G), as RFC 9208 reports it.
+        c = self.login(user, pw)
+        try:
+            typ, data = c.getquotaroot("INBOX")
+            self.assertEqual(typ, "OK", data)
+            used = sum(len(m) for m in sent)
+            self.assertEqual(data[1], [f'"" (STORAGE {(used + 1023) // 1024} 1048576)'.encode()], data)
+        finally:
+            c.logout()
         p = env.pop3_login(user, pw)
         try:
             got = [env.retr_bytes(p, i) for i in range(1, len(sent) + 1)]

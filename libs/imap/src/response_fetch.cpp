@@ -62,6 +62,21 @@ std::string namespace_line(std::string_view personal_prefix, char delimiter) {
          quoted_or_literal(std::string_view(&delimiter, 1)) + ")) NIL NIL\r\n";
 }
 
+std::string quotaroot_line(std::string_view mailbox, const std::vector<std::string>& roots, const WriteOptions& opts) {
+  std::string out = "* QUOTAROOT " + mailbox_name(mailbox, opts);
+  for (const auto& r : roots) out += " " + astring(r, opts);
+  return out + "\r\n";
+}
+
+std::string quota_line(std::string_view root, const std::vector<QuotaResource>& resources) {
+  std::string out = "* QUOTA " + astring(root) + " (";
+  for (size_t i = 0; i < resources.size(); ++i) {
+    if (i) out += ' ';
+    out += resources[i].name + " " + std::to_string(resources[i].usage) + " " + std::to_string(resources[i].limit);
+  }
+  return out + ")\r\n";
+}
+
 std::string id_line(const std::vector<std::pair<std::string, std::string>>& params) {
   if (params.empty()) return "* ID NIL\r\n";
   std::string out = "* ID (";

@@ -181,3 +181,11 @@ TEST(ImapResponse, Fetch) {
 }
 
 }  // namespace
+
+TEST(ImapResponse, QuotaLines) {
+  EXPECT_EQ(quotaroot_line("INBOX", {""}), "* QUOTAROOT INBOX \"\"\r\n");
+  EXPECT_EQ(quotaroot_line("INBOX", {}), "* QUOTAROOT INBOX\r\n") << "no quota: no roots (RFC 9208 4.2.2)";
+  EXPECT_EQ(quota_line("", {{"STORAGE", 10, 512}}), "* QUOTA \"\" (STORAGE 10 512)\r\n");
+  EXPECT_EQ(quota_line("", {{"STORAGE", 10, 512}, {"MESSAGE", 3, 100}}),
+            "* QUOTA \"\" (STORAGE 10 512 MESSAGE 3 100)\r\n");
+}

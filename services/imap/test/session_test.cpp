@@ -160,6 +160,9 @@ class FakeStore : public MailStore {
     return store::Result<AppendDone>(d);
   }
 
+  common::Result<store::Quota> quota(int64_t) override { return quota_now; }
+  store::Quota quota_now{.limit = 1024 * 1024, .used = 2049, .messages = 3};
+
   std::vector<std::string> appended;
   std::vector<store::AppendRequest> append_requests;
   std::vector<store::MailboxInfo> boxes;
@@ -208,7 +211,8 @@ std::string cert_dir() {
 }
 
 constexpr const char* kGreetingCaps =
-    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS";
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS "
+    "QUOTA QUOTA=RES-STORAGE";
 
 class ImapSession : public ::testing::Test {
  protected:
@@ -525,4 +529,17 @@ TEST_F(ImapSession, AppendWithFlagsDateAndTheRefusals) {
   c->cmd("e", "SELECT INBOX");
   EXPECT_EQ(c->cmd("f", "APPEND INBOX {3+}\r\nx\r\n"),
             "* 4 EXISTS\r\nf OK [APPENDUID 1700000001 10] APPEND completed\r\n");
+}
+
+TEST_F(ImapSession, QuotaOfTheAccountAsOneRoot) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("a", "GETQUOTAROOT INBOX"),
+            "* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE 3 1024)\r\na OK GETQUOTAROOT completed\r\n");
+  EXPECT_EQ(c->cmd("b", "GETQUOTA \"\""), "* QUOTA \"\" (STORAGE 3 1024)\r\nb OK GETQUOTA completed\r\n");
+  EXPECT_EQ(c->cmd("c", "GETQUOTA other"), "c NO [NONEXISTENT] No such quota root\r\n");
+  EXPECT_EQ(c->cmd("d", "GETQUOTAROOT Nope"), "d NO [NONEXISTENT] Mailbox does not exist\r\n");
+  EXPECT_EQ(c->cmd("e", "SETQUOTA \"\" (STORAGE 10)"), "e NO [NOPERM] Quotas are set by the administrator\r\n");
+  store_.quota_now.limit = 0;  // unlimited: no quota root at all
+  EXPECT_EQ(c->cmd("f", "GETQUOTAROOT INBOX"), "* QUOTAROOT INBOX\r\nf OK GETQUOTAROOT completed\r\n");
 }

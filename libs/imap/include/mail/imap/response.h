@@ -139,6 +139,15 @@ std::string lsub_line(const ListEntry& entry, const WriteOptions& opts = {});
 /// "* STATUS name (MESSAGES 2 UIDNEXT 5)".
 std::string status_line(std::string_view mailbox, const std::vector<std::pair<StatusItem, uint64_t>>& items,
                         const WriteOptions& opts = {});
+/// RFC 9208: "* QUOTAROOT mailbox root..." and "* QUOTA root (RESOURCE usage limit ...)".
+std::string quotaroot_line(std::string_view mailbox, const std::vector<std::string>& roots,
+                           const WriteOptions& opts = {});
+struct QuotaResource {
+  std::string name;  ///< "STORAGE" (units of 1024 octets), "MESSAGE"
+  uint64_t usage = 0;
+  uint64_t limit = 0;
+};
+std::string quota_line(std::string_view root, const std::vector<QuotaResource>& resources);
 /// "* NAMESPACE ((\"\" \"/\")) NIL NIL" for a single personal namespace.
 std::string namespace_line(std::string_view personal_prefix = "", char delimiter = '/');
 /// "* ID (\"name\" \"value\" ...)" or "* ID NIL".
