@@ -166,6 +166,7 @@ log: {level: $level}
 delivery: {listen: "127.0.0.1:$P_MDA"}
 http: {listen: "127.0.0.1:$H_MDA"}
 db: {url: "$db user=mail_mda", pool_size: 16}
+$redis
 $(auth_yaml mda mta)
 Y
   cat >"$etc/msa.yaml" <<Y

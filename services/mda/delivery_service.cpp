@@ -103,6 +103,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
           rcpt.recipient_id(), req.job_id());
       const std::string return_path = "Return-Path: <" + req.sender() + ">\r\n";
       int stored = 0;
+      std::vector<store::MailboxNotice> changed;
       for (const auto& acct : accounts) {
         store::CopyRequest cr;
         cr.job_id = req.job_id();
@@ -121,10 +122,15 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
             return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.2.2", "mailbox full: " + acct.address);
         }
         auto copy = store::store_copy(tx, cr);
-        if (!copy.already) ++stored;
+        if (!copy.already) {
+          ++stored;
+          changed.push_back({acct.account_id, copy.mailbox_id, copy.modseq});
+        }
       }
       tx.commit();
       copies_.Increment(stored);
+      if (opts_.announce)
+        for (const auto& n : changed) opts_.announce(n);
       if (stored > 0)
         log::info("delivered", {{"queue_id", req.queue_id()}, {"rcpt", address}, {"copies", stored}});
       return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0",

@@ -13,6 +13,9 @@
 #include "mail/directory/resolve.h"
 #include "mail/pg/pool.h"
 #include "mail/rpc/guard.h"
+#include "mail/store/notice.h"
+
+#include <functional>
 
 namespace mail::mda {
 
@@ -20,6 +23,9 @@ struct DeliveryOptions {
   size_t max_received = 100;             // this many Received headers or more: a loop (5.4.6)
   size_t max_header_bytes = 256 * 1024;  // header section read for the loop check
   directory::ResolveOptions resolve;
+  /// Called after each commit that stored copies, once per mailbox changed
+  /// (a hint for IMAP sessions, mail/store/notice.h); must not block long.
+  std::function<void(const store::MailboxNotice&)> announce;
 };
 
 class DeliveryService final : public mail::delivery::v1::Delivery::Service {

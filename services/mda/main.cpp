@@ -6,12 +6,16 @@
 //   delivery.max_received (100)   directory.recipient_delimiter ("+", as mail-admin)
 //   auth.callers + auth.caller.<name>.token_file (accepted on Delivery:
 //   auth.allow.delivery, default mta)
+//   redis.host, redis.port, store.notice_channel ("mail:store:mailboxes"):
+//   where a "mailbox changed" hint goes after each delivery (unset host: none)
 //   store.sweep_grace (1h): an expunged message no mailbox indexes any more is
 //   deleted (then its blob) this long after the expunge; store.sweep_interval
 //   (5m): how often the sweep runs
 #include "delivery_service.h"
 #include "store_sweeper.h"
+#include "mail/pubsub/pubsub.h"
 #include "mail/rpc/guard.h"
+#include "mail/store/notice.h"
 #include "mail/service/process.h"
 
 using namespace mail;
@@ -24,6 +28,12 @@ int main(int argc, char** argv) {
     mda::DeliveryOptions opts;
     opts.max_received = static_cast<size_t>(cfg.integer("delivery.max_received", 100));
     opts.resolve.subaddress_separators = cfg.str("directory.recipient_delimiter", "+");  // same key as mail-admin
+    // After each commit, a hint to IMAP sessions (and their replicas) that
+    // the mailbox changed; they also poll, so a lost hint is only latency.
+    pubsub::Publisher notices(
+        pubsub::endpoint_from_config(cfg, "store.notice_channel", std::string(store::kMailboxNoticeChannel)));
+    if (notices.enabled())
+      opts.announce = [&notices](const store::MailboxNotice& n) { notices.publish(store::format_mailbox_notice(n)); };
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard guard(callers, "delivery", rpc::allowed_callers(cfg, "delivery", {"mta"}), proc.metrics());
     mda::DeliveryService delivery(pool, opts, proc.metrics(), guard);

@@ -10,6 +10,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <mutex>
+
 #include "delivery_service.h"
 #include "mail/rpc/channel.h"
 #include "mail/pg/testing.h"
@@ -31,7 +33,12 @@ class DeliveryTest : public ::testing::Test {
   void SetUp() override {
     admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
-    service_ = std::make_unique<mda::DeliveryService>(*pool_, mda::DeliveryOptions{}, metrics_, guard_);
+    mda::DeliveryOptions opts;
+    opts.announce = [this](const store::MailboxNotice& n) {
+      std::lock_guard lock(announced_mu_);
+      announced_.push_back(n);
+    };
+    service_ = std::make_unique<mda::DeliveryService>(*pool_, opts, metrics_, guard_);
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     b.RegisterService(service_.get());
@@ -108,6 +115,8 @@ class DeliveryTest : public ::testing::Test {
     return tx.exec_params("SELECT state FROM queue.recipients WHERE id = $1", recipient_id)[0][0].as<std::string>();
   }
 
+  std::mutex announced_mu_;
+  std::vector<store::MailboxNotice> announced_;
   static pg::testing::TempDatabase* db_;
   std::unique_ptr<pqxx::connection> admin_;
   std::unique_ptr<pg::Pool> pool_;
@@ -232,4 +241,30 @@ TEST_F(DeliveryTest, FirstDeliveryCreatesTheDefaultMailboxes) {
   auto r = tx.exec_params("SELECT string_agg(name || ':' || COALESCE(special_use, ''), ',' ORDER BY name)"
                           " FROM store.mailboxes WHERE account_id = $1", id);
   EXPECT_EQ(r[0][0].as<std::string>(), "Archive:\\Archive,Drafts:\\Drafts,INBOX:,Junk:\\Junk,Sent:\\Sent,Trash:\\Trash");
+}
+
+TEST_F(DeliveryTest, EachStoredCopyIsAnnouncedOnceAfterCommit) {
+  const int64_t a = account("ann@d.test");
+  const int64_t b = account("bea@d.test");
+  auto req = job(kBody, {"ann@d.test", "bea@d.test"});
+  ASSERT_EQ(deliver(req).results_size(), 2);
+  std::vector<store::MailboxNotice> got;
+  {
+    std::lock_guard lock(announced_mu_);
+    got = announced_;
+  }
+  ASSERT_EQ(got.size(), 2u);
+  pqxx::work tx(*admin_);
+  for (const auto& n : got) {
+    EXPECT_TRUE(n.account_id == a || n.account_id == b);
+    auto r = tx.exec_params("SELECT name, highest_modseq FROM store.mailboxes WHERE id = $1 AND account_id = $2",
+                            n.mailbox_id, n.account_id);
+    ASSERT_EQ(r.size(), 1u) << "the notice names the account's own mailbox";
+    EXPECT_EQ(r[0][0].as<std::string>(), "INBOX");
+    EXPECT_EQ(r[0][1].as<int64_t>(), n.modseq) << "the notice carries the committed HIGHESTMODSEQ";
+  }
+  tx.commit();
+  ASSERT_EQ(deliver(req).results_size(), 2);
+  std::lock_guard lock(announced_mu_);
+  EXPECT_EQ(announced_.size(), 2u) << "a repeated Deliver stores nothing and announces nothing";
 }

@@ -24,8 +24,7 @@
 #include <thread>
 
 #include "mail/common/config.h"
-
-struct redisContext;
+#include "mail/pubsub/pubsub.h"
 
 namespace mail::directory {
 
@@ -39,11 +38,9 @@ struct ChangeNotice {
 ChangeNotice parse_change_notice(std::string_view payload);
 std::string format_change_notice(const ChangeNotice& notice);
 
-struct RedisEndpoint {
-  std::string host;  ///< empty: notices are off
-  int port = 6379;
-  std::string channel = "mail:directory:changes";
-  std::chrono::milliseconds timeout{1000};  ///< connect and publish
+/// The directory's channel on the platform's Redis (mail/pubsub/pubsub.h).
+struct RedisEndpoint : pubsub::Endpoint {
+  RedisEndpoint() { channel = "mail:directory:changes"; }
 };
 
 /// From config redis.host (unset: notices off), redis.port (6379) and
@@ -56,18 +53,12 @@ RedisEndpoint notice_endpoint(const common::Config& config);
 /// itself is committed, and the caches' TTL still bounds it.
 class ChangePublisher {
  public:
-  explicit ChangePublisher(RedisEndpoint endpoint);
-  ~ChangePublisher();
-  ChangePublisher(const ChangePublisher&) = delete;
-  ChangePublisher& operator=(const ChangePublisher&) = delete;
-
-  bool publish(const ChangeNotice& notice);
-  bool enabled() const { return !endpoint_.host.empty(); }
+  explicit ChangePublisher(RedisEndpoint endpoint) : publisher_(std::move(endpoint)) {}
+  bool publish(const ChangeNotice& notice) { return publisher_.publish(format_change_notice(notice)); }
+  bool enabled() const { return publisher_.enabled(); }
 
  private:
-  RedisEndpoint endpoint_;
-  std::mutex mu_;
-  redisContext* ctx_ = nullptr;
+  pubsub::Publisher publisher_;
 };
 
 /// The edges' side: a thread that SUBSCRIBEs and hands every notice to
@@ -76,27 +67,18 @@ class ChangePublisher {
 class ChangeSubscriber {
  public:
   ChangeSubscriber(RedisEndpoint endpoint, std::function<void(const ChangeNotice&)> on_notice,
-                   std::chrono::milliseconds retry = std::chrono::milliseconds(1000));
-  ~ChangeSubscriber();  ///< stop()
-  ChangeSubscriber(const ChangeSubscriber&) = delete;
-  ChangeSubscriber& operator=(const ChangeSubscriber&) = delete;
+                   std::chrono::milliseconds retry = std::chrono::milliseconds(1000))
+      : subscriber_(
+            std::move(endpoint), [on_notice](std::string_view p) { on_notice(parse_change_notice(p)); },
+            [on_notice] { on_notice(ChangeNotice{}); }, retry) {}
 
-  void start();  ///< no-op when the endpoint has no host
-  void stop();   ///< wakes the thread (shuts its socket) and joins it
+  void start() { subscriber_.start(); }  ///< no-op when the endpoint has no host
+  void stop() { subscriber_.stop(); }    ///< wakes the thread (shuts its socket) and joins it
   /// True while subscribed (for tests and logs).
-  bool subscribed() const { return subscribed_.load(); }
+  bool subscribed() const { return subscriber_.subscribed(); }
 
  private:
-  void loop();
-
-  RedisEndpoint endpoint_;
-  std::function<void(const ChangeNotice&)> on_notice_;
-  std::chrono::milliseconds retry_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> subscribed_{false};
-  std::atomic<int> fd_{-1};
-  std::mutex wait_mu_;
-  std::thread thread_;
+  pubsub::Subscriber subscriber_;
 };
 
 }  // namespace mail::directory
