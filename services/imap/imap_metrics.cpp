@@ -23,6 +23,7 @@ metrics::SessionMetricsSpec imap_spec(const std::vector<std::string>& listeners)
 }  // namespace
 
 ImapMetrics::ImapMetrics(metrics::Registry& r, const std::vector<std::string>& listeners)
-    : session_(r, imap_spec(listeners)) {}
+    : session_(r, imap_spec(listeners)),
+      notices_(&r.counter("mail_imap_mailbox_notices_total", "Mailbox change notices received over Redis")) {}
 
 }  // namespace mail::imapd

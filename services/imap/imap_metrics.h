@@ -26,9 +26,12 @@ class ImapMetrics {
   void auth(std::string_view result) { session_.auth(result); }
   /// A tagged reply or a BYE: "OK", "NO", "BAD", "BYE".
   void reply(std::string_view condition) { session_.reply(condition); }
+  /// A mailbox notice arrived from Redis (mailbox_watch.h).
+  void notice() { notices_->Increment(); }
 
  private:
   metrics::SessionMetrics session_;
+  prometheus::Counter* notices_;
 };
 
 }  // namespace mail::imapd

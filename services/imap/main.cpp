@@ -22,6 +22,9 @@
 #include "mail/net/session.h"
 #include "mail/net/tls.h"
 #include "mail/pg/pool.h"
+#include "mail/pubsub/pubsub.h"
+#include "mail/store/notice.h"
+#include "mailbox_watch.h"
 #include "mail/rpc/channel.h"
 #include "mail/service/process.h"
 #include "pg_store.h"
@@ -46,9 +49,21 @@ int run(service::Process& proc) {
   if (!s.tls_cert.empty()) tls.emplace(net::make_server_tls_context(s.tls_cert, s.tls_key));
   directory::LoginThrottle throttle(directory::load_throttle_config(proc.config()), proc.metrics(), "imap");
 
+  // One subscription per process to the mailbox notices of every replica
+  // and the mda, fanned out to the sessions watching each mailbox.
+  MailboxWatch watch;
+  pubsub::Subscriber mailbox_notices(
+      pubsub::endpoint_from_config(proc.config(), "store.notice_channel", std::string(store::kMailboxNoticeChannel)),
+      [&watch, &metrics](std::string_view payload) {
+        metrics.notice();
+        watch.on_payload(payload);
+      },
+      [&watch] { watch.wake_all(); });
+  mailbox_notices.start();
+
   net::SessionRegistry sessions;
   SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &metrics, tls ? &*tls : nullptr, &sessions,
-                   &throttle};
+                   &throttle, &watch};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
     // net.*: per-client cap, handshake and stress timeouts, PROXY v2.

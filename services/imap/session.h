@@ -15,6 +15,7 @@
 
 #include "backends.h"
 #include "imap_metrics.h"
+#include "mailbox_watch.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/directory/login_throttle.h"
 #include "mail/imap/limits.h"
@@ -49,6 +50,8 @@ struct SessionDeps {
   net::asio::ssl::context* tls = nullptr;    ///< null: STARTTLS is not offered
   net::SessionRegistry* registry = nullptr;  ///< drains every session on SIGTERM
   directory::LoginThrottle* throttle = nullptr;  ///< null: none
+  /// Mailbox notices from every replica (mailbox_watch.h); null: none.
+  MailboxWatch* watch = nullptr;
 };
 
 /// Runs one IMAP session on `conn` until LOGOUT, error, timeout or close.

@@ -11,6 +11,7 @@ messages (read back byte for byte over POP3), [TRYCREATE], and EXISTS."""
 import glob
 import imaplib
 import os
+import time
 import unittest
 
 import mailenv as env
@@ -215,6 +216,24 @@ class Mailboxes(unittest.TestCase):
         finally:
             p.quit()
         self.assertEqual(got, sent, "APPENDed messages come back byte for byte (no trace headers are added)")
+
+    def test_a_delivery_reaches_the_imap_process_as_a_notice(self):
+        # The mda publishes a mailbox notice after its commit; mail-imap's
+        # one subscription receives it (the hint IDLE and resync will use).
+        def notices():
+            status, _, text = env.http_get(env.H_IMAP, "/metrics")
+            self.assertEqual(status, 200)
+            return env.metric_value(text, "mail_imap_mailbox_notices_total") or 0
+        before = notices()
+        user, pw = env.new_account()
+        tag = f"notice {env.token()}"
+        outside = "someone@elsewhere.invalid"
+        env.mx_send(outside, [user], env.make_message(outside, user, tag, "hello\r\n"))
+        env.wait_for_messages(user, pw, env.subject_is(tag))
+        deadline = time.time() + 10
+        while notices() <= before and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertGreater(notices(), before)
 
 
 if __name__ == "__main__":
