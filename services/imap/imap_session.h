@@ -15,12 +15,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mail/common/strings.h"
 #include "mail/imap/command.h"
 #include "mail/imap/framing.h"
 #include "mail/net/command_table.h"
+#include "mail/net/offload.h"
 #include "mail/store/imap_index.h"
 #include "session.h"
 
@@ -91,10 +93,30 @@ class Session : public net::Session {
   std::optional<std::string> mailbox_name(const std::string& wire) const;
   /// Queues NO for an undecodable name; true when it did.
   bool bad_name(const imap::Command& cmd, const std::optional<std::string>& name);
-  /// The one mapping of the store's refusals to tagged NO [code].
-  void store_refusal(const imap::Command& cmd, store::Error e);
+  /// The one mapping of the store's refusals to tagged NO [code]; with
+  /// `trycreate` a missing mailbox is [TRYCREATE] (APPEND, COPY, MOVE).
+  void store_refusal(const imap::Command& cmd, store::Error e, bool trycreate = false);
   /// NO [UNAVAILABLE] for a failed store call (logged).
   void unavailable(const imap::Command& cmd, const common::Error& e);
+  /// One store call on the blocking pool, for `cmd`. `f` returns a
+  /// common::Result (the infrastructure) of a store::Result (an expected
+  /// refusal): on either failure the NO is queued here and nullopt comes
+  /// back; otherwise the value.
+  template <class F>
+  auto ask_store(const imap::Command& cmd, F f, bool trycreate = false)
+      -> net::awaitable<std::optional<std::remove_cvref_t<decltype(f().value().value())>>> {
+    using T = std::remove_cvref_t<decltype(f().value().value())>;
+    auto r = co_await net::offload(*d_.blocking, std::move(f));
+    if (!r.ok()) {
+      unavailable(cmd, r.error());
+      co_return std::nullopt;
+    }
+    if (!r->ok()) {
+      store_refusal(cmd, r->error(), trycreate);
+      co_return std::nullopt;
+    }
+    co_return std::optional<T>(std::move(r->value()));
+  }
   // session_select.cpp
   net::awaitable<void> on_select(const imap::Command& cmd);  ///< and EXAMINE
   net::awaitable<void> on_close(const imap::Command& cmd);

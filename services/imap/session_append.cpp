@@ -71,21 +71,12 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
   if (a.date_time) req.internal_date = imap::to_unix(*a.date_time);
   const std::string message = with_crlf(a.message);
 
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->append(account_id_, *name, message, req); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    if (r->error() == store::Error::kNotFound) {
-      reply(imap::no(cmd.tag, "Mailbox does not exist", imap::code::trycreate()), "NO");
-      co_return;
-    }
-    store_refusal(cmd, r->error());
-    co_return;
-  }
-  const store::Appended& done = r->value().appended;
-  if (selected_ && selected_->mailbox.id == r->value().mailbox_id) {
+  // A missing mailbox is [TRYCREATE] here (RFC 3501 §6.3.11).
+  const auto r =
+      co_await ask_store(cmd, [&] { return d_.store->append(account_id_, *name, message, req); }, /*trycreate=*/true);
+  if (!r) co_return;
+  const store::Appended& done = r->appended;
+  if (selected_ && selected_->mailbox.id == r->mailbox_id) {
     // The new message joins the session's view at once (RFC 3501 §6.3.11:
     // the server SHOULD notify the client with EXISTS).
     auto& ix = selected_->index;

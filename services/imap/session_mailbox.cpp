@@ -87,11 +87,12 @@ bool Session::bad_name(const imap::Command& cmd, const std::optional<std::string
   return true;
 }
 
-void Session::store_refusal(const imap::Command& cmd, store::Error e) {
+void Session::store_refusal(const imap::Command& cmd, store::Error e, bool trycreate) {
   using store::Error;
   switch (e) {
     case Error::kNotFound:
-      reply(imap::no(cmd.tag, "Mailbox does not exist", imap::code::nonexistent()), "NO");
+      reply(imap::no(cmd.tag, "Mailbox does not exist", trycreate ? imap::code::trycreate() : imap::code::nonexistent()),
+            "NO");
       return;
     case Error::kAlreadyExists:
       reply(imap::no(cmd.tag, "Mailbox already exists", imap::code::alreadyexists()), "NO");
@@ -138,30 +139,16 @@ net::awaitable<void> Session::on_create(const imap::Command& cmd) {
     }
     use = *parsed;
   }
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->create(account_id_, *name, use); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->create(account_id_, *name, use); });
+  if (!r) co_return;
   reply(imap::ok(cmd.tag, "CREATE completed"), "OK");
 }
 
 net::awaitable<void> Session::on_delete(const imap::Command& cmd) {
   auto name = mailbox_name(std::get<imap::Delete>(cmd.body).mailbox);
   if (bad_name(cmd, name)) co_return;
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->remove(account_id_, *name); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->remove(account_id_, *name); });
+  if (!r) co_return;
   if (selected_ && selected_->mailbox.name == store::normalize_mailbox_name(*name).value_or("")) deselect();
   reply(imap::ok(cmd.tag, "DELETE completed"), "OK");
 }
@@ -171,15 +158,8 @@ net::awaitable<void> Session::on_rename(const imap::Command& cmd) {
   auto from = mailbox_name(c.from);
   auto to = mailbox_name(c.to);
   if (bad_name(cmd, from) || bad_name(cmd, to)) co_return;
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->rename(account_id_, *from, *to); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->rename(account_id_, *from, *to); });
+  if (!r) co_return;
   reply(imap::ok(cmd.tag, "RENAME completed"), "OK");
 }
 
@@ -189,15 +169,8 @@ net::awaitable<void> Session::on_subscribe(const imap::Command& cmd) {
       on ? std::get<imap::Subscribe>(cmd.body).mailbox : std::get<imap::Unsubscribe>(cmd.body).mailbox;
   auto name = mailbox_name(wire);
   if (bad_name(cmd, name)) co_return;
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->subscribe(account_id_, *name, on); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->subscribe(account_id_, *name, on); });
+  if (!r) co_return;
   reply(imap::ok(cmd.tag, on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed"), "OK");
 }
 
@@ -278,16 +251,9 @@ net::awaitable<void> Session::on_status(const imap::Command& cmd) {
   const auto& s = std::get<imap::Status>(cmd.body);
   auto name = mailbox_name(s.mailbox);
   if (bad_name(cmd, name)) co_return;
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->status(account_id_, *name); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
-  send(imap::status_line((*r)->name, status_items(r->value(), s.items), imap::WriteOptions{.utf8 = utf8_}));
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->status(account_id_, *name); });
+  if (!r) co_return;
+  send(imap::status_line(r->name, status_items(*r, s.items), imap::WriteOptions{.utf8 = utf8_}));
   reply(imap::ok(cmd.tag, "STATUS completed"), "OK");
 }
 

@@ -26,15 +26,8 @@ std::string storage_line(const store::Quota& q) {
 net::awaitable<void> Session::on_getquotaroot(const imap::Command& cmd) {
   auto name = mailbox_name(std::get<imap::GetQuotaRoot>(cmd.body).mailbox);
   if (bad_name(cmd, name)) co_return;
-  auto box = co_await net::offload(*d_.blocking, [&] { return d_.store->status(account_id_, *name); });
-  if (!box.ok()) {
-    unavailable(cmd, box.error());
-    co_return;
-  }
-  if (!box->ok()) {
-    store_refusal(cmd, box->error());
-    co_return;
-  }
+  const auto box = co_await ask_store(cmd, [&] { return d_.store->status(account_id_, *name); });
+  if (!box) co_return;
   auto q = co_await net::offload(*d_.blocking, [&] { return d_.store->quota(account_id_); });
   if (!q.ok()) {
     unavailable(cmd, q.error());
@@ -42,9 +35,9 @@ net::awaitable<void> Session::on_getquotaroot(const imap::Command& cmd) {
   }
   const imap::WriteOptions wopts{.utf8 = utf8_};
   if (q->limit == 0) {
-    send(imap::quotaroot_line(box->value().name, {}, wopts));
+    send(imap::quotaroot_line(box->name, {}, wopts));
   } else {
-    send(imap::quotaroot_line(box->value().name, {std::string(kRoot)}, wopts));
+    send(imap::quotaroot_line(box->name, {std::string(kRoot)}, wopts));
     send(storage_line(*q));
   }
   reply(imap::ok(cmd.tag, "GETQUOTAROOT completed"), "OK");

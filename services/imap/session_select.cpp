@@ -36,16 +36,9 @@ net::awaitable<void> Session::on_select(const imap::Command& cmd) {
   deselect();  // RFC 3501 §6.3.1: even when this SELECT fails
   auto name = mailbox_name(wire);
   if (bad_name(cmd, name)) co_return;
-  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->select(account_id_, *name, !examine); });
-  if (!r.ok()) {
-    unavailable(cmd, r.error());
-    co_return;
-  }
-  if (!r->ok()) {
-    store_refusal(cmd, r->error());
-    co_return;
-  }
-  selected_ = std::move(r->value());
+  auto r = co_await ask_store(cmd, [&] { return d_.store->select(account_id_, *name, !examine); });
+  if (!r) co_return;
+  selected_ = std::move(*r);
   read_only_ = examine;
   state_ = State::kSelected;
   const store::Selected& s = *selected_;
