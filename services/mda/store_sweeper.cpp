@@ -16,25 +16,14 @@ StoreSweeper::StoreSweeper(pg::Pool& pool, StoreSweepOptions opts, metrics::Regi
     : pool_(pool),
       opts_(opts),
       swept_messages_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "message"}})),
-      swept_blobs_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "blob"}})) {}
+      swept_blobs_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "blob"}})),
+      thread_(opts_.interval, [this] { sweep_once(); }) {}
 
 StoreSweeper::~StoreSweeper() { stop(); }
 
-void StoreSweeper::start() { thread_ = std::thread([this] { loop(); }); }
+void StoreSweeper::start() { thread_.start(); }
 
-void StoreSweeper::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool StoreSweeper::stopping() {
-  std::lock_guard lk(mu_);
-  return stopping_;
-}
+void StoreSweeper::stop() { thread_.stop(); }
 
 StoreSweeper::Swept StoreSweeper::sweep_once() {
   Swept total;
@@ -54,7 +43,7 @@ StoreSweeper::Swept StoreSweeper::sweep_once() {
       // Done when no full batch of messages is left and the pass over the
       // blobs reached the end (the next sweep starts it again from 0).
       if (!r.more && r.blob_cursor == 0) break;
-      if (stopping()) break;
+      if (thread_.stopping()) break;
     }
   } catch (const std::exception& ex) {
     log::warn("store sweep failed", {{"error", ex.what()}});
@@ -63,16 +52,6 @@ StoreSweeper::Swept StoreSweeper::sweep_once() {
     log::info("store swept",
               {{"messages", total.messages}, {"blobs", total.blobs}, {"grace_s", static_cast<int64_t>(opts_.grace.count())}});
   return total;
-}
-
-void StoreSweeper::loop() {
-  std::unique_lock lk(mu_);
-  while (!stopping_) {
-    if (cv_.wait_for(lk, opts_.interval, [this] { return stopping_; })) break;
-    lk.unlock();
-    sweep_once();
-    lk.lock();
-  }
 }
 
 }  // namespace mail::mda

@@ -11,13 +11,11 @@
 // mail_mda_store_swept_total{kind="message"|"blob"}; a failed sweep is
 // logged and retried at the next interval.
 #pragma once
+#include "mail/common/periodic.h"
 #include <prometheus/counter.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "mail/metrics/registry.h"
 #include "mail/pg/pool.h"
@@ -47,18 +45,12 @@ class StoreSweeper {
   Swept sweep_once();
 
  private:
-  void loop();
-  bool stopping();
-
   pg::Pool& pool_;
   StoreSweepOptions opts_;
   prometheus::Counter& swept_messages_;
   prometheus::Counter& swept_blobs_;
   int64_t blob_cursor_ = 0;  // only the sweeping thread (or a test calling sweep_once) touches it
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  common::PeriodicThread thread_;  // last: it stops before the members it uses go
 };
 
 }  // namespace mail::mda

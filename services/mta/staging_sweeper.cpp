@@ -10,20 +10,14 @@ StagingSweeper::StagingSweeper(queue::StagingStore& store, SweepOptions opts, me
     : store_(store),
       opts_(opts),
       swept_(registry.counter("mail_mta_staging_swept_total",
-                              "Staging blobs deleted by the sweep (never committed within the grace period)")) {}
+                              "Staging blobs deleted by the sweep (never committed within the grace period)")),
+      thread_(opts_.interval, [this] { sweep_once(); }) {}
 
 StagingSweeper::~StagingSweeper() { stop(); }
 
-void StagingSweeper::start() { thread_ = std::thread([this] { loop(); }); }
+void StagingSweeper::start() { thread_.start(); }
 
-void StagingSweeper::stop() {
-  {
-    std::lock_guard lk(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void StagingSweeper::stop() { thread_.stop(); }
 
 int64_t StagingSweeper::sweep_once() {
   int64_t total = 0;
@@ -35,21 +29,10 @@ int64_t StagingSweeper::sweep_once() {
     total += *n;
     swept_.Increment(static_cast<double>(*n));
     if (*n < opts_.batch) break;
-    std::lock_guard lk(mu_);
-    if (stopping_) break;
+    if (thread_.stopping()) break;
   }
   if (total > 0) log::info("staging blobs swept", {{"count", total}, {"grace_ms", opts_.grace.count()}});
   return total;
-}
-
-void StagingSweeper::loop() {
-  std::unique_lock lk(mu_);
-  while (!stopping_) {
-    if (cv_.wait_for(lk, opts_.interval, [this] { return stopping_; })) break;
-    lk.unlock();
-    sweep_once();
-    lk.lock();
-  }
 }
 
 }  // namespace mail::mta

@@ -9,12 +9,10 @@
 // mail_mta_staging_swept_total; a failed sweep is logged and retried at the
 // next interval.
 #pragma once
+#include "mail/common/periodic.h"
 #include <prometheus/counter.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "mail/metrics/registry.h"
 #include "mail/queue/staging.h"
@@ -37,15 +35,10 @@ class StagingSweeper {
   int64_t sweep_once();
 
  private:
-  void loop();
-
   queue::StagingStore& store_;
   SweepOptions opts_;
   prometheus::Counter& swept_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  common::PeriodicThread thread_;  // last: it stops before the members it uses go
 };
 
 }  // namespace mail::mta
