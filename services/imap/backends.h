@@ -14,6 +14,7 @@
 
 #include "mail/common/result.h"
 #include "mail/store/imap_index.h"
+#include "mail/store/imap_messages.h"
 #include "mail/store/mailboxes.h"
 
 namespace mail::imapd {
@@ -44,6 +45,21 @@ class MailStore {
   /// The \Deleted messages of the mailbox (all of them when uids is empty).
   virtual common::Result<store::Result<store::Expunged>> expunge(int64_t account, int64_t mailbox_id,
                                                                  const std::vector<int64_t>& uids) = 0;
+
+  // ---- FETCH and STORE (wt-fetch) ----
+  /// What FETCH knows of the messages of `uids` that still exist in the
+  /// mailbox, ascending UID (a vanished UID is simply missing).
+  virtual common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
+  /// A message as FETCH sends it (trace prefix, then the body): its first
+  /// `max_bytes` (the header section, when that is all an item needs), or
+  /// all of it with SIZE_MAX.
+  virtual common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,
+                                                                  size_t max_bytes) = 0;
+  /// STORE: the flags of req.uids (UIDs not in the mailbox are ignored).
+  virtual common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
+                                                                        const store::StoreRequest& req) = 0;
+  // ---- end FETCH and STORE ----
 };
 
 }  // namespace mail::imapd

@@ -71,6 +71,8 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::Check>, kSelected, {&Session::on_check}},
     {kVerb<imap::Close>, kSelected, {&Session::on_close}},
     {kVerb<imap::Unselect>, kSelected, {&Session::on_unselect}},
+    {kVerb<imap::Fetch>, kSelected, {&Session::on_fetch}},
+    {kVerb<imap::Store>, kSelected, {&Session::on_store}},
     // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
     // not announced in CAPABILITY.
     {kVerb<imap::Append>, kAuthenticated, {&Session::on_not_yet}},
@@ -82,8 +84,6 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::UidExpunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Search>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Sort>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Fetch>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Store>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Copy>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Move>, kSelected, {&Session::on_not_yet}},
 }};
