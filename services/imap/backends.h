@@ -64,6 +64,20 @@ class MailStore {
   // ---- QUOTA ------------------------------------------------------------------
   virtual common::Result<store::Quota> quota(int64_t account) = 0;
   // ---- end QUOTA --------------------------------------------------------------
+  // ---- FETCH and STORE (wt-fetch) ----
+  /// What FETCH knows of the messages of `uids` that still exist in the
+  /// mailbox, ascending UID (a vanished UID is simply missing).
+  virtual common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
+  /// A message as FETCH sends it (trace prefix, then the body): its first
+  /// `max_bytes` (the header section, when that is all an item needs), or
+  /// all of it with SIZE_MAX.
+  virtual common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,
+                                                                  size_t max_bytes) = 0;
+  /// STORE: the flags of req.uids (UIDs not in the mailbox are ignored).
+  virtual common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
+                                                                        const store::StoreRequest& req) = 0;
+  // ---- end FETCH and STORE ----
 };
 
 }  // namespace mail::imapd

@@ -10,6 +10,9 @@
 //   session_select.cpp  SELECT EXAMINE CLOSE UNSELECT CHECK
 //   session_append.cpp  APPEND
 //   session_quota.cpp   GETQUOTAROOT GETQUOTA SETQUOTA
+//   session_view.cpp    the selected mailbox as the session sees it (sets, flags)
+//   session_fetch.cpp   FETCH, UID FETCH
+//   session_store.cpp   STORE, UID STORE
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -129,6 +132,23 @@ class Session : public net::Session {
   net::awaitable<void> on_getquotaroot(const imap::Command& cmd);
   net::awaitable<void> on_getquota(const imap::Command& cmd);
   net::awaitable<void> on_setquota(const imap::Command& cmd);
+  // session_view.cpp: the session's view of the selected mailbox
+  // (selected_->index; sequence number = position + 1).
+  /// The sequence numbers `set` names in the view (a UID set: the messages
+  /// of those UIDs present). nullopt after queuing BAD (a sequence number
+  /// beyond EXISTS, "$" before SEARCH exists).
+  std::optional<imap::ResolvedSet> resolve_view(const imap::Command& cmd, const imap::SequenceSet& set, bool uid);
+  /// The FLAGS of the message at `pos`: system flags, \Recent, keywords.
+  std::vector<std::string> view_flags(size_t pos) const;
+  /// The view's position of `uid`, or nullopt.
+  std::optional<size_t> view_position(int64_t uid) const;
+  /// Takes a message's new flags and keywords from the store into the view;
+  /// queues * FLAGS when a keyword is new to the mailbox.
+  void view_update(size_t pos, const store::IndexEntry& e);
+  // session_fetch.cpp
+  net::awaitable<void> on_fetch(const imap::Command& cmd);
+  // session_store.cpp
+  net::awaitable<void> on_store(const imap::Command& cmd);
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }

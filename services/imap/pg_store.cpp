@@ -3,6 +3,8 @@
 // own transaction. Runs on the blocking pool only.
 #include "pg_store.h"
 
+#include <cstdint>
+
 #include "mail/pg/guarded.h"
 
 namespace mail::imapd {
@@ -92,5 +94,26 @@ common::Result<store::Quota> PgMailStore::quota(int64_t account) {
   return in_transaction([&](pqxx::work& tx) { return store::account_quota(tx, account); });
 }
 // ---- end QUOTA ----------------------------------------------------------------
+// ---- FETCH and STORE (wt-fetch) ----
+
+common::Result<store::Result<std::vector<store::MessageMeta>>> PgMailStore::fetch_meta(
+    int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) {
+  return in_transaction([&](pqxx::work& tx) { return store::message_meta(tx, account, mailbox_id, uids); });
+}
+
+common::Result<store::Result<std::string>> PgMailStore::read_message(int64_t account, int64_t message_id,
+                                                                     size_t max_bytes) {
+  return in_transaction([&](pqxx::work& tx) {
+    return max_bytes == SIZE_MAX ? store::read_whole_message(tx, account, message_id)
+                                 : store::read_message_prefix(tx, account, message_id, max_bytes);
+  });
+}
+
+common::Result<store::Result<store::StoreResult>> PgMailStore::store_flags(int64_t account, int64_t mailbox_id,
+                                                                           const store::StoreRequest& req) {
+  return in_transaction([&](pqxx::work& tx) { return store::store_flags(tx, account, mailbox_id, req); });
+}
+
+// ---- end FETCH and STORE ----
 
 }  // namespace mail::imapd

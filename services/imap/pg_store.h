@@ -36,6 +36,15 @@ class PgMailStore final : public MailStore {
   common::Result<store::Quota> quota(int64_t account) override;
   // ---- end QUOTA ------------------------------------------------------------
 
+  // ---- FETCH and STORE (wt-fetch) ----
+  common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) override;
+  common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,
+                                                          size_t max_bytes) override;
+  common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
+                                                                const store::StoreRequest& req) override;
+  // ---- end FETCH and STORE ----
+
  private:
   /// f(tx) in one read-write transaction, committed when f returns.
   template <class F>

@@ -75,6 +75,8 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::GetQuota>, kAuthenticated, {&Session::on_getquota}},
     {kVerb<imap::GetQuotaRoot>, kAuthenticated, {&Session::on_getquotaroot}},
     {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_setquota}},
+    {kVerb<imap::Fetch>, kSelected, {&Session::on_fetch}},
+    {kVerb<imap::Store>, kSelected, {&Session::on_store}},
     // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
     // not announced in CAPABILITY.
     {kVerb<imap::Idle>, kAuthenticated, {&Session::on_not_yet}},
@@ -82,8 +84,6 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::UidExpunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Search>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Sort>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Fetch>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Store>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Copy>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Move>, kSelected, {&Session::on_not_yet}},
 }};

@@ -7,10 +7,15 @@ LOGOUT, and BAD for nonsense with the connection kept; then the mailbox store:
 the default mailboxes with their special uses, CREATE/RENAME/DELETE with a
 non-ASCII name, SUBSCRIBE and LSUB, SELECT/EXAMINE/STATUS after MX delivery,
 CLOSE, and one account never seeing another's mailboxes; APPEND of corpus
-messages (read back byte for byte over POP3), [TRYCREATE], and EXISTS."""
+messages (read back byte for byte over POP3), [TRYCREATE], EXISTS and
+QUOTA; then the messages: a message of the shared corpus (mail-gem)
+delivered over MX comes back from FETCH RFC822 byte for byte after the
+trace headers, BODYSTRUCTURE and ENVELOPE parse, BODY.PEEK keeps it unseen
+while RFC822 sets \\Seen, and STORE +FLAGS shows in FETCH FLAGS and UID FETCH."""
 import glob
 import imaplib
 import os
+import re
 import time
 import unittest
 
@@ -234,6 +239,119 @@ class Mailboxes(unittest.TestCase):
         while notices() <= before and time.time() < deadline:
             time.sleep(0.1)
         self.assertGreater(notices(), before)
+
+
+CORPUS = os.environ.get("MAIL_CORPUS_DIR",
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "corpus"))
+TRACE_FIELDS = {"received", "return-path", "delivered-to"}
+
+
+def sexp(data):
+    """Parses one IMAP parenthesised value (quoted strings, atoms, lists;
+    no literals) into nested lists; raises ValueError if it is malformed."""
+    tokens = re.findall(rb'\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+|\S', data)
+    pos = 0
+
+    def value():
+        nonlocal pos
+        if pos >= len(tokens):
+            raise ValueError("truncated")
+        t = tokens[pos]
+        pos += 1
+        if t == b"(":
+            out = []
+            while pos < len(tokens) and tokens[pos] != b")":
+                out.append(value())
+            if pos >= len(tokens):
+                raise ValueError("unbalanced")
+            pos += 1
+            return out
+        if t == b")":
+            raise ValueError("unexpected )")
+        return None if t == b"NIL" else t.strip(b'"')
+
+    v = value()
+    if pos != len(tokens):
+        raise ValueError(f"trailing {tokens[pos:]!r}")
+    return v
+
+
+class Messages(unittest.TestCase):
+    def login(self, user, pw):
+        c = imaplib.IMAP4_SSL(env.HOST, env.P_IMAPS, timeout=env.TIMEOUT, ssl_context=env.tls_context())
+        c.login(user, pw)
+        return c
+
+    @staticmethod
+    def corpus_message(name):
+        with open(os.path.join(CORPUS, "mail-gem", name), "rb") as f:
+            raw = f.read()
+        # The corpus README: line ends normalised to CRLF, a final CRLF added.
+        msg = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        return msg if msg.endswith(b"\r\n") else msg + b"\r\n"
+
+    def fetch_one(self, c, what):
+        typ, data = c.fetch("1", what)
+        self.assertEqual(typ, "OK", data)
+        return data
+
+    def flags(self, c):
+        data = self.fetch_one(c, "(FLAGS)")
+        return set(re.search(rb"FLAGS \(([^)]*)\)", data[0]).group(1).split())
+
+    def test_fetch_store_a_corpus_message(self):
+        user, pw = env.new_account()
+        msg = self.corpus_message("mime_emails/raw_email7.eml")  # nested multipart/mixed
+        env.mx_send("someone@elsewhere.invalid", [user], msg)
+        env.wait_for_messages(user, pw)
+        c = self.login(user, pw)
+        try:
+            self.assertEqual(c.select("INBOX"), ("OK", [b"1"]))
+            # Whatever the POP3 poll above did, start unseen.
+            self.assertEqual(c.store("1", "-FLAGS", "(\\Seen)")[0], "OK")
+            self.assertNotIn(b"\\Seen", self.flags(c))
+
+            data = self.fetch_one(c, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)] RFC822.SIZE)")
+            self.assertEqual(data[0][1], b"Subject: testing\r\n\r\n")
+            size = int(re.search(rb"RFC822.SIZE (\d+)", data[0][0] + data[1]).group(1))
+            self.assertNotIn(b"\\Seen", self.flags(c), "BODY.PEEK keeps it unseen")
+
+            data = self.fetch_one(c, "(RFC822)")
+            got = data[0][1]
+            self.assertEqual(len(got), size, "RFC822.SIZE is the size of what RFC822 sends")
+            self.assertTrue(got.endswith(msg), "the message comes back byte for byte after the trace headers")
+            prefix = got[: len(got) - len(msg)]
+            names = {n for n, _ in env.split_message(prefix)[0]}
+            self.assertTrue(names <= TRACE_FIELDS, f"only trace headers are added, not {names - TRACE_FIELDS}")
+            self.assertIn(b"\\Seen", self.flags(c), "RFC822 sets \\Seen")
+
+            data = self.fetch_one(c, "(BODYSTRUCTURE)")
+            body = sexp(re.match(rb"1 \(BODYSTRUCTURE (.*)\)$", data[0], re.S).group(1))
+            subtype = next(x for x in body if not isinstance(x, list))  # after the parts
+            self.assertEqual(subtype.upper(), b"MIXED", body)
+            self.assertIsInstance(body[0], list, "the first part of a multipart is a body")
+            data = self.fetch_one(c, "(ENVELOPE)")
+            envelope = sexp(re.match(rb"1 \(ENVELOPE (.*)\)$", data[0], re.S).group(1))
+            self.assertEqual(envelope[0], b"Mon, 6 Jun 2005 22:21:22 +0200")
+            self.assertEqual(envelope[1], b"testing")
+            self.assertEqual(envelope[2], [[None, None, b"foo", b"example.com"]])
+
+            typ, data = c.store("1", "+FLAGS", "(\\Flagged)")
+            self.assertEqual(typ, "OK", data)
+            self.assertIn(b"\\Flagged", data[0])
+            self.assertEqual(self.flags(c) - {b"\\Recent"}, {b"\\Seen", b"\\Flagged"})
+            typ, data = c.uid("FETCH", "1:*", "(FLAGS)")
+            self.assertEqual(typ, "OK", data)
+            self.assertRegex(data[0], rb"^1 \(UID \d+ FLAGS \(")
+            with self.assertRaises(imaplib.IMAP4.error, msg="no message 2: BAD"):
+                c.fetch("2", "(FLAGS)")
+            c.close()
+            typ, _ = c.select("INBOX", readonly=True)
+            self.assertEqual(typ, "OK")
+            typ, data = c.store("1", "+FLAGS", "(\\Deleted)")
+            self.assertEqual(typ, "NO", "EXAMINE is read-only")
+        finally:
+            c.logout()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// STORE and UID STORE (RFC 3501 §6.4.6, §6.4.8): FLAGS, +FLAGS and -FLAGS,
+// each with .SILENT, of the system flags \Answered \Flagged \Deleted \Seen
+// \Draft and keywords. \Recent cannot be stored and an unknown system flag
+// is an error (both BAD); a mailbox selected with EXAMINE refuses with
+// NO [READ-ONLY]. Unless .SILENT, each message whose flags changed gets an
+// untagged FETCH (FLAGS ...), with its UID first for UID STORE; the view's
+// flags follow the store's answer (and a new keyword gives a new * FLAGS).
+// UNCHANGEDSINCE answers BAD: CONDSTORE is not announced.
+// The set is stored kBatch UIDs per store call, so a STORE over a big
+// mailbox never holds one huge transaction.
+// Trusts: nothing from the client (flags are atoms checked by the parser);
+// the store's list of changed messages. Diagnostics: NO [UNAVAILABLE]
+// (logged) on a store failure.
+#include "imap_session.h"
+#include "mail/common/strings.h"
+#include "mail/imap/response.h"
+#include "mail/net/offload.h"
+
+namespace mail::imapd::detail {
+
+namespace {
+
+constexpr size_t kBatch = 1000;  ///< UIDs per store call
+
+// The bit of a system flag, 0 for \Recent, -1 for one RFC 3501 does not define.
+int system_flag(std::string_view name) {
+  static constexpr std::pair<std::string_view, int> kFlags[] = {{"\\Answered", store::kAnswered},
+                                                                {"\\Flagged", store::kFlagged},
+                                                                {"\\Deleted", store::kDeleted},
+                                                                {"\\Seen", store::kSeen},
+                                                                {"\\Draft", store::kDraft},
+                                                                {"\\Recent", 0}};
+  for (const auto& [n, bit] : kFlags)
+    if (common::iequals(n, name)) return bit;
+  return -1;
+}
+
+}  // namespace
+
+net::awaitable<void> Session::on_store(const imap::Command& cmd) {
+  const auto& st = std::get<imap::Store>(cmd.body);
+  const std::string verb(imap::verb_name(cmd));
+  if (st.unchanged_since) {
+    reply(imap::bad(cmd.tag, verb + ": UNCHANGEDSINCE needs CONDSTORE, which is not served"), "BAD", true);
+    co_return;
+  }
+  store::StoreRequest req;
+  req.op = st.mode == imap::Store::kAdd      ? store::StoreOp::kAdd
+           : st.mode == imap::Store::kRemove ? store::StoreOp::kRemove
+                                             : store::StoreOp::kReplace;
+  for (const auto& flag : st.flags) {
+    if (flag.empty() || flag[0] != '\\') {
+      req.keywords.push_back(flag);
+      continue;
+    }
+    const int bit = system_flag(flag);
+    if (bit <= 0) {
+      reply(imap::bad(cmd.tag, verb + (bit == 0 ? ": \\Recent flag cannot be changed" : ": Invalid system flag " + flag)),
+            "BAD", true);
+      co_return;
+    }
+    req.flags |= bit;
+  }
+  const auto seqs = resolve_view(cmd, st.set, st.uid);
+  if (!seqs) co_return;
+  if (read_only_) {
+    reply(imap::no(cmd.tag, "Mailbox is read-only", imap::code::read_only()), "NO");
+    co_return;
+  }
+  const int64_t mailbox_id = selected_->mailbox.id;
+
+  size_t interval = 0;
+  uint64_t next = seqs->intervals.empty() ? 0 : seqs->intervals[0].lo;
+  while (true) {
+    req.uids.clear();
+    while (req.uids.size() < kBatch && interval < seqs->intervals.size()) {
+      req.uids.push_back(selected_->index.uids[next - 1]);
+      if (next == seqs->intervals[interval].hi) {
+        ++interval;
+        if (interval < seqs->intervals.size()) next = seqs->intervals[interval].lo;
+      } else {
+        ++next;
+      }
+    }
+    if (req.uids.empty()) break;
+    auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->store_flags(account_id_, mailbox_id, req); });
+    if (!r.ok()) {
+      unavailable(cmd, r.error());
+      co_return;
+    }
+    if (!r->ok()) {
+      store_refusal(cmd, r->error());
+      co_return;
+    }
+    for (const auto& e : r->value().changed) {
+      const auto pos = view_position(e.uid);
+      if (!pos) continue;
+      view_update(*pos, e);
+      if (st.silent) continue;
+      imap::FetchResponse fr(static_cast<uint32_t>(*pos + 1));
+      if (st.uid) fr.uid(static_cast<uint32_t>(e.uid));
+      fr.flags(view_flags(*pos));
+      send(fr.str());
+    }
+  }
+  reply(imap::ok(cmd.tag, verb + " completed"), "OK");
+}
+
+}  // namespace mail::imapd::detail

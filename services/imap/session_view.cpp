@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// The session's view of the selected mailbox, shared by every command of
+// the selected state: the index SELECT returned (store::MailboxIndex's
+// parallel vectors, UID order, sequence number = position + 1), sequence
+// sets resolved against it, the FLAGS of a message as the session reports
+// them (\Recent for the UIDs this session took at SELECT), and the view's
+// flags kept current after STORE.
+//
+// Resolving (RFC 3501 §6.4.8, §9 seq-number): "*" is the highest number in
+// use, ranges are taken in either order; a sequence number beyond EXISTS is
+// BAD "Invalid message sequence number" (as Dovecot answers); UIDs not in
+// the view are ignored; "$" (RFC 5182) is BAD until SEARCH saves results.
+// The result stays a list of intervals, so "1:*" over a big mailbox costs
+// one interval, not one entry per message.
+// Trusts: nothing from the client; the index from the store.
+#include <algorithm>
+
+#include "imap_session.h"
+#include "mail/common/strings.h"
+#include "mail/imap/response.h"
+
+namespace mail::imapd::detail {
+
+namespace {
+
+// Appends [lo, hi] to an ascending list of intervals, merging neighbours.
+void add_interval(imap::ResolvedSet& out, uint32_t lo, uint32_t hi) {
+  if (!out.intervals.empty() && out.intervals.back().hi + 1 >= lo) {
+    out.intervals.back().hi = std::max(out.intervals.back().hi, hi);
+    return;
+  }
+  out.intervals.push_back({lo, hi});
+}
+
+}  // namespace
+
+std::optional<imap::ResolvedSet> Session::resolve_view(const imap::Command& cmd, const imap::SequenceSet& set,
+                                                       bool uid) {
+  if (set.saved) {
+    reply(imap::bad(cmd.tag, "No saved search result ($ needs SEARCH RETURN (SAVE))"), "BAD", true);
+    return std::nullopt;
+  }
+  const store::MailboxIndex& ix = selected_->index;
+  const auto exists = static_cast<uint32_t>(ix.size());
+  if (!uid) {
+    if (!imap::within(set, exists)) {
+      reply(imap::bad(cmd.tag, std::string(imap::verb_name(cmd)) + ": Invalid message sequence number"), "BAD", true);
+      return std::nullopt;
+    }
+    return imap::resolve(set, exists);
+  }
+  imap::ResolvedSet out;
+  if (ix.size() == 0) return out;
+  // UID intervals (clipped to the highest UID, "*" being it) to the
+  // positions of the UIDs present: each UID interval is one run of
+  // positions in the ascending uids vector.
+  const auto max_uid = static_cast<uint32_t>(ix.uids.back());
+  for (const auto& iv : imap::resolve(set, max_uid).intervals) {
+    auto lo = std::lower_bound(ix.uids.begin(), ix.uids.end(), static_cast<int64_t>(iv.lo));
+    auto hi = std::upper_bound(lo, ix.uids.end(), static_cast<int64_t>(iv.hi));
+    if (lo == hi) continue;
+    add_interval(out, static_cast<uint32_t>(lo - ix.uids.begin()) + 1, static_cast<uint32_t>(hi - ix.uids.begin()));
+  }
+  return out;
+}
+
+std::optional<size_t> Session::view_position(int64_t uid) const {
+  const auto& uids = selected_->index.uids;
+  auto it = std::lower_bound(uids.begin(), uids.end(), uid);
+  if (it == uids.end() || *it != uid) return std::nullopt;
+  return static_cast<size_t>(it - uids.begin());
+}
+
+std::vector<std::string> Session::view_flags(size_t pos) const {
+  static constexpr std::pair<int, const char*> kSystem[] = {{store::kAnswered, "\\Answered"},
+                                                            {store::kFlagged, "\\Flagged"},
+                                                            {store::kDeleted, "\\Deleted"},
+                                                            {store::kSeen, "\\Seen"},
+                                                            {store::kDraft, "\\Draft"}};
+  const store::Selected& s = *selected_;
+  std::vector<std::string> out;
+  const int bits = s.index.flags[pos];
+  for (const auto& [bit, name] : kSystem)
+    if (bits & bit) out.emplace_back(name);
+  if (std::binary_search(s.recent_uids.begin(), s.recent_uids.end(), s.index.uids[pos]))
+    out.emplace_back("\\Recent");
+  const auto& kw = s.index.keywords;
+  auto it = std::lower_bound(kw.begin(), kw.end(), pos, [](const auto& k, size_t p) { return k.first < p; });
+  if (it != kw.end() && it->first == pos)
+    for (uint32_t i : it->second)
+      if (i < s.keywords.size()) out.push_back(s.keywords[i]);
+  return out;
+}
+
+void Session::view_update(size_t pos, const store::IndexEntry& e) {
+  store::Selected& s = *selected_;
+  s.index.flags[pos] = static_cast<uint8_t>(e.flags);
+  s.index.modseqs[pos] = e.modseq;
+  std::vector<uint32_t> indexes;
+  bool new_keyword = false;
+  for (const auto& name : e.keywords) {
+    auto k = std::find_if(s.keywords.begin(), s.keywords.end(),
+                          [&](const std::string& n) { return common::iequals(n, name); });
+    if (k == s.keywords.end()) {
+      s.keywords.push_back(name);
+      k = s.keywords.end() - 1;
+      new_keyword = true;
+    }
+    indexes.push_back(static_cast<uint32_t>(k - s.keywords.begin()));
+  }
+  auto& kw = s.index.keywords;
+  auto it = std::lower_bound(kw.begin(), kw.end(), pos, [](const auto& k, size_t p) { return k.first < p; });
+  const bool present = it != kw.end() && it->first == pos;
+  if (indexes.empty()) {
+    if (present) kw.erase(it);
+  } else if (present) {
+    it->second = std::move(indexes);
+  } else {
+    kw.insert(it, {static_cast<uint32_t>(pos), std::move(indexes)});
+  }
+  if (new_keyword) {
+    // RFC 3501 §7.2.6: the client learns the mailbox's new flag list.
+    std::vector<std::string> flags = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
+    flags.insert(flags.end(), s.keywords.begin(), s.keywords.end());
+    send(imap::flags_line(flags));
+  }
+}
+
+}  // namespace mail::imapd::detail
