@@ -78,6 +78,13 @@ class MailStore {
   virtual common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
                                                                         const store::StoreRequest& req) = 0;
   // ---- end FETCH and STORE ----
+
+  // ---- COPY and MOVE ----------------------------------------------------------
+  /// COPY (move false) or MOVE of `uids` from the mailbox `source` to the
+  /// account's mailbox `dest` (kNotFound when it does not exist).
+  virtual common::Result<store::Result<store::Moved>> copy(int64_t account, int64_t source, const std::string& dest,
+                                                           const std::vector<int64_t>& uids, bool move) = 0;
+  // ---- end COPY and MOVE ------------------------------------------------------
 };
 
 }  // namespace mail::imapd

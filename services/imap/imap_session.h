@@ -13,6 +13,7 @@
 //   session_view.cpp    the selected mailbox as the session sees it (sets, flags)
 //   session_fetch.cpp   FETCH, UID FETCH
 //   session_store.cpp   STORE, UID STORE
+//   session_expunge.cpp EXPUNGE, UID EXPUNGE, COPY, MOVE and their UID forms
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,10 @@
 namespace mail::imapd::detail {
 
 using Clock = std::chrono::steady_clock;
+
+/// The store::Flag bit of a system flag ("\\Seen", any case); 0 for
+/// \\Recent (which no client may set); -1 for one RFC 3501 does not define.
+int system_flag_bit(std::string_view name);
 
 class Session : public net::Session {
  public:
@@ -149,6 +154,16 @@ class Session : public net::Session {
   net::awaitable<void> on_fetch(const imap::Command& cmd);
   // session_store.cpp
   net::awaitable<void> on_store(const imap::Command& cmd);
+  // session_expunge.cpp
+  net::awaitable<void> on_expunge(const imap::Command& cmd);  ///< and UID EXPUNGE
+  net::awaitable<void> on_copy(const imap::Command& cmd);     ///< COPY, MOVE and their UID forms
+  /// The UIDs `set` names in the view; nullopt after queuing BAD.
+  std::optional<std::vector<int64_t>> view_uids(const imap::Command& cmd, const imap::SequenceSet& set, bool uid);
+  /// Announces `* n EXPUNGE` for those of `uids` (ascending) in the view and
+  /// takes them out of it.
+  void view_expunged(const std::vector<int64_t>& uids);
+  /// Queues NO [READ-ONLY] after EXAMINE; true when it did.
+  bool refuse_read_only(const imap::Command& cmd);
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }

@@ -116,4 +116,18 @@ common::Result<store::Result<store::StoreResult>> PgMailStore::store_flags(int64
 
 // ---- end FETCH and STORE ----
 
+// ---- COPY and MOVE ------------------------------------------------------------
+common::Result<store::Result<store::Moved>> PgMailStore::copy(int64_t account, int64_t source, const std::string& dest,
+                                                              const std::vector<int64_t>& uids, bool move) {
+  return in_transaction([&](pqxx::work& tx) -> store::Result<store::Moved> {
+    auto box = store::find_mailbox(tx, account, dest);
+    if (!box.ok()) return box.error();
+    if (move) return store::move_messages(tx, account, source, box->id, uids);
+    auto copied = store::copy_messages(tx, account, source, box->id, uids);
+    if (!copied.ok()) return copied.error();
+    return store::Moved{copied.value(), {}};
+  });
+}
+// ---- end COPY and MOVE --------------------------------------------------------
+
 }  // namespace mail::imapd

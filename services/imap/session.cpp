@@ -77,15 +77,15 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::SetQuota>, kAuthenticated, {&Session::on_setquota}},
     {kVerb<imap::Fetch>, kSelected, {&Session::on_fetch}},
     {kVerb<imap::Store>, kSelected, {&Session::on_store}},
+    {kVerb<imap::Expunge>, kSelected, {&Session::on_expunge}},
+    {kVerb<imap::UidExpunge>, kSelected, {&Session::on_expunge}},
+    {kVerb<imap::Copy>, kSelected, {&Session::on_copy}},
+    {kVerb<imap::Move>, kSelected, {&Session::on_copy}},
     // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
     // not announced in CAPABILITY.
     {kVerb<imap::Idle>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Expunge>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::UidExpunge>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Search>, kSelected, {&Session::on_not_yet}},
     {kVerb<imap::Sort>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Copy>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Move>, kSelected, {&Session::on_not_yet}},
 }};
 static_assert(std::variant_size_v<CommandBody> == 35, "one row per command");
 
@@ -102,7 +102,7 @@ net::SessionOptions Session::engine_options(const SessionConfig& c) {
 std::vector<std::string> Session::capabilities() const {
   std::vector<std::string> caps = {"IMAP4rev1", "LITERAL+", "SASL-IR", "ID",       "ENABLE",
                                    "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED",
-                                   "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE"};
+                                   "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE", "UIDPLUS", "MOVE"};
   if (state_ == State::kNotAuthenticated) {
     if (d_.tls != nullptr && !conn().tls()) caps.emplace_back("STARTTLS");
     if (plaintext_ok()) {

@@ -19,19 +19,6 @@ namespace mail::imapd::detail {
 
 namespace {
 
-// "\Seen" → its bit; 0 for a keyword; -1 for an unknown system flag.
-int system_flag(const std::string& flag) {
-  if (flag.empty() || flag[0] != '\\') return 0;
-  static const std::pair<std::string_view, int> kFlags[] = {{"\\Seen", store::kSeen},
-                                                           {"\\Answered", store::kAnswered},
-                                                           {"\\Flagged", store::kFlagged},
-                                                           {"\\Deleted", store::kDeleted},
-                                                           {"\\Draft", store::kDraft}};
-  for (const auto& [name, bit] : kFlags)
-    if (common::iequals(flag, name)) return bit;
-  return -1;
-}
-
 std::string with_crlf(const std::string& message) {
   std::string out;
   out.reserve(message.size() + message.size() / 50);
@@ -58,15 +45,16 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
   }
   store::AppendRequest req;
   for (const auto& f : a.flags) {
-    const int bit = system_flag(f);
-    if (bit < 0 || common::iequals(f, "\\Recent")) {
+    if (f.empty() || f[0] != '\\') {
+      req.keywords.push_back(f);
+      continue;
+    }
+    const int bit = system_flag_bit(f);
+    if (bit <= 0) {
       reply(imap::bad(cmd.tag, "Invalid system flag " + f), "BAD", true);
       co_return;
     }
-    if (bit > 0)
-      req.flags |= bit;
-    else
-      req.keywords.push_back(f);
+    req.flags |= bit;
   }
   if (a.date_time) req.internal_date = imap::to_unix(*a.date_time);
   const std::string message = with_crlf(a.message);

@@ -23,19 +23,6 @@ namespace {
 
 constexpr size_t kBatch = 1000;  ///< UIDs per store call
 
-// The bit of a system flag, 0 for \Recent, -1 for one RFC 3501 does not define.
-int system_flag(std::string_view name) {
-  static constexpr std::pair<std::string_view, int> kFlags[] = {{"\\Answered", store::kAnswered},
-                                                                {"\\Flagged", store::kFlagged},
-                                                                {"\\Deleted", store::kDeleted},
-                                                                {"\\Seen", store::kSeen},
-                                                                {"\\Draft", store::kDraft},
-                                                                {"\\Recent", 0}};
-  for (const auto& [n, bit] : kFlags)
-    if (common::iequals(n, name)) return bit;
-  return -1;
-}
-
 }  // namespace
 
 net::awaitable<void> Session::on_store(const imap::Command& cmd) {
@@ -54,7 +41,7 @@ net::awaitable<void> Session::on_store(const imap::Command& cmd) {
       req.keywords.push_back(flag);
       continue;
     }
-    const int bit = system_flag(flag);
+    const int bit = system_flag_bit(flag);
     if (bit <= 0) {
       reply(imap::bad(cmd.tag, verb + (bit == 0 ? ": \\Recent flag cannot be changed" : ": Invalid system flag " + flag)),
             "BAD", true);

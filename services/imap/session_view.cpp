@@ -21,6 +21,20 @@
 
 namespace mail::imapd::detail {
 
+// The bit of a system flag, 0 for \Recent, -1 for one RFC 3501 does not define.
+int system_flag_bit(std::string_view name) {
+  static constexpr std::pair<std::string_view, int> kFlags[] = {{"\\Answered", store::kAnswered},
+                                                                {"\\Flagged", store::kFlagged},
+                                                                {"\\Deleted", store::kDeleted},
+                                                                {"\\Seen", store::kSeen},
+                                                                {"\\Draft", store::kDraft},
+                                                                {"\\Recent", 0}};
+  for (const auto& [n, bit] : kFlags)
+    if (common::iequals(n, name)) return bit;
+  return -1;
+}
+
+
 namespace {
 
 // Appends [lo, hi] to an ascending list of intervals, merging neighbours.

@@ -353,6 +353,32 @@ class Messages(unittest.TestCase):
         finally:
             c.logout()
 
+    def test_expunge_copy_move_on_the_real_store(self):
+        user, pw = env.new_account()
+        imaplib.Commands.setdefault("MOVE", ("SELECTED",))  # RFC 6851; imaplib has no move()
+        c = self.login(user, pw)
+        try:
+            for i in range(3):
+                self.assertEqual(c.append("INBOX", None, None, f"Subject: m{i}\r\n\r\nbody {i}\r\n".encode())[0], "OK")
+            self.assertEqual(c.select("INBOX"), ("OK", [b"3"]))
+            self.assertEqual(c.store("2", "+FLAGS.SILENT", "(\\Deleted)")[0], "OK")
+            typ, data = c.expunge()
+            self.assertEqual((typ, data), ("OK", [b"2"]), "message 2 went")
+            typ, data = c.copy("1", "Archive")
+            self.assertEqual(typ, "OK")
+            self.assertIn(b"COPYUID", data[0])
+            typ, data = c.uid("MOVE", "1:*", "Trash")
+            self.assertEqual(typ, "OK", data)
+            self.assertEqual(c.untagged_responses.get("EXPUNGE"), [b"2", b"1"], "both left INBOX, highest first")
+            for box, want in (("INBOX", 0), ("Archive", 1), ("Trash", 2)):
+                typ, data = c.status(box, "(MESSAGES)")
+                self.assertIn(f"MESSAGES {want}".encode(), data[0], box)
+            with self.assertRaises(imaplib.IMAP4.error) as e:
+                c.copy("1", "Archive")
+            self.assertIn("Invalid message sequence number", str(e.exception), "INBOX is empty now")
+        finally:
+            c.logout()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -174,13 +174,41 @@ class FakeStore : public MailStore {
 
   common::Result<store::Quota> quota(int64_t) override { return quota_now; }
   store::Quota quota_now{.limit = 1024 * 1024, .used = 2049, .messages = 3};
+  // COPY / MOVE out of INBOX: new UIDs from the destination's uid_next; a
+  // move takes the messages out of INBOX.
+  common::Result<store::Result<store::Moved>> copy(int64_t, int64_t, const std::string& dest,
+                                                   const std::vector<int64_t>& uids, bool move) override {
+    auto* box = find(dest);
+    if (!box) return store::Result<store::Moved>(store::Error::kNotFound);
+    store::Moved out;
+    out.copied.uidvalidity = box->uidvalidity;
+    for (int64_t uid : uids) {
+      if (!messages.count(uid)) continue;
+      out.copied.source_uids.push_back(uid);
+      out.copied.dest_uids.push_back(box->uid_next++);
+    }
+    copies.push_back(dest + (move ? " move" : " copy"));
+    if (move) {
+      for (int64_t uid : out.copied.source_uids) messages.erase(uid);
+      out.expunged.uids = out.copied.source_uids;
+    }
+    return store::Result<store::Moved>(out);
+  }
+  std::vector<std::string> copies;
 
   std::vector<std::string> appended;
   std::vector<store::AppendRequest> append_requests;
+  // The \Deleted messages of INBOX (of `only`, when given) go.
   common::Result<store::Result<store::Expunged>> expunge(int64_t, int64_t mailbox_id,
-                                                         const std::vector<int64_t>&) override {
+                                                         const std::vector<int64_t>& only) override {
     expunges.push_back(mailbox_id);
-    return store::Result<store::Expunged>(store::Expunged{{9}, 8});
+    store::Expunged out{{}, 8};
+    for (const auto& [uid, f] : flags)
+      if ((f & store::kDeleted) && messages.count(uid) &&
+          (only.empty() || std::find(only.begin(), only.end(), uid) != only.end()))
+        out.uids.push_back(uid);
+    for (int64_t uid : out.uids) messages.erase(uid);
+    return store::Result<store::Expunged>(out);
   }
   common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(int64_t, int64_t,
                                                                             const std::vector<int64_t>& uids) override {
@@ -285,7 +313,7 @@ std::string cert_dir() {
 
 constexpr const char* kGreetingCaps =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS "
-    "QUOTA QUOTA=RES-STORAGE";
+    "QUOTA QUOTA=RES-STORAGE UIDPLUS MOVE";
 
 class ImapSession : public ::testing::Test {
  protected:

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// Removing and copying messages in the selected state: EXPUNGE (RFC 3501
+// §6.4.3), UID EXPUNGE (RFC 4315), COPY / UID COPY (§6.4.7, COPYUID of
+// RFC 4315) and MOVE / UID MOVE (RFC 6851). Every expunge this session
+// causes is announced with `* n EXPUNGE` (highest sequence number first, so
+// each number is right when it is read) and leaves the session's view. A
+// mailbox selected with EXAMINE cannot be changed: NO [READ-ONLY]. A
+// missing target of COPY/MOVE is NO [TRYCREATE].
+// Trusts: nothing from the client; the store's lists of UIDs.
+#include <algorithm>
+
+#include "imap_session.h"
+#include "mail/imap/response.h"
+
+namespace mail::imapd::detail {
+
+void Session::view_expunged(const std::vector<int64_t>& uids) {
+  std::vector<size_t> gone;
+  for (int64_t uid : uids)
+    if (auto pos = view_position(uid)) gone.push_back(*pos);
+  std::sort(gone.begin(), gone.end(), std::greater<>());
+  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  auto& ix = selected_->index;
+  for (size_t pos : gone) {
+    send(imap::expunge(static_cast<uint32_t>(pos + 1)));
+    ix.uids.erase(ix.uids.begin() + static_cast<std::ptrdiff_t>(pos));
+    ix.modseqs.erase(ix.modseqs.begin() + static_cast<std::ptrdiff_t>(pos));
+    ix.flags.erase(ix.flags.begin() + static_cast<std::ptrdiff_t>(pos));
+  }
+  // Keyword entries are keyed by position: drop the expunged, shift the rest.
+  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> kept;
+  for (auto& [pos, kws] : ix.keywords) {
+    if (std::find(gone.begin(), gone.end(), pos) != gone.end()) continue;
+    const auto below = std::count_if(gone.begin(), gone.end(), [p = pos](size_t g) { return g < p; });
+    kept.emplace_back(pos - static_cast<uint32_t>(below), std::move(kws));
+  }
+  ix.keywords = std::move(kept);
+  auto& recent = selected_->recent_uids;
+  std::erase_if(recent, [&](int64_t uid) { return std::binary_search(uids.begin(), uids.end(), uid); });
+}
+
+bool Session::refuse_read_only(const imap::Command& cmd) {
+  if (!read_only_) return false;
+  reply(imap::no(cmd.tag, "Mailbox is read-only", imap::code::read_only()), "NO");
+  return true;
+}
+
+std::optional<std::vector<int64_t>> Session::view_uids(const imap::Command& cmd, const imap::SequenceSet& set,
+                                                       bool uid) {
+  const auto seqs = resolve_view(cmd, set, uid);
+  if (!seqs) return std::nullopt;
+  std::vector<int64_t> uids;
+  uids.reserve(static_cast<size_t>(seqs->count()));
+  seqs->for_each([&](uint32_t seq) { uids.push_back(selected_->index.uids[seq - 1]); });
+  return uids;
+}
+
+net::awaitable<void> Session::on_expunge(const imap::Command& cmd) {
+  if (refuse_read_only(cmd)) co_return;
+  std::vector<int64_t> only;  // empty: every \Deleted message
+  const bool uid_form = std::holds_alternative<imap::UidExpunge>(cmd.body);
+  if (uid_form) {
+    auto uids = view_uids(cmd, std::get<imap::UidExpunge>(cmd.body).set, true);
+    if (!uids) co_return;
+    if (uids->empty()) {
+      reply(imap::ok(cmd.tag, "UID EXPUNGE completed"), "OK");
+      co_return;
+    }
+    only = std::move(*uids);
+  }
+  const int64_t mailbox_id = selected_->mailbox.id;
+  const auto r = co_await ask_store(cmd, [&] { return d_.store->expunge(account_id_, mailbox_id, only); });
+  if (!r) co_return;
+  view_expunged(r->uids);
+  reply(imap::ok(cmd.tag, uid_form ? "UID EXPUNGE completed" : "EXPUNGE completed"), "OK");
+}
+
+net::awaitable<void> Session::on_copy(const imap::Command& cmd) {
+  const bool move = std::holds_alternative<imap::Move>(cmd.body);
+  const auto& set = move ? std::get<imap::Move>(cmd.body).set : std::get<imap::Copy>(cmd.body).set;
+  const bool uid = move ? std::get<imap::Move>(cmd.body).uid : std::get<imap::Copy>(cmd.body).uid;
+  const auto& wire = move ? std::get<imap::Move>(cmd.body).mailbox : std::get<imap::Copy>(cmd.body).mailbox;
+  const std::string verb(imap::verb_name(cmd));
+  if (move && refuse_read_only(cmd)) co_return;
+  auto name = mailbox_name(wire);
+  if (bad_name(cmd, name)) co_return;
+  auto uids = view_uids(cmd, set, uid);
+  if (!uids) co_return;
+  const int64_t source = selected_->mailbox.id;
+  const auto r = co_await ask_store(
+      cmd, [&] { return d_.store->copy(account_id_, source, *name, *uids, move); }, /*trycreate=*/true);
+  if (!r) co_return;
+  std::optional<imap::ResponseCode> code;
+  if (!r->copied.source_uids.empty()) {
+    std::vector<uint32_t> from(r->copied.source_uids.begin(), r->copied.source_uids.end());
+    std::vector<uint32_t> to(r->copied.dest_uids.begin(), r->copied.dest_uids.end());
+    // The destination's UIDs are in the order of the source's (RFC 4315 §3).
+    code = imap::code::copyuid(static_cast<uint32_t>(r->copied.uidvalidity), imap::format_sequence_set(from),
+                               imap::format_sequence_set(to));
+  }
+  if (move) {
+    // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
+    if (code) send(imap::untagged(imap::Condition::kOk, "Moved UIDs", code));
+    view_expunged(r->expunged.uids);
+    reply(imap::ok(cmd.tag, verb + " completed"), "OK");
+    co_return;
+  }
+  reply(imap::ok(cmd.tag, verb + " completed", code), "OK");
+}
+
+}  // namespace mail::imapd::detail
