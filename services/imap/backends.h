@@ -85,6 +85,10 @@ class MailStore {
   virtual common::Result<store::Result<store::Moved>> copy(int64_t account, int64_t source, const std::string& dest,
                                                            const std::vector<int64_t>& uids, bool move) = 0;
   // ---- end COPY and MOVE ------------------------------------------------------
+
+  /// What changed in the mailbox after MODSEQ `since` (resync).
+  virtual common::Result<store::Result<store::Changes>> changes(int64_t account, int64_t mailbox_id,
+                                                                int64_t since) = 0;
 };
 
 }  // namespace mail::imapd

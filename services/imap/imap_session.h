@@ -14,6 +14,7 @@
 //   session_fetch.cpp   FETCH, UID FETCH
 //   session_store.cpp   STORE, UID STORE
 //   session_expunge.cpp EXPUNGE, UID EXPUNGE, COPY, MOVE and their UID forms
+//   session_resync.cpp  other sessions' changes into the view (NOOP, CHECK)
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -164,6 +165,10 @@ class Session : public net::Session {
   void view_expunged(const std::vector<int64_t>& uids);
   /// Queues NO [READ-ONLY] after EXAMINE; true when it did.
   bool refuse_read_only(const imap::Command& cmd);
+  // session_resync.cpp
+  /// Untagged EXPUNGE / FETCH FLAGS / EXISTS for what changed in the
+  /// selected mailbox since view_modseq_.
+  net::awaitable<void> resync();
 
   std::vector<std::string> capabilities() const;
   bool plaintext_ok() const { return conn().tls() || cfg_.allow_plaintext_auth; }
@@ -200,6 +205,7 @@ class Session : public net::Session {
   // Selected.
   std::optional<store::Selected> selected_;
   bool read_only_ = false;  ///< EXAMINE
+  int64_t view_modseq_ = 0;  ///< the mailbox's MODSEQ the view reflects
 };
 
 }  // namespace mail::imapd::detail

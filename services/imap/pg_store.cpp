@@ -130,4 +130,9 @@ common::Result<store::Result<store::Moved>> PgMailStore::copy(int64_t account, i
 }
 // ---- end COPY and MOVE --------------------------------------------------------
 
+common::Result<store::Result<store::Changes>> PgMailStore::changes(int64_t account, int64_t mailbox_id,
+                                                                   int64_t since) {
+  return in_transaction([&](pqxx::work& tx) { return store::changes_since(tx, account, mailbox_id, since); });
+}
+
 }  // namespace mail::imapd

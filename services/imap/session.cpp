@@ -234,8 +234,9 @@ net::awaitable<void> Session::on_capability(const imap::Command& cmd) {
 }
 
 net::awaitable<void> Session::on_noop(const imap::Command& cmd) {
+  // NOOP is how clients poll (RFC 3501 §6.1.2): report what changed.
+  co_await resync();
   reply(imap::ok(cmd.tag, "NOOP completed"), "OK");
-  co_return;
 }
 
 net::awaitable<void> Session::on_logout(const imap::Command& cmd) {

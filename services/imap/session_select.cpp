@@ -39,6 +39,7 @@ net::awaitable<void> Session::on_select(const imap::Command& cmd) {
   auto r = co_await ask_store(cmd, [&] { return d_.store->select(account_id_, *name, !examine); });
   if (!r) co_return;
   selected_ = std::move(*r);
+  view_modseq_ = selected_->mailbox.highest_modseq;
   read_only_ = examine;
   state_ = State::kSelected;
   const store::Selected& s = *selected_;
@@ -91,9 +92,10 @@ net::awaitable<void> Session::on_unselect(const imap::Command& cmd) {
 }
 
 net::awaitable<void> Session::on_check(const imap::Command& cmd) {
-  // Every change is committed when its command completes: nothing to do.
+  // Every change is committed when its command completes: only the view
+  // to bring up to date.
+  co_await resync();
   reply(imap::ok(cmd.tag, "CHECK completed"), "OK");
-  co_return;
 }
 
 }  // namespace mail::imapd::detail

@@ -379,6 +379,35 @@ class Messages(unittest.TestCase):
         finally:
             c.logout()
 
+    def test_noop_shows_what_other_sessions_and_deliveries_changed(self):
+        user, pw = env.new_account()
+        a = self.login(user, pw)
+        b = self.login(user, pw)
+        try:
+            self.assertEqual(a.append("INBOX", None, None, b"Subject: one\r\n\r\n1\r\n")[0], "OK")
+            self.assertEqual(a.select("INBOX"), ("OK", [b"1"]))
+            # Another session flags the message and appends one; a delivery adds a third.
+            self.assertEqual(b.select("INBOX")[0], "OK")
+            self.assertEqual(b.store("1", "+FLAGS", "(\\Flagged)")[0], "OK")
+            self.assertEqual(b.append("INBOX", None, None, b"Subject: two\r\n\r\n2\r\n")[0], "OK")
+            tag = f"noop {env.token()}"
+            outside = "someone@elsewhere.invalid"
+            env.mx_send(outside, [user], env.make_message(outside, user, tag, "3\r\n"))
+            deadline = time.time() + 20
+            while True:
+                typ, _ = a.noop()
+                self.assertEqual(typ, "OK")
+                exists = a.untagged_responses.get("EXISTS", [b"0"])[-1]
+                if exists == b"3" or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(exists, b"3", "the append and the delivery show as EXISTS")
+            typ, data = a.fetch("1", "(FLAGS)")
+            self.assertIn(b"\\Flagged", data[0], "the other session's flag is seen")
+        finally:
+            a.logout()
+            b.logout()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,8 @@
 // with the fake store of session_fixture.h: `* n EXPUNGE` highest first and
 // the view following (sequence numbers shift), COPYUID (tagged for COPY,
 // untagged before the expunges for MOVE), [TRYCREATE], and EXAMINE's
-// NO [READ-ONLY] for what would change the mailbox.
+// NO [READ-ONLY] for what would change the mailbox; and the resync on NOOP
+// and CHECK of what other sessions changed.
 #include "session_fixture.h"
 
 namespace {
@@ -57,4 +58,29 @@ TEST_F(ExpungeCopy, ExamineRefusesWhatWouldChangeTheMailbox) {
   EXPECT_EQ(c->cmd("d", "COPY 1 Sent"), "d OK [COPYUID 1700000002 3 10] COPY completed\r\n")
       << "copying out of a read-only mailbox is fine";
   EXPECT_TRUE(store_.expunges.empty());
+}
+
+TEST_F(ExpungeCopy, NoopReportsOtherSessionsChanges) {
+  start(true);
+  auto c = logged_in();
+  c->cmd("s", "SELECT INBOX");  // UIDs 3 5 9 at MODSEQ 7
+  // Meanwhile elsewhere: 3 expunged, 5 flagged, 12 delivered.
+  store::Changes ch;
+  ch.highest_modseq = 20;
+  ch.expunged = {3};
+  ch.changed = {store::IndexEntry{5, 19, store::kFlagged, {}}, store::IndexEntry{12, 20, 0, {"$Later"}}};
+  store_.next_changes = ch;
+  EXPECT_EQ(c->cmd("a", "NOOP"),
+            "* 1 EXPUNGE\r\n"
+            "* 1 FETCH (FLAGS (\\Flagged))\r\n"
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Later)\r\n"
+            "* 3 EXISTS\r\n"
+            "a OK NOOP completed\r\n");
+  EXPECT_EQ(c->cmd("b", "UID FETCH 1:* (FLAGS)"),
+            "* 1 FETCH (UID 5 FLAGS (\\Flagged))\r\n* 2 FETCH (UID 9 FLAGS (\\Deleted \\Seen \\Recent))\r\n"
+            "* 3 FETCH (UID 12 FLAGS ($Later))\r\nb OK UID FETCH completed\r\n");
+  store_.next_changes = store::Changes{};
+  store_.next_changes.highest_modseq = 20;
+  EXPECT_EQ(c->cmd("c", "CHECK"), "c OK CHECK completed\r\n") << "nothing new";
+  EXPECT_EQ(store_.changes_since, (std::vector<int64_t>{7, 20})) << "each resync starts where the last ended";
 }

@@ -195,6 +195,13 @@ class FakeStore : public MailStore {
     return store::Result<store::Moved>(out);
   }
   std::vector<std::string> copies;
+  // What the next resync sees (NOOP, CHECK); `since` is recorded.
+  common::Result<store::Result<store::Changes>> changes(int64_t, int64_t, int64_t since) override {
+    changes_since.push_back(since);
+    return store::Result<store::Changes>(next_changes);
+  }
+  store::Changes next_changes;
+  std::vector<int64_t> changes_since;
 
   std::vector<std::string> appended;
   std::vector<store::AppendRequest> append_requests;

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bringing the session's view of the selected mailbox up to date with what
+// other sessions, processes and deliveries committed (RFC 3501 §7.3-7.4 and
+// §5.5): the store's changes since the MODSEQ the view reflects become
+// `* n EXPUNGE` (the view shrinks, highest first), `* n FETCH (FLAGS …)`
+// for changed flags, and `* n EXISTS` for new messages. Called where RFC
+// 3501 allows EXPUNGE responses: NOOP and CHECK now, IDLE next. The
+// store is the truth; mailbox notices (mailbox_watch.h) only say when to
+// look.
+// Trusts: the store's answer.
+#include <algorithm>
+
+#include "imap_session.h"
+#include "mail/imap/response.h"
+
+namespace mail::imapd::detail {
+
+net::awaitable<void> Session::resync() {
+  if (!selected_) co_return;
+  const int64_t mailbox_id = selected_->mailbox.id;
+  const int64_t since = view_modseq_;
+  auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->changes(account_id_, mailbox_id, since); });
+  if (!r.ok() || !r->ok()) co_return;  // a hint missed: the next NOOP asks again
+  store::Changes& ch = r->value();
+  view_expunged(ch.expunged);
+  auto& ix = selected_->index;
+  const size_t before = ix.size();
+  for (const auto& e : ch.changed) {
+    auto pos = view_position(e.uid);
+    if (!pos) {
+      if (!ix.uids.empty() && e.uid < ix.uids.back()) continue;  // expunged meanwhile, or never ours
+      ix.uids.push_back(e.uid);
+      ix.modseqs.push_back(e.modseq);
+      ix.flags.push_back(0);
+      view_update(ix.size() - 1, e);
+      continue;
+    }
+    const uint8_t old_flags = ix.flags[*pos];
+    const auto old_keywords = selected_->entry(*pos).keywords;
+    view_update(*pos, e);
+    if (old_flags != ix.flags[*pos] || old_keywords != e.keywords) {
+      std::string flags;
+      for (const auto& f : view_flags(*pos)) flags += (flags.empty() ? "" : " ") + f;
+      send(imap::untagged_data(std::to_string(*pos + 1) + " FETCH (FLAGS (" + flags + "))"));
+    }
+  }
+  if (ix.size() != before) send(imap::exists(static_cast<uint32_t>(ix.size())));
+  view_modseq_ = std::max(view_modseq_, ch.highest_modseq);
+}
+
+}  // namespace mail::imapd::detail
