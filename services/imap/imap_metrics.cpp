@@ -16,7 +16,7 @@ metrics::SessionMetricsSpec imap_spec(const std::vector<std::string>& listeners)
                 "STORE",      "UID STORE", "COPY",         "UID COPY",     "MOVE",         "UID MOVE", "IDLE",
                 "NAMESPACE",  "ID",        "ENABLE",       "GETQUOTA",     "GETQUOTAROOT", "SETQUOTA"};
   spec.reply_codes = {"OK", "NO", "BAD", "BYE"};
-  spec.auth_results = {"success", "failure", "unavailable", "throttled", "error"};
+  spec.auth_results = {"success", "failure", "unavailable", "throttled", "userip_limit", "error"};
   return spec;
 }
 

@@ -200,6 +200,7 @@ class Session : public net::Session {
   // Authenticated.
   std::string user_;
   int64_t account_id_ = 0;
+  bool userip_held_ = false;  ///< a UserIpLimit slot, released in finish()
   bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (not offered yet)
 
   // Selected.

@@ -61,9 +61,10 @@ int run(service::Process& proc) {
       [&watch] { watch.wake_all(); });
   mailbox_notices.start();
 
+  UserIpLimit userip(s.max_userip_connections);
   net::SessionRegistry sessions;
   SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &metrics, tls ? &*tls : nullptr, &sessions,
-                   &throttle, &watch};
+                   &throttle, &watch, &userip};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
     // net.*: per-client cap, handshake and stress timeouts, PROXY v2.

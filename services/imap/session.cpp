@@ -133,6 +133,7 @@ net::awaitable<void> Session::start() {
 }
 
 net::awaitable<void> Session::finish() {
+  if (userip_held_) d_.userip->release(account_id_, conn().peer_ip());
   if (state_ != State::kNotAuthenticated)
     log::info("logout", {{"user", user_},
                          {"session", id_},

@@ -16,6 +16,7 @@
 #include "backends.h"
 #include "imap_metrics.h"
 #include "mailbox_watch.h"
+#include "userip_limit.h"
 #include "mail/directory/client/directory_client.h"
 #include "mail/directory/login_throttle.h"
 #include "mail/imap/limits.h"
@@ -52,6 +53,8 @@ struct SessionDeps {
   directory::LoginThrottle* throttle = nullptr;  ///< null: none
   /// Mailbox notices from every replica (mailbox_watch.h); null: none.
   MailboxWatch* watch = nullptr;
+  /// Logged-in sessions per (account, address) (userip_limit.h); null: no limit.
+  UserIpLimit* userip = nullptr;
 };
 
 /// Runs one IMAP session on `conn` until LOGOUT, error, timeout or close.

@@ -138,11 +138,23 @@ net::awaitable<void> Session::login(const std::string& tag, const std::string& u
     co_await auth_failed(tag, user);
     co_return;
   }
+  // Dovecot's mail_max_userip_connections: the password was right, but this
+  // account already has its share of sessions from this address.
+  if (d_.userip && !d_.userip->acquire(res.account_id, ip)) {
+    d_.metrics->auth("userip_limit");
+    log::info("login refused: too many sessions of the account from this address",
+              {{"user", user}, {"ip", ip}, {"session", id_}, {"max", d_.userip->max()}});
+    reply(imap::no(tag, "Maximum number of connections from user+IP exceeded", imap::code::limit()), "NO");
+    co_return;
+  }
+  userip_held_ = d_.userip != nullptr;
   // The default mailboxes exist from the first login on (or the first
   // delivery, whichever comes first).
   const int64_t account = res.account_id;
   auto opened = co_await net::offload(*d_.blocking, [&] { return d_.store->open_account(account); });
   if (!opened.ok()) {
+    if (userip_held_) d_.userip->release(res.account_id, ip);
+    userip_held_ = false;
     d_.metrics->auth("error");
     log::warn("mailbox store unavailable at login", {{"session", id_}, {"error", opened.error().message}});
     reply(imap::no(tag, "Mailboxes are temporarily unavailable, try again later", imap::code::unavailable()), "NO");

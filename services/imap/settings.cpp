@@ -5,7 +5,8 @@
 //   AUTHENTICATE only after STARTTLS), imap.idle_timeout (30m, RFC 3501
 //   §5.4's autologout minimum), imap.login_timeout (60s before login),
 //   imap.max_auth_failures (3), imap.max_errors (20),
-//   imap.auth_failure_delay (2s), imap.max_line (8192),
+//   imap.auth_failure_delay (2s), imap.max_userip_connections (10 logged-in
+//   sessions per account and address in one process; 0: no limit), imap.max_line (8192),
 //   imap.max_literal (50M: also the largest APPEND), imap.max_connections
 //   (5000 per listener), imap.io_threads (2), imap.blocking_threads (16),
 //   imap.shutdown_grace (5s); tls.cert, tls.key; http.* (service::Process);
@@ -35,6 +36,9 @@ Settings load_settings(const common::Config& c) {
   sc.max_auth_failures = positive(c, "imap.max_auth_failures", 3);
   sc.max_errors = positive(c, "imap.max_errors", 20);
   sc.auth_failure_delay = c.duration("imap.auth_failure_delay", std::chrono::seconds(2));
+  const int64_t userip = c.integer("imap.max_userip_connections", 10);
+  if (userip < 0) throw common::ConfigError("imap.max_userip_connections must be 0 (no limit) or more");
+  s.max_userip_connections = static_cast<size_t>(userip);
   sc.limits.max_line = positive(c, "imap.max_line", 8192, 1 << 20);
   if (sc.limits.max_line < 1024) throw common::ConfigError("imap.max_line must be at least 1024");
   sc.limits.max_literal = c.size("imap.max_literal", 50u * 1024 * 1024);

@@ -30,6 +30,7 @@ struct Settings {
   rpc::ChannelSecurity directory_tls;  ///< grpc.tls.*
   directory::RedisEndpoint notices;    ///< redis.host, redis.port: change notices for the cache
   size_t max_connections = 5000;       ///< per listener
+  size_t max_userip_connections = 10;  ///< imap.max_userip_connections (0: no limit)
   size_t io_threads = 2;
   size_t blocking_threads = 16;
   std::chrono::milliseconds shutdown_grace{5000};

@@ -335,6 +335,7 @@ class ImapSession : public ::testing::Test {
     tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
     deps_ = SessionDeps{&config_, &pool_,     &auth_,     &store_,
                         &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
+    deps_.userip = &userip_;
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "imap"); });
@@ -362,6 +363,7 @@ class ImapSession : public ::testing::Test {
   SessionConfig config_;
   FakeAuth auth_;
   FakeStore store_;
+  UserIpLimit userip_{2};  // logged-in sessions per account and address
   metrics::Registry registry_;
   ImapMetrics metrics_{registry_, {"imap"}};
   std::optional<directory::LoginThrottle> throttle_;

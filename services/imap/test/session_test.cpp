@@ -291,3 +291,22 @@ TEST_F(ImapSession, QuotaOfTheAccountAsOneRoot) {
   store_.quota_now.limit = 0;  // unlimited: no quota root at all
   EXPECT_EQ(c->cmd("f", "GETQUOTAROOT INBOX"), "* QUOTAROOT INBOX\r\nf OK GETQUOTAROOT completed\r\n");
 }
+
+TEST_F(ImapSession, TooManySessionsOfOneAccountFromOneAddressAreRefused) {
+  start(true);
+  auto a = logged_in();
+  auto b = logged_in();
+  auto c = connect();
+  EXPECT_EQ(c->cmd("x", "LOGIN demo@example.test \"demo pass\""),
+            "x NO [LIMIT] Maximum number of connections from user+IP exceeded\r\n");
+  EXPECT_EQ(c->cmd("y", "NOOP"), "y OK NOOP completed\r\n") << "still connected, not logged in";
+  EXPECT_EQ(a->cmd("z", "LOGOUT"), "* BYE mail.example.test logging out\r\nz OK LOGOUT completed\r\n");
+  EXPECT_EQ(a->line(), "<eof>");
+  // The slot comes back when the session has ended.
+  bool in = false;
+  for (int i = 0; i < 50 && !in; ++i) {
+    in = c->cmd("w" + std::to_string(i), "LOGIN demo@example.test \"demo pass\"").find(" OK ") != std::string::npos;
+    if (!in) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(in);
+}

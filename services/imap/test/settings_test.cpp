@@ -31,6 +31,7 @@ TEST(ImapSettings, StackConfigAndDefaults) {
   EXPECT_EQ(s.session.limits.max_line, 8192u);
   EXPECT_EQ(s.session.limits.max_literal, 50u * 1024 * 1024);
   EXPECT_GT(s.session.limits.max_frame, s.session.limits.max_literal);
+  EXPECT_EQ(s.max_userip_connections, 10u) << "Dovecot's mail_max_userip_connections";
 }
 
 TEST(ImapSettings, RefusesBadValues) {
@@ -47,6 +48,7 @@ TEST(ImapSettings, RefusesBadValues) {
   EXPECT_THROW(load_settings(with("tls.key", "<unset>")), common::ConfigError);
   EXPECT_THROW(load_settings(with("imap.max_line", "100")), common::ConfigError);
   EXPECT_THROW(load_settings(with("db.url", "<unset>")), common::ConfigError);
+  EXPECT_THROW(load_settings(with("imap.max_userip_connections", "-1")), common::ConfigError);
   auto none = base();
   none["imap.listen"] = "";
   none.erase("imap.imaps_listen");
