@@ -82,8 +82,12 @@ class MailStore {
   // ---- COPY and MOVE ----------------------------------------------------------
   /// COPY (move false) or MOVE of `uids` from the mailbox `source` to the
   /// account's mailbox `dest` (kNotFound when it does not exist).
-  virtual common::Result<store::Result<store::Moved>> copy(int64_t account, int64_t source, const std::string& dest,
-                                                           const std::vector<int64_t>& uids, bool move) = 0;
+  struct CopyDone {
+    int64_t dest_mailbox_id = 0;
+    store::Moved moved;  ///< moved.expunged is empty for a COPY
+  };
+  virtual common::Result<store::Result<CopyDone>> copy(int64_t account, int64_t source, const std::string& dest,
+                                                       const std::vector<int64_t>& uids, bool move) = 0;
   // ---- end COPY and MOVE ------------------------------------------------------
 
   /// What changed in the mailbox after MODSEQ `since` (resync).

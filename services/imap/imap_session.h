@@ -165,6 +165,9 @@ class Session : public net::Session {
   void view_expunged(const std::vector<int64_t>& uids);
   /// Queues NO [READ-ONLY] after EXAMINE; true when it did.
   bool refuse_read_only(const imap::Command& cmd);
+  /// After a commit that changed `mailbox_id` (now at `modseq`): tell the
+  /// other sessions and replicas (a hint; they read the store).
+  net::awaitable<void> announce(int64_t mailbox_id, int64_t modseq);
   // session_resync.cpp
   /// Untagged EXPUNGE / FETCH FLAGS / EXISTS for what changed in the
   /// selected mailbox since view_modseq_.

@@ -23,6 +23,17 @@
 
 namespace mail::imapd {
 
+/// The other direction: this process's own changes (APPEND, STORE, COPY,
+/// MOVE, EXPUNGE) announced to every replica after their commit. Blocking
+/// (a Redis round trip with a short timeout): sessions call it through
+/// net::offload. Implementations never throw; a lost notice only costs
+/// latency (sessions also poll).
+class MailboxNotifier {
+ public:
+  virtual ~MailboxNotifier() = default;
+  virtual void publish(const store::MailboxNotice& notice) = 0;
+};
+
 class MailboxWatch {
  public:
   using Wake = std::function<void()>;

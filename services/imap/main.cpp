@@ -62,9 +62,16 @@ int run(service::Process& proc) {
   mailbox_notices.start();
 
   UserIpLimit userip(s.max_userip_connections);
+  // This process's own changes, announced to the other replicas' sessions.
+  struct RedisNotifier final : MailboxNotifier {
+    explicit RedisNotifier(pubsub::Endpoint e) : publisher(std::move(e)) {}
+    void publish(const store::MailboxNotice& n) override { publisher.publish(store::format_mailbox_notice(n)); }
+    pubsub::Publisher publisher;
+  } notifier(pubsub::endpoint_from_config(proc.config(), "store.notice_channel",
+                                          std::string(store::kMailboxNoticeChannel)));
   net::SessionRegistry sessions;
   SessionDeps deps{&s.session, &rt.blocking(), &directory, &store, &metrics, tls ? &*tls : nullptr, &sessions,
-                   &throttle, &watch, &userip};
+                   &throttle, &watch, &userip, notifier.publisher.enabled() ? &notifier : nullptr};
   std::vector<std::unique_ptr<net::Server>> servers;
   auto add = [&](const common::HostPort& at, const std::string& name, bool implicit_tls) {
     // net.*: per-client cap, handshake and stress timeouts, PROXY v2.

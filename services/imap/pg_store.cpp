@@ -117,15 +117,20 @@ common::Result<store::Result<store::StoreResult>> PgMailStore::store_flags(int64
 // ---- end FETCH and STORE ----
 
 // ---- COPY and MOVE ------------------------------------------------------------
-common::Result<store::Result<store::Moved>> PgMailStore::copy(int64_t account, int64_t source, const std::string& dest,
-                                                              const std::vector<int64_t>& uids, bool move) {
-  return in_transaction([&](pqxx::work& tx) -> store::Result<store::Moved> {
+common::Result<store::Result<MailStore::CopyDone>> PgMailStore::copy(int64_t account, int64_t source,
+                                                                      const std::string& dest,
+                                                                      const std::vector<int64_t>& uids, bool move) {
+  return in_transaction([&](pqxx::work& tx) -> store::Result<CopyDone> {
     auto box = store::find_mailbox(tx, account, dest);
     if (!box.ok()) return box.error();
-    if (move) return store::move_messages(tx, account, source, box->id, uids);
+    if (move) {
+      auto moved = store::move_messages(tx, account, source, box->id, uids);
+      if (!moved.ok()) return moved.error();
+      return CopyDone{box->id, moved.value()};
+    }
     auto copied = store::copy_messages(tx, account, source, box->id, uids);
     if (!copied.ok()) return copied.error();
-    return store::Moved{copied.value(), {}};
+    return CopyDone{box->id, store::Moved{copied.value(), {}}};
   });
 }
 // ---- end COPY and MOVE --------------------------------------------------------

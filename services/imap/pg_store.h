@@ -35,8 +35,8 @@ class PgMailStore final : public MailStore {
   // ---- QUOTA ----------------------------------------------------------------
   common::Result<store::Quota> quota(int64_t account) override;
   // ---- end QUOTA ------------------------------------------------------------
-  common::Result<store::Result<store::Moved>> copy(int64_t account, int64_t source, const std::string& dest,
-                                                   const std::vector<int64_t>& uids, bool move) override;
+  common::Result<store::Result<CopyDone>> copy(int64_t account, int64_t source, const std::string& dest,
+                                               const std::vector<int64_t>& uids, bool move) override;
   common::Result<store::Result<store::Changes>> changes(int64_t account, int64_t mailbox_id, int64_t since) override;
 
   // ---- FETCH and STORE (wt-fetch) ----

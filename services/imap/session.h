@@ -55,6 +55,8 @@ struct SessionDeps {
   MailboxWatch* watch = nullptr;
   /// Logged-in sessions per (account, address) (userip_limit.h); null: no limit.
   UserIpLimit* userip = nullptr;
+  /// Where this process's own mailbox changes are announced; null: nowhere.
+  MailboxNotifier* notifier = nullptr;
 };
 
 /// Runs one IMAP session on `conn` until LOGOUT, error, timeout or close.

@@ -73,6 +73,7 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
     ix.flags.push_back(static_cast<uint8_t>(req.flags));
     send(imap::exists(static_cast<uint32_t>(ix.size())));
   }
+  co_await announce(r->mailbox_id, done.modseq);
   reply(imap::ok(cmd.tag, "APPEND completed",
                  imap::code::appenduid(static_cast<uint32_t>(done.uidvalidity), static_cast<uint32_t>(done.uid))),
         "OK");

@@ -72,6 +72,7 @@ net::awaitable<void> Session::on_expunge(const imap::Command& cmd) {
   const auto r = co_await ask_store(cmd, [&] { return d_.store->expunge(account_id_, mailbox_id, only); });
   if (!r) co_return;
   view_expunged(r->uids);
+  if (!r->uids.empty()) co_await announce(mailbox_id, r->modseq);
   reply(imap::ok(cmd.tag, uid_form ? "UID EXPUNGE completed" : "EXPUNGE completed"), "OK");
 }
 
@@ -90,18 +91,22 @@ net::awaitable<void> Session::on_copy(const imap::Command& cmd) {
   const auto r = co_await ask_store(
       cmd, [&] { return d_.store->copy(account_id_, source, *name, *uids, move); }, /*trycreate=*/true);
   if (!r) co_return;
+  co_await announce(r->dest_mailbox_id, r->moved.copied.modseq);
+  const bool moved_out = move && !r->moved.expunged.uids.empty();
+  if (moved_out) co_await announce(source, r->moved.expunged.modseq);
+  const store::Moved& moved = r->moved;
   std::optional<imap::ResponseCode> code;
-  if (!r->copied.source_uids.empty()) {
-    std::vector<uint32_t> from(r->copied.source_uids.begin(), r->copied.source_uids.end());
-    std::vector<uint32_t> to(r->copied.dest_uids.begin(), r->copied.dest_uids.end());
+  if (!moved.copied.source_uids.empty()) {
+    std::vector<uint32_t> from(moved.copied.source_uids.begin(), moved.copied.source_uids.end());
+    std::vector<uint32_t> to(moved.copied.dest_uids.begin(), moved.copied.dest_uids.end());
     // The destination's UIDs are in the order of the source's (RFC 4315 §3).
-    code = imap::code::copyuid(static_cast<uint32_t>(r->copied.uidvalidity), imap::format_sequence_set(from),
+    code = imap::code::copyuid(static_cast<uint32_t>(moved.copied.uidvalidity), imap::format_sequence_set(from),
                                imap::format_sequence_set(to));
   }
   if (move) {
     // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
     if (code) send(imap::untagged(imap::Condition::kOk, "Moved UIDs", code));
-    view_expunged(r->expunged.uids);
+    view_expunged(moved.expunged.uids);
     reply(imap::ok(cmd.tag, verb + " completed"), "OK");
     co_return;
   }

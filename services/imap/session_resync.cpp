@@ -48,4 +48,13 @@ net::awaitable<void> Session::resync() {
   view_modseq_ = std::max(view_modseq_, ch.highest_modseq);
 }
 
+net::awaitable<void> Session::announce(int64_t mailbox_id, int64_t modseq) {
+  if (!d_.notifier || modseq <= 0) co_return;
+  const store::MailboxNotice n{account_id_, mailbox_id, modseq};
+  co_await net::offload(*d_.blocking, [&] {
+    d_.notifier->publish(n);
+    return true;
+  });
+}
+
 }  // namespace mail::imapd::detail

@@ -59,6 +59,7 @@ net::awaitable<void> Session::on_store(const imap::Command& cmd) {
 
   size_t interval = 0;
   uint64_t next = seqs->intervals.empty() ? 0 : seqs->intervals[0].lo;
+  int64_t changed_modseq = 0;  // announced once, after the last batch
   while (true) {
     req.uids.clear();
     while (req.uids.size() < kBatch && interval < seqs->intervals.size()) {
@@ -80,6 +81,7 @@ net::awaitable<void> Session::on_store(const imap::Command& cmd) {
       store_refusal(cmd, r->error());
       co_return;
     }
+    if (!r->value().changed.empty()) changed_modseq = r->value().modseq;
     for (const auto& e : r->value().changed) {
       const auto pos = view_position(e.uid);
       if (!pos) continue;
@@ -91,6 +93,7 @@ net::awaitable<void> Session::on_store(const imap::Command& cmd) {
       send(fr.str());
     }
   }
+  co_await announce(mailbox_id, changed_modseq);
   reply(imap::ok(cmd.tag, verb + " completed"), "OK");
 }
 

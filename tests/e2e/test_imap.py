@@ -239,6 +239,18 @@ class Mailboxes(unittest.TestCase):
         while notices() <= before and time.time() < deadline:
             time.sleep(0.1)
         self.assertGreater(notices(), before)
+        # mail-imap announces its own changes too (APPEND here).
+        before = notices()
+        c = imaplib.IMAP4_SSL(env.HOST, env.P_IMAPS, timeout=env.TIMEOUT, ssl_context=env.tls_context())
+        try:
+            c.login(user, pw)
+            self.assertEqual(c.append("INBOX", None, None, b"Subject: own\r\n\r\nx\r\n")[0], "OK")
+        finally:
+            c.logout()
+        deadline = time.time() + 10
+        while notices() <= before and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertGreater(notices(), before, "the APPEND's notice came back over Redis")
 
 
 CORPUS = os.environ.get("MAIL_CORPUS_DIR",

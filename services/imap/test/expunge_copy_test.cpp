@@ -84,3 +84,28 @@ TEST_F(ExpungeCopy, NoopReportsOtherSessionsChanges) {
   EXPECT_EQ(c->cmd("c", "CHECK"), "c OK CHECK completed\r\n") << "nothing new";
   EXPECT_EQ(store_.changes_since, (std::vector<int64_t>{7, 20})) << "each resync starts where the last ended";
 }
+
+TEST_F(ExpungeCopy, OwnChangesAreAnnouncedAfterCommit) {
+  start(true);
+  auto c = logged_in();
+  c->cmd("s", "SELECT INBOX");
+  notifier_.taken();
+  c->cmd("a", "STORE 1 +FLAGS (\\Flagged)");
+  auto n = notifier_.taken();
+  ASSERT_EQ(n.size(), 1u) << "STORE";
+  EXPECT_EQ(n[0].mailbox_id, 1);
+  c->cmd("b", "STORE 1 +FLAGS (\\Flagged)");
+  EXPECT_TRUE(notifier_.taken().empty()) << "nothing changed, nothing announced";
+  c->cmd("c", "MOVE 2 Sent");
+  n = notifier_.taken();
+  ASSERT_EQ(n.size(), 2u) << "MOVE: the destination, then the source";
+  EXPECT_EQ(n[0].mailbox_id, 2);
+  EXPECT_EQ(n[1], (store::MailboxNotice{1, 1, 30}));
+  c->cmd("d", "EXPUNGE");
+  n = notifier_.taken();
+  ASSERT_EQ(n.size(), 1u) << "EXPUNGE of the \\Deleted message";
+  c->cmd("e", "APPEND Work {1+}\r\nx");
+  n = notifier_.taken();
+  ASSERT_EQ(n.size(), 1u) << "APPEND";
+  EXPECT_EQ(n[0].mailbox_id, 4);
+}

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <utility>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -176,10 +178,10 @@ class FakeStore : public MailStore {
   store::Quota quota_now{.limit = 1024 * 1024, .used = 2049, .messages = 3};
   // COPY / MOVE out of INBOX: new UIDs from the destination's uid_next; a
   // move takes the messages out of INBOX.
-  common::Result<store::Result<store::Moved>> copy(int64_t, int64_t, const std::string& dest,
-                                                   const std::vector<int64_t>& uids, bool move) override {
+  common::Result<store::Result<CopyDone>> copy(int64_t, int64_t, const std::string& dest,
+                                               const std::vector<int64_t>& uids, bool move) override {
     auto* box = find(dest);
-    if (!box) return store::Result<store::Moved>(store::Error::kNotFound);
+    if (!box) return store::Result<CopyDone>(store::Error::kNotFound);
     store::Moved out;
     out.copied.uidvalidity = box->uidvalidity;
     for (int64_t uid : uids) {
@@ -188,11 +190,13 @@ class FakeStore : public MailStore {
       out.copied.dest_uids.push_back(box->uid_next++);
     }
     copies.push_back(dest + (move ? " move" : " copy"));
+    out.copied.modseq = ++box->highest_modseq;
     if (move) {
       for (int64_t uid : out.copied.source_uids) messages.erase(uid);
       out.expunged.uids = out.copied.source_uids;
+      out.expunged.modseq = 30;
     }
-    return store::Result<store::Moved>(out);
+    return store::Result<CopyDone>(CopyDone{box->id, out});
   }
   std::vector<std::string> copies;
   // What the next resync sees (NOOP, CHECK); `since` is recorded.
@@ -336,6 +340,7 @@ class ImapSession : public ::testing::Test {
     deps_ = SessionDeps{&config_, &pool_,     &auth_,     &store_,
                         &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
     deps_.userip = &userip_;
+    deps_.notifier = &notifier_;
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "imap"); });
@@ -364,6 +369,18 @@ class ImapSession : public ::testing::Test {
   FakeAuth auth_;
   FakeStore store_;
   UserIpLimit userip_{2};  // logged-in sessions per account and address
+  struct RecordingNotifier : MailboxNotifier {
+    void publish(const store::MailboxNotice& n) override {
+      std::lock_guard lock(mu);
+      notices.push_back(n);
+    }
+    std::vector<store::MailboxNotice> taken() {
+      std::lock_guard lock(mu);
+      return std::exchange(notices, {});
+    }
+    std::mutex mu;
+    std::vector<store::MailboxNotice> notices;
+  } notifier_;
   metrics::Registry registry_;
   ImapMetrics metrics_{registry_, {"imap"}};
   std::optional<directory::LoginThrottle> throttle_;
