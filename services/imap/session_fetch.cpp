@@ -223,6 +223,7 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
           view_update(*pos, e);
           seen_now.push_back(e.uid);
         }
+        if (!s->value().changed.empty()) co_await announce(mailbox_id, s->value().modseq);
       }
     }
 

@@ -94,9 +94,11 @@ TEST_F(FetchStore, BodySetsSeenAndPeekDoesNot) {
   EXPECT_EQ(c->cmd("a", "FETCH 2 BODY.PEEK[1]"),
             "* 2 FETCH (BODY[1] {10}\r\nfirst part)\r\na OK FETCH completed\r\n");
   EXPECT_EQ(store_.flags[5], 0) << "PEEK";
+  notifier_.taken();
   EXPECT_EQ(c->cmd("b", "FETCH 2 BODY[1]"),
             "* 2 FETCH (BODY[1] {10}\r\nfirst part FLAGS (\\Seen))\r\nb OK FETCH completed\r\n");
   EXPECT_EQ(store_.flags[5], store::kSeen);
+  EXPECT_EQ(notifier_.taken().size(), 1u) << "setting \\Seen is a change other sessions hear of";
   EXPECT_EQ(c->cmd("c", "FETCH 2 (FLAGS BODY[1])"),
             "* 2 FETCH (FLAGS (\\Seen) BODY[1] {10}\r\nfirst part)\r\nc OK FETCH completed\r\n") << "already seen: nothing to store";
   EXPECT_EQ(c->cmd("d", "FETCH 1 RFC822.TEXT"),
