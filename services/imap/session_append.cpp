@@ -2,7 +2,8 @@
 // APPEND (RFC 3501 §6.3.11; APPENDUID of RFC 4315): a message from the
 // client into one of the account's mailboxes, with flags and an internal
 // date. The literal's size is bounded by the engine (imap.max_literal)
-// before a byte of it is read. Bare LF line ends become CRLF, so what
+// before a byte of it is read. Bare LF and CR line ends become CRLF
+// (common::to_crlf), so what
 // FETCH returns and RFC822.SIZE counts is the RFC 5322 form. A mailbox that
 // does not exist is NO [TRYCREATE] (clients then CREATE and retry); a full
 // quota NO [OVERQUOTA]. Appending to the selected mailbox announces the new
@@ -11,25 +12,12 @@
 // opaque octets); the store's answers.
 #include "imap_session.h"
 #include "mail/common/log.h"
+#include "mail/common/dot_stuff.h"
 #include "mail/common/strings.h"
 #include "mail/imap/response.h"
 #include "mail/net/offload.h"
 
 namespace mail::imapd::detail {
-
-namespace {
-
-std::string with_crlf(const std::string& message) {
-  std::string out;
-  out.reserve(message.size() + message.size() / 50);
-  for (size_t i = 0; i < message.size(); ++i) {
-    if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) out += '\r';
-    out += message[i];
-  }
-  return out;
-}
-
-}  // namespace
 
 net::awaitable<void> Session::on_append(const imap::Command& cmd) {
   const auto& a = std::get<imap::Append>(cmd.body);
@@ -57,7 +45,7 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
     req.flags |= bit;
   }
   if (a.date_time) req.internal_date = imap::to_unix(*a.date_time);
-  const std::string message = with_crlf(a.message);
+  const std::string message = common::to_crlf(a.message);
 
   // A missing mailbox is [TRYCREATE] here (RFC 3501 §6.3.11).
   const auto r =

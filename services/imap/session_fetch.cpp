@@ -185,16 +185,9 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
 
     std::vector<store::MessageMeta> metas;
     if (plan.meta) {
-      auto m = co_await net::offload(*d_.blocking, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
-      if (!m.ok()) {
-        unavailable(cmd, m.error());
-        co_return;
-      }
-      if (!m->ok()) {
-        store_refusal(cmd, m->error());
-        co_return;
-      }
-      metas = std::move(m->value());
+      auto m = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
+      if (!m) co_return;
+      metas = std::move(*m);
     }
 
     // \Seen for the unseen messages of the batch that still exist, in one call.
@@ -208,22 +201,15 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
         if (pos && (selected_->index.flags[*pos] & store::kSeen) == 0) req.uids.push_back(meta.uid);
       }
       if (!req.uids.empty()) {
-        auto s = co_await net::offload(*d_.blocking, [&] { return d_.store->store_flags(account_id_, mailbox_id, req); });
-        if (!s.ok()) {
-          unavailable(cmd, s.error());
-          co_return;
-        }
-        if (!s->ok()) {
-          store_refusal(cmd, s->error());
-          co_return;
-        }
-        for (const auto& e : s->value().changed) {
+        const auto s = co_await ask_store(cmd, [&] { return d_.store->store_flags(account_id_, mailbox_id, req); });
+        if (!s) co_return;
+        for (const auto& e : s->changed) {
           const auto pos = view_position(e.uid);
           if (!pos) continue;
           view_update(*pos, e);
           seen_now.push_back(e.uid);
         }
-        if (!s->value().changed.empty()) co_await announce(mailbox_id, s->value().modseq);
+        if (!s->changed.empty()) co_await announce(mailbox_id, s->modseq);
       }
     }
 

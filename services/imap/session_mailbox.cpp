@@ -234,10 +234,10 @@ net::awaitable<void> Session::on_list(const imap::Command& cmd) {
   }
   // Subscribed names that no longer exist (RFC 5258 §3.1: \NonExistent).
   if (l.subscribed && !l.special_use) {
+    std::set<std::string> existing;
+    for (const auto& m : listing.mailboxes) existing.insert(m.name);
     for (const auto& name : listing.subscriptions) {
-      const bool exists = std::any_of(listing.mailboxes.begin(), listing.mailboxes.end(),
-                                      [&](const store::MailboxInfo& m) { return m.name == name; });
-      if (exists || !matches(name)) continue;
+      if (existing.contains(name) || !matches(name)) continue;
       imap::ListEntry e{{}, store::kDelimiter, name};
       e.attributes = lsub ? std::vector<std::string>{"\\Noselect"}
                           : std::vector<std::string>{"\\NonExistent", "\\Subscribed"};

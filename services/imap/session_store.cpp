@@ -15,7 +15,6 @@
 #include "imap_session.h"
 #include "mail/common/strings.h"
 #include "mail/imap/response.h"
-#include "mail/net/offload.h"
 
 namespace mail::imapd::detail {
 
@@ -72,17 +71,10 @@ net::awaitable<void> Session::on_store(const imap::Command& cmd) {
       }
     }
     if (req.uids.empty()) break;
-    auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->store_flags(account_id_, mailbox_id, req); });
-    if (!r.ok()) {
-      unavailable(cmd, r.error());
-      co_return;
-    }
-    if (!r->ok()) {
-      store_refusal(cmd, r->error());
-      co_return;
-    }
-    if (!r->value().changed.empty()) changed_modseq = r->value().modseq;
-    for (const auto& e : r->value().changed) {
+    const auto r = co_await ask_store(cmd, [&] { return d_.store->store_flags(account_id_, mailbox_id, req); });
+    if (!r) co_return;
+    if (!r->changed.empty()) changed_modseq = r->modseq;
+    for (const auto& e : r->changed) {
       const auto pos = view_position(e.uid);
       if (!pos) continue;
       view_update(*pos, e);

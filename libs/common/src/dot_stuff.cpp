@@ -47,6 +47,20 @@ void DotStuffer::finish(std::string& out) {
   reset();
 }
 
+std::string to_crlf(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 32);
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\r' || in[i] == '\n') {
+      out += "\r\n";
+      if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
 std::string dot_stuff(std::string_view message) {
   std::string out;
   DotStuffer s;

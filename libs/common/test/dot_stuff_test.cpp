@@ -126,3 +126,9 @@ TEST(DotStuff, ReusableAfterFinishAndReset) {
 }
 
 }  // namespace
+
+TEST(ToCrlf, OneRuleForLineEndsWithoutStuffing) {
+  EXPECT_EQ(mail::common::to_crlf("a\r\nb\nc\rd\r"), "a\r\nb\r\nc\r\nd\r\n");
+  EXPECT_EQ(mail::common::to_crlf(".x\n\n"), ".x\r\n\r\n") << "no dot-stuffing";
+  EXPECT_EQ(mail::common::to_crlf("no end"), "no end") << "nothing added at the end";
+}

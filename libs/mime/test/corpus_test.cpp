@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "corpus_files.h"
 #include "mail/mime/header.h"
 
 using namespace mail::mime;
@@ -23,35 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path corpus_dir() {
-  if (const char* env = std::getenv("MAIL_CORPUS_DIR")) return fs::path(env) / "mail-gem";
-  return fs::path(MAIL_CORPUS_DIR) / "mail-gem";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Every line end (CRLF, LF, CR) becomes CRLF, and a final CRLF is added.
-std::string to_crlf(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() + in.size() / 20 + 2);
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\r') {
-      out += "\r\n";
-      if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
-    } else if (in[i] == '\n') {
-      out += "\r\n";
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
-  return out;
-}
+using mail::mime::test::corpus_dir;
+using mail::mime::test::read_file;
+using mail::mime::test::to_crlf;
 
 // Independent of the parser: does the first line look like "Name:" or an mbox "From " line?
 bool starts_with_header(std::string_view msg) {

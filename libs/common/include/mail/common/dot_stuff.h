@@ -43,4 +43,8 @@ class DotStuffer {
 /// Stuffs a whole message and appends the terminator.
 std::string dot_stuff(std::string_view message);
 
+/// The same line-end rule without stuffing: CRLF stays, a bare LF or a bare
+/// CR becomes CRLF (IMAP APPEND stores what it is given in this form).
+std::string to_crlf(std::string_view message);
+
 }  // namespace mail::common
