@@ -3,8 +3,11 @@
 // \Recent), INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
 // BODY[section]<partial> and BODY.PEEK (HEADER, HEADER.FIELDS[.NOT], TEXT,
 // MIME, part numbers), RFC822, RFC822.HEADER, RFC822.TEXT, UID (always sent
-// by UID FETCH, first); the parser expands ALL/FAST/FULL. BINARY[...],
-// BINARY.SIZE, MODSEQ and CHANGEDSINCE answer BAD (not announced).
+// by UID FETCH, first); the parser expands ALL/FAST/FULL. RFC 7162: MODSEQ,
+// and the CHANGEDSINCE modifier (only messages whose MODSEQ is above it,
+// each with its MODSEQ) with VANISHED for UID FETCH under QRESYNC (the
+// UIDs of the set expunged since, first). BINARY[...] and BINARY.SIZE
+// answer BAD (not announced).
 //
 // Memory stays bounded whatever the set: the messages are taken kBatch at a
 // time (one meta query per batch), each message's octets are read only when
@@ -38,6 +41,7 @@ constexpr size_t kBatch = 256;  ///< messages per meta query / \Seen update
 enum class Need { kNone, kHeader, kWhole };  ///< what of the octets the items need
 
 struct FetchPlan {
+  bool modseq = false;     ///< MODSEQ is asked for (or implied by CHANGEDSINCE)
   bool meta = false;       ///< sizes, dates or octets are asked for
   Need need = Need::kNone;
   bool sets_seen = false;  ///< a non-PEEK body item
@@ -77,7 +81,7 @@ std::optional<std::string> plan_fetch(const std::vector<imap::FetchItem>& items,
         want(p, Need::kWhole);
         p.sets_seen = true;
         break;
-      case imap::FetchAttr::kModseq: return "MODSEQ";
+      case imap::FetchAttr::kModseq: p.modseq = true; break;
     }
   }
   return std::nullopt;
@@ -108,7 +112,7 @@ imap::Section text_section(imap::Section::Text t) {
 // when the plan needs them.
 void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items, const store::MessageMeta* meta,
                std::string_view octets, const mime::Part* root, const std::vector<std::string>& flags,
-               int64_t uid, bool& uid_sent, bool& flags_sent) {
+               int64_t uid, int64_t modseq, bool& uid_sent, bool& flags_sent) {
   const mime::Part empty;
   const mime::Part& tree = root ? *root : empty;
   auto section = [&](const imap::Section& s) { return mime::fetch_section(octets, tree, to_mime(s)); };
@@ -139,7 +143,7 @@ void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items
       case imap::FetchAttr::kRfc822: r.content(item, octets); break;
       case imap::FetchAttr::kRfc822Header: r.content(item, section(text_section(imap::Section::kHeader)).data()); break;
       case imap::FetchAttr::kRfc822Text: r.content(item, section(text_section(imap::Section::kText)).data()); break;
-      case imap::FetchAttr::kModseq: break;  // refused by plan_fetch
+      case imap::FetchAttr::kModseq: r.modseq(static_cast<uint64_t>(modseq)); break;
     }
   }
 }
@@ -149,17 +153,43 @@ void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items
 net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
   const auto& f = std::get<imap::Fetch>(cmd.body);
   const std::string verb(imap::verb_name(cmd));
-  if (f.changed_since) {
-    reply(imap::bad(cmd.tag, verb + ": CHANGEDSINCE needs CONDSTORE, which is not served"), "BAD", true);
-    co_return;
-  }
   FetchPlan plan;
   if (auto no_such = plan_fetch(f.items, plan)) {
     reply(imap::bad(cmd.tag, verb + ": " + *no_such + " is not served"), "BAD", true);
     co_return;
   }
-  const auto seqs = resolve_view(cmd, f.set, f.uid);
+  if (f.vanished && !qresync_) {
+    reply(imap::bad(cmd.tag, verb + ": VANISHED needs ENABLE QRESYNC first"), "BAD", true);
+    co_return;
+  }
+  auto seqs = resolve_view(cmd, f.set, f.uid);
   if (!seqs) co_return;
+  const bool add_modseq = plan.modseq || f.changed_since.has_value();
+  if (add_modseq) condstore_ = true;
+  if (f.changed_since) {
+    const auto since = static_cast<int64_t>(std::min<uint64_t>(*f.changed_since, INT64_MAX));
+    if (f.vanished) {
+      // The set's UIDs expunged since `since`, before the FETCH data.
+      const int64_t box = selected_->mailbox.id;
+      auto ch = co_await ask_store(cmd, [&] { return d_.store->changes(account_id_, box, since); });
+      if (!ch) co_return;
+      const auto top = static_cast<uint32_t>(std::max<int64_t>(selected_->mailbox.uid_next - 1, 1));
+      const imap::ResolvedSet asked = imap::resolve(f.set, top);
+      std::vector<uint32_t> gone;
+      for (int64_t u : ch->expunged)
+        if (asked.contains(static_cast<uint32_t>(u))) gone.push_back(static_cast<uint32_t>(u));
+      if (!gone.empty()) send(imap::vanished(gone, true));
+    }
+    imap::ResolvedSet changed;
+    seqs->for_each([&](uint32_t seq) {
+      if (selected_->index.modseqs[seq - 1] <= since) return;
+      if (!changed.intervals.empty() && changed.intervals.back().hi + 1 == seq)
+        changed.intervals.back().hi = seq;
+      else
+        changed.intervals.push_back({seq, seq});
+    });
+    seqs = std::move(changed);
+  }
   const bool set_seen = plan.sets_seen && !read_only_;
   const int64_t mailbox_id = selected_->mailbox.id;
 
@@ -245,8 +275,10 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
         uid_sent = true;
       }
       const auto flags = view_flags(pos);
-      add_items(r, f.items, meta, octets, root ? &*root : nullptr, flags, uid, uid_sent, flags_sent);
+      const int64_t modseq = selected_->index.modseqs[pos];
+      add_items(r, f.items, meta, octets, root ? &*root : nullptr, flags, uid, modseq, uid_sent, flags_sent);
       if (!flags_sent && std::binary_search(seen_now.begin(), seen_now.end(), uid)) r.flags(flags);
+      if (f.changed_since && !plan.modseq) r.modseq(static_cast<uint64_t>(modseq));
       if (!r.empty()) send(r.str());
       if (queued() >= options().flush_at) {
         const bool written = co_await flush();

@@ -140,7 +140,8 @@ TEST_F(ImapSession, AuthenticatedCommandsAndLogout) {
   EXPECT_EQ(c->cmd("n", "NAMESPACE"), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nn OK NAMESPACE completed\r\n");
   EXPECT_EQ(c->cmd("i", "ID (\"name\" \"test\")"),
             "* ID (\"name\" \"mail-imap\" \"vendor\" \"mailplatform\")\r\ni OK ID completed\r\n");
-  EXPECT_EQ(c->cmd("e", "ENABLE CONDSTORE"), "* ENABLED\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("e", "ENABLE CONDSTORE X-UNKNOWN"), "* ENABLED CONDSTORE\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("e2", "ENABLE CONDSTORE QRESYNC"), "* ENABLED QRESYNC\r\ne2 OK ENABLE completed\r\n");
   EXPECT_EQ(c->cmd("f", "FETCH 1 FLAGS"), "f BAD FETCH: Select a mailbox first\r\n");
   EXPECT_EQ(c->cmd("g", "LOGIN demo@example.test x"), "g BAD LOGIN: Already logged in\r\n");
   EXPECT_EQ(c->cmd("z", "LOGOUT"), "* BYE mail.example.test logging out\r\nz OK LOGOUT completed\r\n");
