@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Charset conversion to UTF-8 (see decode.h): UTF-8 and US-ASCII repaired
-// here, everything else through glibc iconv with one conversion descriptor
-// per call (nothing shared between threads, no global state of ours).
+// here, everything else through glibc iconv. Each thread keeps its few most
+// recently used conversion descriptors (kCachedDescriptors): glibc unloads a
+// gconv module when its last descriptor closes, so a descriptor per call
+// would dlopen() the module again every time, under the loader's lock. The
+// cache is invisible in results (a descriptor is reset before each use) and
+// nothing is shared between threads.
 // Trusts nothing: the charset name comes from the message or the client and
 // is checked against a short character set before iconv sees it (no
 // "//TRANSLIT" or "//IGNORE" suffixes, bounded length); the bytes may be
 // anything, and every iconv error either skips input or ends the loop, so
 // the loop always advances. Output is capped at 4 bytes per input byte plus
 // one buffer. No diagnostics: bad input becomes U+FFFD.
+#include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <cstddef>
+#include <vector>
 
 #include <iconv.h>
 
@@ -85,20 +91,50 @@ Name normalize(std::string_view charset) {
   return n;
 }
 
-class Iconv {
+constexpr size_t kCachedDescriptors = 32;  // more charsets than a mailbox usually mixes
+
+// The calling thread's descriptors, most recently used first.
+class DescriptorCache {
  public:
-  explicit Iconv(const std::string& from) : cd_(iconv_open("UTF-8", from.c_str())) {}
-  ~Iconv() {
-    if (ok()) iconv_close(cd_);
+  DescriptorCache() = default;
+  DescriptorCache(const DescriptorCache&) = delete;
+  DescriptorCache& operator=(const DescriptorCache&) = delete;
+  ~DescriptorCache() {
+    for (auto& e : entries_) iconv_close(e.cd);
   }
-  Iconv(const Iconv&) = delete;
-  Iconv& operator=(const Iconv&) = delete;
-  bool ok() const { return cd_ != reinterpret_cast<iconv_t>(-1); }
-  iconv_t get() const { return cd_; }
+
+  // A descriptor from `name` to UTF-8 in its initial state, or nullopt when
+  // iconv does not know the name. Valid until the next call on this thread.
+  std::optional<iconv_t> get(std::string_view name) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].name != name) continue;
+      std::rotate(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i),
+                  entries_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      iconv(entries_.front().cd, nullptr, nullptr, nullptr, nullptr);  // initial shift state
+      return entries_.front().cd;
+    }
+    iconv_t cd = iconv_open("UTF-8", std::string(name).c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+    if (entries_.size() == kCachedDescriptors) {
+      iconv_close(entries_.back().cd);
+      entries_.pop_back();
+    }
+    entries_.insert(entries_.begin(), Entry{std::string(name), cd});
+    return cd;
+  }
 
  private:
-  iconv_t cd_;
+  struct Entry {
+    std::string name;
+    iconv_t cd;
+  };
+  std::vector<Entry> entries_;
 };
+
+std::optional<iconv_t> descriptor(std::string_view name) {
+  thread_local DescriptorCache cache;
+  return cache.get(name);
+}
 
 std::string convert(iconv_t cd, std::string_view bytes, size_t unit) {
   std::string out;
@@ -143,8 +179,7 @@ std::optional<std::string> to_utf8(std::string_view bytes, std::string_view char
   }
   if (n.sane) {
     std::string_view name = alias(n.lower);
-    Iconv cd{std::string(name)};
-    if (cd.ok()) return convert(cd.get(), bytes, code_unit(name));
+    if (auto cd = descriptor(name)) return convert(*cd, bytes, code_unit(name));
   }
   if (common::utf8_valid(bytes)) return std::string(bytes);
   return std::nullopt;
@@ -155,7 +190,7 @@ bool charset_known(std::string_view charset) {
   if (n.lower.empty()) return false;
   if (is_utf8_name(n.lower) || is_ascii_name(n.lower)) return true;
   if (!n.sane) return false;
-  return Iconv{std::string(alias(n.lower))}.ok();
+  return descriptor(alias(n.lower)).has_value();
 }
 
 std::string utf8_or_latin1(std::string_view bytes) {
