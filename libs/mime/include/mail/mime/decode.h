@@ -67,9 +67,10 @@ std::string utf8_or_latin1(std::string_view bytes);
 ///   decode; words that cannot be decoded (charset unknown to to_utf8,
 ///   unknown encoding, no "?=", whitespace or control characters inside)
 ///   are left as written.
-/// - Folding is unfolded: every CR and LF byte is removed (in a header
-///   value they only occur as folds); leading and trailing spaces and tabs
-///   are removed.
+/// - Folding is unfolded: every CR and LF byte of the raw value is removed
+///   (in a header value they only occur as folds); leading and trailing
+///   spaces and tabs are removed. An encoded word may still decode to a
+///   line end ("=0A"): it is kept.
 /// - Other text: valid UTF-8 kept, other bytes taken as ISO-8859-1
 ///   (utf8_or_latin1).
 /// The result is valid UTF-8 and at most 4 bytes per input byte. Linear.
