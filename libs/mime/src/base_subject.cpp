@@ -50,10 +50,14 @@ size_t blob_end(std::string_view s, size_t pos) {
 size_t refwd_end(std::string_view s, size_t pos) {
   std::string_view t = s.substr(pos);
   size_t p;
-  if (t.starts_with("re")) p = pos + 2;
-  else if (t.starts_with("fwd")) p = pos + 3;
-  else if (t.starts_with("fw")) p = pos + 2;
-  else return 0;
+  if (t.starts_with("re"))
+    p = pos + 2;
+  else if (t.starts_with("fwd"))
+    p = pos + 3;
+  else if (t.starts_with("fw"))
+    p = pos + 2;
+  else
+    return 0;
   p = blob_end(s, skip_spaces(s, p));
   return p < s.size() && s[p] == ':' ? p + 1 : 0;
 }
@@ -66,9 +70,12 @@ std::string base_subject(std::string_view decoded_subject) {
   for (;;) {
     // (2) subj-trailer: "(fwd)" / WSP at the end, repeatedly.
     for (;;) {
-      if (s.ends_with(' ')) s.remove_suffix(1);
-      else if (s.ends_with("(fwd)")) s.remove_suffix(5);
-      else break;
+      if (s.ends_with(' '))
+        s.remove_suffix(1);
+      else if (s.ends_with("(fwd)"))
+        s.remove_suffix(5);
+      else
+        break;
     }
     // (3)-(5): subj-leader = (*subj-blob subj-refwd) / WSP; else a leading
     // subj-blob when a non-empty subject follows it.

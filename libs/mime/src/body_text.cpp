@@ -88,8 +88,10 @@ class Walker {
     } else if (p.is_text()) {
       std::string decoded = decode_transfer(body(msg, p), p.encoding);
       std::string_view charset = part_charset(p);
-      if (auto u = to_utf8(decoded, charset)) out_.add(*u);
-      else out_.add(utf8_or_latin1(decoded));
+      if (auto u = to_utf8(decoded, charset))
+        out_.add(*u);
+      else
+        out_.add(utf8_or_latin1(decoded));
     }
   }
 
@@ -109,8 +111,8 @@ class Walker {
       return;
     }
     // parse_structure leaves an encoded message opaque: decode and parse it.
-    bool encoded = p.encoding && (common::iequals(*p.encoding, "base64") ||
-                                  common::iequals(*p.encoding, "quoted-printable"));
+    bool encoded =
+        p.encoding && (common::iequals(*p.encoding, "base64") || common::iequals(*p.encoding, "quoted-printable"));
     if (!encoded || reparse == 0) return;
     std::string inner = decode_transfer(body(msg, p), p.encoding);
     Part root = parse_structure(inner);

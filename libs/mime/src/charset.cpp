@@ -49,11 +49,23 @@ std::string_view alias(std::string_view n) {
     std::string_view from, to;
   };
   static constexpr Alias kAliases[] = {
-      {"ks_c_5601-1987", "CP949"}, {"ks_c_5601-1989", "CP949"}, {"ks_c_5601", "CP949"}, {"ksc_5601", "CP949"},
-      {"ksc5601", "CP949"},        {"euc-kr", "CP949"},         {"gb2312", "GBK"},      {"csgb2312", "GBK"},
-      {"x-gbk", "GBK"},            {"shift_jis", "CP932"},      {"shift-jis", "CP932"}, {"x-sjis", "CP932"},
-      {"sjis", "CP932"},           {"ms_kanji", "CP932"},       {"windows-31j", "CP932"},
-      {"x-mac-roman", "MACINTOSH"}, {"unicode-1-1-utf-7", "UTF-7"},
+      {"ks_c_5601-1987", "CP949"},
+      {"ks_c_5601-1989", "CP949"},
+      {"ks_c_5601", "CP949"},
+      {"ksc_5601", "CP949"},
+      {"ksc5601", "CP949"},
+      {"euc-kr", "CP949"},
+      {"gb2312", "GBK"},
+      {"csgb2312", "GBK"},
+      {"x-gbk", "GBK"},
+      {"shift_jis", "CP932"},
+      {"shift-jis", "CP932"},
+      {"x-sjis", "CP932"},
+      {"sjis", "CP932"},
+      {"ms_kanji", "CP932"},
+      {"windows-31j", "CP932"},
+      {"x-mac-roman", "MACINTOSH"},
+      {"unicode-1-1-utf-7", "UTF-7"},
   };
   for (const auto& a : kAliases)
     if (n == a.from) return a.to;

@@ -124,8 +124,10 @@ struct Group {
 bool flush(const Group& g, std::string_view s, std::string& out) {
   auto u = to_utf8(g.bytes, g.charset);
   if (!(u && g.prev_ok)) out.append(g.gap);
-  if (u) out.append(*u);
-  else out.append(s.substr(g.begin, g.end - g.begin));
+  if (u)
+    out.append(*u);
+  else
+    out.append(s.substr(g.begin, g.end - g.begin));
   return u.has_value();
 }
 
@@ -163,7 +165,7 @@ std::string decode_header_value(std::string_view raw_value) {
         utf8::append_or_latin1(out, between);
         prev_ok = false;
       }
-      g = Group{true, w->charset, std::move(w->bytes), w->begin, w->end, adjacent ? between : std::string_view{},
+      g = Group{true,   w->charset, std::move(w->bytes), w->begin, w->end, adjacent ? between : std::string_view{},
                 prev_ok};
     }
     pos = i = w->end;

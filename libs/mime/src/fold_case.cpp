@@ -31,6 +31,8 @@ struct Range {
 
 constexpr Kind A = Kind::kAll, E = Kind::kEven, O = Kind::kOdd;
 
+// One line per Unicode block keeps the table readable.
+// clang-format off
 constexpr Range kFold[] = {
     // Basic Latin, Latin-1 Supplement
     {0x0041, 0x005A, 32, A}, {0x00B5, 0x00B5, 0x03BC - 0x00B5, A}, {0x00C0, 0x00D6, 32, A},
@@ -79,10 +81,11 @@ constexpr Range kFold[] = {
     // Cyrillic Extended-B, fullwidth Latin, Deseret
     {0xA640, 0xA66D, 1, E}, {0xA680, 0xA69B, 1, E}, {0xFF21, 0xFF3A, 32, A}, {0x10400, 0x10427, 40, A},
 };
+// clang-format on
 
 char32_t fold(char32_t cp) {
-  auto it = std::upper_bound(std::begin(kFold), std::end(kFold), cp,
-                             [](char32_t c, const Range& r) { return c < r.lo; });
+  auto it =
+      std::upper_bound(std::begin(kFold), std::end(kFold), cp, [](char32_t c, const Range& r) { return c < r.lo; });
   if (it == std::begin(kFold)) return cp;
   const Range& r = *std::prev(it);
   if (cp > r.hi) return cp;

@@ -47,7 +47,7 @@ inline size_t decode(std::string_view s, size_t pos, char32_t& cp) {
     v = (v << 6) | (cc & 0x3F);
   }
   if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000)) return 0;  // overlong
-  if (v >= 0xD800 && v <= 0xDFFF) return 0;                         // surrogate
+  if (v >= 0xD800 && v <= 0xDFFF) return 0;                        // surrogate
   if (v > 0x10FFFF) return 0;
   cp = v;
   return n;

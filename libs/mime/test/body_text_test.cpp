@@ -82,9 +82,7 @@ const std::string kAlternative =
     "--outer--\r\n"
     "epilogue is not searched\r\n";
 
-TEST(MimeBodyText, Multipart) {
-  EXPECT_EQ(text_of(kAlternative), "Grüße\n<p>“quoted”</p>\nПривет");
-}
+TEST(MimeBodyText, Multipart) { EXPECT_EQ(text_of(kAlternative), "Grüße\n<p>“quoted”</p>\nПривет"); }
 
 TEST(MimeBodyText, AttachedMessage) {
   const std::string msg =
@@ -103,7 +101,8 @@ TEST(MimeBodyText, AttachedMessage) {
       "\r\n"
       "inner body\r\n"
       "--b--\r\n";
-  EXPECT_EQ(text_of(msg), "see attached\nAndré <a@example.com>\nété folded\ninner body");  // the CRLF is the delimiter's
+  EXPECT_EQ(text_of(msg),
+            "see attached\nAndré <a@example.com>\nété folded\ninner body");  // the CRLF is the delimiter's
 }
 
 // A message/rfc822 part whose message is base64 encoded.
@@ -138,7 +137,8 @@ TEST(MimeBodyText, Cap) {
   }
   // A big part is read only as far as the cap needs.
   std::string big = "Content-Transfer-Encoding: base64\r\n\r\n";
-  for (int i = 0; i < 100000; ++i) big += "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh\r\n";
+  for (int i = 0; i < 100000; ++i)
+    big += "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh\r\n";
   EXPECT_EQ(text_of(big, 100), std::string(100, 'a'));
 }
 
@@ -189,7 +189,7 @@ TEST(MimeBodyTextCorpus, MessageRfc822Attachment) {
   EXPECT_NE(t.find("\nAnother PDF\n"), std::string::npos) << t;
   EXPECT_NE(t.find("Just attaching another PDF, here, to see what the message looks like,\r\n"), std::string::npos)
       << t;
-  EXPECT_EQ(t.find("JVBERi0"), std::string::npos) << t;  // the PDF is not text
+  EXPECT_EQ(t.find("JVBERi0"), std::string::npos) << t;             // the PDF is not text
   EXPECT_EQ(t.find("From xxxx@xxxx.com"), std::string::npos) << t;  // an mbox line is no field
 
   std::string inline_image = corpus_text("attachment_emails/attachment_message_rfc822_inline_image.eml");

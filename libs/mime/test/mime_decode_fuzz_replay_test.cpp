@@ -22,9 +22,7 @@ using mail::fuzz::run_one;
 
 std::vector<std::string> load_seeds() { return load_dir(MAIL_MIME_DECODE_FUZZ_CORPUS, false); }
 
-std::vector<std::string> load_mail_gem() {
-  return load_dir(std::filesystem::path(MAIL_CORPUS_DIR) / "mail-gem", true);
-}
+std::vector<std::string> load_mail_gem() { return load_dir(std::filesystem::path(MAIL_CORPUS_DIR) / "mail-gem", true); }
 
 TEST(MimeDecodeFuzzReplay, Seeds) {
   ASSERT_TRUE(std::filesystem::is_directory(MAIL_MIME_DECODE_FUZZ_CORPUS))
@@ -42,6 +40,7 @@ TEST(MimeDecodeFuzzReplay, RandomAndMutated) {
   auto seeds = load_seeds();
   ASSERT_FALSE(seeds.empty());
   for (auto& m : load_mail_gem()) seeds.push_back(m.substr(0, 4096));
+  // clang-format off
   const std::vector<std::string> tokens = {
       "=?", "?=", "?q?", "?Q?", "?b?", "?B?", "=?utf-8?q?", "=?iso-8859-1?B?", "=?ISO-2022-JP?B?GyRC", "*en",
       "_", "=C3", "=A9", "=3D", "=\r\n", "= \r\n", "=", "==", "\x1B$B", "\x1B(B", "\xC3", "\xA9", "\xE2\x84\xAA",
@@ -51,6 +50,7 @@ TEST(MimeDecodeFuzzReplay, RandomAndMutated) {
       "Content-Transfer-Encoding: base64\r\n", "Content-Transfer-Encoding: quoted-printable\r\n",
       "Content-Type: text/plain; charset=utf-16\r\n", "Content-Type: text/html; charset=iso-2022-jp\r\n",
       "; charset*=koi8-r''", "ΣΑΣ", "İ", "ß"};
+  // clang-format on
   std::mt19937_64 rng(0x2047);
   for (int iter = 0; iter < 3000; ++iter) {
     std::string s = iter % 4 == 0 ? mail::fuzz::random_bytes(rng, 300) : mail::fuzz::mutate_seed(rng, seeds, tokens);

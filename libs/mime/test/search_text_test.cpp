@@ -76,7 +76,10 @@ TEST(MimeSearchFold, Table) {
       {"ⅫⒶＡＺ", "ⅻⓐａｚ"},
       {"日本語 한국어 😀", "日本語 한국어 😀"},
       // Not UTF-8: bytes pass through.
-      {"A\xFF" "B\xC3", "a\xFF" "b\xC3"},
+      {"A\xFF"
+       "B\xC3",
+       "a\xFF"
+       "b\xC3"},
       {"\xC0\xC1\xED\xA0\x80", "\xC0\xC1\xED\xA0\x80"},
       {"\xC3\x89\xC3", "\xC3\xA9\xC3"},
       {"", ""},
@@ -124,7 +127,8 @@ TEST(MimeSearchFold, ContainsFolded) {
       {"The Kelvin sign: 5K", "5k", true},
       {"caf\xE9", "caf\xE9", true},  // invalid bytes match themselves
   };
-  for (const auto& c : cases) EXPECT_EQ(contains_folded(c.haystack, c.needle), c.want) << c.haystack << " / " << c.needle;
+  for (const auto& c : cases)
+    EXPECT_EQ(contains_folded(c.haystack, c.needle), c.want) << c.haystack << " / " << c.needle;
   EXPECT_TRUE(contains_folded("Größe", fold_case("GRÖSSE").substr(0, 4)));  // "grö"
 }
 
@@ -147,31 +151,31 @@ TEST(MimeSearchSubject, BaseSubject) {
       {"Fw: hello", "hello"},
       {"FWD: hello", "hello"},
       {"Fwd:hello", "hello"},
-      {"Re : hello", "hello"},         // *WSP before the colon
-      {"Re [list]: hello", "hello"},   // subj-refwd with its blob
+      {"Re : hello", "hello"},        // *WSP before the colon
+      {"Re [list]: hello", "hello"},  // subj-refwd with its blob
       {"Re[2]: hello", "hello"},
       {"Re [2] : hello", "hello"},
-      {"[list] Re: hello", "hello"},   // *subj-blob subj-refwd
+      {"[list] Re: hello", "hello"},  // *subj-blob subj-refwd
       {"[a] [b] Re: hello", "hello"},
       {"[a][b]Re: hello", "hello"},
       {"Re: [list] Re: hello", "hello"},
-      {"[list] hello", "hello"},       // (4): a blob with something after it
+      {"[list] hello", "hello"},  // (4): a blob with something after it
       {"[a] [b] hello", "hello"},
-      {"[list]", "[list]"},            // ... but not the whole subject
+      {"[list]", "[list]"},  // ... but not the whole subject
       {"Re: [list]", "[list]"},
       {"[a] [b]", "[b]"},
       {"[a] [b] (fwd)", "[b]"},
-      {"hello (fwd)", "hello"},        // (2) trailers
+      {"hello (fwd)", "hello"},  // (2) trailers
       {"hello (fwd) (fwd)", "hello"},
       {"hello(fwd)", "hello"},
       {"hello (FWD)  ", "hello"},
       {"(fwd) hello", "(fwd) hello"},
       {"Re: hello (fwd)", "hello"},
-      {"[Fwd: hello]", "hello"},       // (6) subj-fwd
+      {"[Fwd: hello]", "hello"},  // (6) subj-fwd
       {"[fwd: [Fwd: hello]]", "hello"},
       {"Re: [Fwd: Re: hello] (fwd)", "hello"},
       {"Fwd: [Fwd: Re: x] (fwd)", "x"},
-      {"[Fwd: x] y", "y"},             // a blob, not a wrapper
+      {"[Fwd: x] y", "y"},  // a blob, not a wrapper
       {"[fwd: ]", ""},
       {"[Fwd: Re: [list] x (fwd)]", "x"},
       {"  Hello   World  ", "hello world"},  // (1) whitespace

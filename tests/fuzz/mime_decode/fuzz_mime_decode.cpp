@@ -23,12 +23,12 @@
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                                         \
-  do {                                                                                           \
-    if (!(cond)) {                                                                               \
+#define FUZZ_CHECK(cond)                                                                       \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
       std::fprintf(stderr, "fuzz_mime_decode: check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                                              \
-    }                                                                                            \
+      std::abort();                                                                            \
+    }                                                                                          \
   } while (0)
 
 using namespace mail::mime;
