@@ -299,7 +299,7 @@ std::vector<std::string> search_charsets() { return {"US-ASCII", "UTF-8"}; }
 
 bool search_charset_ok(std::string_view charset) {
   // Any charset the decoder knows, as Dovecot accepts what iconv does.
-  return mime::to_utf8("", charset).has_value();
+  return mime::charset_known(charset);
 }
 
 // ---- SORT ---------------------------------------------------------------------

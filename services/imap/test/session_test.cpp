@@ -234,6 +234,7 @@ TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
             "* OK [UNSEEN 2] First unseen\r\n"
             "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
             "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "* OK [HIGHESTMODSEQ 7] Highest\r\n"
             "a OK [READ-WRITE] SELECT completed\r\n");
   EXPECT_EQ(c->cmd("b", "CHECK"), "b OK CHECK completed\r\n");
   EXPECT_EQ(c->cmd("c", "CLOSE"), "c OK CLOSE completed\r\n");
@@ -247,13 +248,15 @@ TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
             "* OK [UNSEEN 2] First unseen\r\n"
             "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
             "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "* OK [HIGHESTMODSEQ 7] Highest\r\n"
             "e OK [READ-ONLY] EXAMINE completed\r\n");
   EXPECT_EQ(c->cmd("f", "CLOSE"), "f OK CLOSE completed\r\n");
   EXPECT_EQ(store_.expunges.size(), 1u) << "EXAMINE's CLOSE expunges nothing";
   EXPECT_EQ(c->cmd("g", "SELECT Sent"), "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk)\r\n"
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk \\*)] Flags permitted\r\n"
             "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1700000002] UIDs valid\r\n"
-            "* OK [UIDNEXT 10] Predicted next UID\r\ng OK [READ-WRITE] SELECT completed\r\n");
+            "* OK [UIDNEXT 10] Predicted next UID\r\n* OK [HIGHESTMODSEQ 7] Highest\r\n"
+            "g OK [READ-WRITE] SELECT completed\r\n");
   EXPECT_EQ(c->cmd("h", "SELECT Nope"), "h NO [NONEXISTENT] Mailbox does not exist\r\n");
   EXPECT_EQ(c->cmd("i", "UNSELECT"), "i BAD UNSELECT: Select a mailbox first\r\n") << "a failed SELECT deselects";
   EXPECT_EQ(store_.selects, (std::vector<std::string>{"INBOX rw", "INBOX ro", "Sent rw", "Nope rw"}));
