@@ -234,7 +234,7 @@ class Session : public net::Session {
   std::string user_;
   int64_t account_id_ = 0;
   bool userip_held_ = false;  ///< a UserIpLimit slot, released in finish()
-  bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (not offered yet)
+  bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (RFC 6855): names in UTF-8 on the wire
 
   // Selected.
   std::optional<store::Selected> selected_;

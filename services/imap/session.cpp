@@ -102,7 +102,7 @@ std::vector<std::string> Session::capabilities() const {
                                    "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED",
                                    "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE", "UIDPLUS", "MOVE",
                                    "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "WITHIN", "IDLE",
-                                   "CONDSTORE", "QRESYNC"};
+                                   "CONDSTORE", "QRESYNC", "UTF8=ACCEPT"};
   if (state_ == State::kNotAuthenticated) {
     if (d_.tls != nullptr && !conn().tls()) caps.emplace_back("STARTTLS");
     if (plaintext_ok()) {
@@ -276,6 +276,9 @@ net::awaitable<void> Session::on_enable(const imap::Command& cmd) {
       now.push_back(cap);
     } else if (cap == "QRESYNC" && !qresync_) {
       qresync_ = condstore_ = true;  // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+      now.push_back(cap);
+    } else if (cap == "UTF8=ACCEPT" && !utf8_) {
+      utf8_ = true;  // RFC 6855: mailbox names in UTF-8 both ways, APPEND UTF8
       now.push_back(cap);
     }
   }

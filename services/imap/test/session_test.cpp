@@ -197,6 +197,23 @@ TEST_F(ImapSession, ListPatternsAttributesAndSubscriptions) {
   EXPECT_EQ(c->cmd("j", "LIST \"\" *"), "j NO [UNAVAILABLE] Temporary failure, try again later\r\n");
 }
 
+TEST_F(ImapSession, Utf8AcceptNamesAndAppend) {
+  start(true);
+  auto c = logged_in();
+  const std::string name = "Entw\xc3\xbcrfe";  // "Entwürfe"
+  EXPECT_EQ(c->cmd("a", "APPEND INBOX UTF8 (~{8+}\r\nSubj: x\n)"),
+            "a BAD APPEND: UTF8 data needs ENABLE UTF8=ACCEPT first\r\n");
+  EXPECT_EQ(c->cmd("b", "CREATE \"" + name + "\"").substr(0, 4), "b NO") << "UTF-8 needs UTF8=ACCEPT";
+  EXPECT_EQ(c->cmd("e", "ENABLE UTF8=ACCEPT"), "* ENABLED UTF8=ACCEPT\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("c", "CREATE \"" + name + "\""), "c OK CREATE completed\r\n");
+  EXPECT_EQ(store_.created.back(), name);
+  EXPECT_EQ(c->cmd("d", "LIST \"\" \"Entw*\""),
+            "* LIST (\\HasNoChildren) \"/\" \"" + name + "\"\r\nd OK LIST completed\r\n")
+      << "UTF-8 on the wire, not modified UTF-7";
+  EXPECT_NE(c->cmd("f", "APPEND INBOX UTF8 (~{20+}\r\nSubject: gr\xc3\xbc\xc3\x9f\r\n\r\nx)").find("f OK [APPENDUID"),
+            std::string::npos);
+}
+
 TEST_F(ImapSession, MailboxCommandsDecodeModifiedUtf7AndMapRefusals) {
   start(true);
   auto c = logged_in();
