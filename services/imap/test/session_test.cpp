@@ -197,6 +197,21 @@ TEST_F(ImapSession, ListPatternsAttributesAndSubscriptions) {
   EXPECT_EQ(c->cmd("j", "LIST \"\" *"), "j NO [UNAVAILABLE] Temporary failure, try again later\r\n");
 }
 
+TEST_F(ImapSession, ListRecursiveMatchGivesChildInfo) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("a", "LIST (RECURSIVEMATCH) \"\" %"), "a BAD LIST: RECURSIVEMATCH without a base selection option\r\n");
+  const std::string r = c->cmd("b", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %");
+  EXPECT_NE(r.find("* LIST (\\HasChildren) \"/\" Work (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"), std::string::npos)
+      << "Work is not subscribed, Work/2026 is and does not match %: " << r;
+  EXPECT_NE(r.find("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"), std::string::npos) << r;
+  EXPECT_EQ(r.find("Work/2026"), std::string::npos) << r;
+  const std::string flat = c->cmd("c", "LIST (SUBSCRIBED) \"\" %");
+  EXPECT_EQ(flat.find("Work"), std::string::npos) << "without RECURSIVEMATCH, only subscribed names: " << flat;
+  const std::string all = c->cmd("d", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" *");
+  EXPECT_EQ(all.find("CHILDINFO"), std::string::npos) << "every subscribed name matches *: " << all;
+}
+
 TEST_F(ImapSession, Utf8AcceptNamesAndAppend) {
   start(true);
   auto c = logged_in();
