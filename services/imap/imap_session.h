@@ -41,6 +41,11 @@ using Clock = std::chrono::steady_clock;
 /// \\Recent (which no client may set); -1 for one RFC 3501 does not define.
 int system_flag_bit(std::string_view name);
 
+/// The numbers of `known` that are not in `present` (ascending): what a
+/// client knew of that is gone, once the store forgot the expunges
+/// (store::Changes::present).
+std::vector<uint32_t> missing_uids(const imap::ResolvedSet& known, const std::vector<int64_t>& present);
+
 class Session : public net::Session {
  public:
   Session(const SessionDeps& deps, net::Connection& conn, std::string listener)

@@ -176,8 +176,12 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       const auto top = static_cast<uint32_t>(std::max<int64_t>(selected_->mailbox.uid_next - 1, 1));
       const imap::ResolvedSet asked = imap::resolve(f.set, top);
       std::vector<uint32_t> gone;
-      for (int64_t u : ch->expunged)
-        if (asked.contains(static_cast<uint32_t>(u))) gone.push_back(static_cast<uint32_t>(u));
+      if (ch->present) {
+        gone = missing_uids(asked, *ch->present);  // older than the store's expunge records
+      } else {
+        for (int64_t u : ch->expunged)
+          if (asked.contains(static_cast<uint32_t>(u))) gone.push_back(static_cast<uint32_t>(u));
+      }
       if (!gone.empty()) send(imap::vanished(gone, true));
     }
     imap::ResolvedSet changed;

@@ -23,6 +23,14 @@ net::awaitable<void> Session::resync() {
   auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->changes(account_id_, mailbox_id, since); });
   if (!r.ok() || !r->ok()) co_return;  // a hint missed: the next NOOP asks again
   store::Changes& ch = r->value();
+  if (ch.present) {
+    // The view is older than the expunges the store still remembers: what
+    // the view has that the mailbox has not is gone.
+    for (int64_t uid : selected_->index.uids)
+      if (!std::binary_search(ch.present->begin(), ch.present->end(), uid)) ch.expunged.push_back(uid);
+    std::sort(ch.expunged.begin(), ch.expunged.end());
+    ch.expunged.erase(std::unique(ch.expunged.begin(), ch.expunged.end()), ch.expunged.end());
+  }
   view_expunged(ch.expunged);
   auto& ix = selected_->index;
   const size_t before = ix.size();

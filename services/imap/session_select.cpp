@@ -105,8 +105,15 @@ net::awaitable<bool> Session::qresync_select(const imap::Command& cmd, const ima
   const uint32_t top = static_cast<uint32_t>(std::max<int64_t>(selected_->mailbox.uid_next - 1, 1));
   const imap::ResolvedSet known = q.known_uids ? imap::resolve(*q.known_uids, top) : imap::ResolvedSet{{{1, top}}};
   std::vector<uint32_t> vanished;
-  for (int64_t uid : ch->expunged)
-    if (known.contains(static_cast<uint32_t>(uid))) vanished.push_back(static_cast<uint32_t>(uid));
+  if (ch->present) {
+    // Older than what the store remembers of expunges: every known UID
+    // that is not in the mailbox (RFC 7162 §3.2.5.2 allows UIDs the client
+    // never had; it ignores them).
+    vanished = missing_uids(known, *ch->present);
+  } else {
+    for (int64_t uid : ch->expunged)
+      if (known.contains(static_cast<uint32_t>(uid))) vanished.push_back(static_cast<uint32_t>(uid));
+  }
   if (!vanished.empty()) send(imap::vanished(vanished, true));
   for (const auto& e : ch->changed) {
     const auto pos = view_position(e.uid);

@@ -49,6 +49,16 @@ void add_interval(imap::ResolvedSet& out, uint32_t lo, uint32_t hi) {
 
 }  // namespace
 
+std::vector<uint32_t> missing_uids(const imap::ResolvedSet& known, const std::vector<int64_t>& present) {
+  std::vector<uint32_t> out;
+  auto it = present.begin();
+  known.for_each([&](uint32_t n) {
+    it = std::lower_bound(it, present.end(), static_cast<int64_t>(n));
+    if (it == present.end() || *it != n) out.push_back(n);
+  });
+  return out;
+}
+
 imap::ResolvedSet Session::view_set(const imap::SequenceSet& set, bool uid) const {
   const store::MailboxIndex& ix = selected_->index;
   imap::ResolvedSet out;

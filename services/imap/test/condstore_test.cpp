@@ -96,3 +96,21 @@ TEST_F(Condstore, QresyncSelectVanishedAndClosed) {
   EXPECT_EQ(c->cmd("v", "UID FETCH 1:20 (FLAGS) (CHANGEDSINCE 29 VANISHED)"),
             "* VANISHED (EARLIER) 4,9\r\n* 2 FETCH (UID 5 FLAGS (\\Flagged) MODSEQ (30))\r\nv OK UID FETCH completed\r\n");
 }
+
+TEST_F(Condstore, ForgottenExpungesFallBackToTheFullDifference) {
+  start(true);
+  auto c = logged_in();
+  c->cmd("s", "SELECT INBOX");
+  // The store purged expunge records up to MODSEQ 10, above the view's 7.
+  store::Changes ch;
+  ch.highest_modseq = 12;
+  ch.expunged_horizon = 10;
+  ch.present = std::vector<int64_t>{5};
+  store_.set_changes(ch);
+  EXPECT_EQ(c->cmd("n", "NOOP"), "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\nn OK NOOP completed\r\n");
+  EXPECT_EQ(c->cmd("e", "ENABLE QRESYNC"), "* ENABLED QRESYNC\r\ne OK ENABLE completed\r\n");
+  ch.present = std::vector<int64_t>{3, 9};
+  store_.set_changes(ch);
+  const std::string r = c->cmd("q", "SELECT INBOX (QRESYNC (1700000001 4 1:9))");
+  EXPECT_NE(r.find("* VANISHED (EARLIER) 1:2,4:8\r\n"), std::string::npos) << r;
+}
