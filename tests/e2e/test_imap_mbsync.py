@@ -16,9 +16,22 @@ certificate ($STACK_TLS_CERT; a different certificate makes mbsync refuse).
 - Server changes made with imaplib (flags set and cleared, an EXPUNGE, a new
   \\Draft message) come down on the next run; a run with nothing to do
   changes nothing on either side.
+- With CopyArrivalDate, a file's mtime and the message's INTERNALDATE are
+  one (APPEND with a date-time; FETCH INTERNALDATE).
+- Every mailbox (Patterns *): the server's mailboxes, a nested one
+  included, become Maildirs; a local Maildir is CREATEd on the server and
+  its message uploaded.
+- Messages over 3 MiB travel whole both ways (LITERAL+ APPEND, FETCH).
 - Every run exits 0, and its protocol trace (mbsync -Dn) shows no command
   answered NO or BAD: if mbsync asks for something the server does not
-  serve, the failure names the command."""
+  serve, the failure names the command. (mbsync 1.4.4 sends AUTHENTICATE
+  or LOGIN, NAMESPACE, LIST "" "*", SELECT, CREATE, UID FETCH ... (UID
+  FLAGS), UID FETCH n (INTERNALDATE BODY.PEEK[]), UID STORE +FLAGS.SILENT,
+  CHECK, APPEND with LITERAL+, CLOSE, LOGOUT; with UIDPLUS's APPENDUID it
+  needs no SEARCH.)
+
+mbsync checks the certificate's DNS names, never an IP address: Host is the
+certificate's name and a Tunnel relays the bytes to 127.0.0.1."""
 import datetime
 import email
 import email.policy
@@ -259,11 +272,6 @@ SyncState *
 
     # ------------------------------------------------------------ the tests
 
-    def test_trace_reader_finds_refusals(self):
-        trace = ("* OK [CAPABILITY IMAP4rev1] ready\n>>> 1 LOGIN <user> <pass>\n1 OK done\n"
-                 ">>> 2 SELECT \"INBOX\"\n(1 in progress) >>> 3 UID SEARCH HEADER X-TUID abc\n"
-                 "2 OK [READ-WRITE] done\n3 BAD SEARCH: not served\n* 4 NO not tagged\n")
-        self.assertEqual(self.refused(trace), ["'UID SEARCH HEADER X-TUID abc' -> BAD SEARCH: not served"])
 
     def test_sync_both_ways_over_imaps(self):
         t = env.token()
@@ -391,6 +399,26 @@ SyncState *
             c.logout()
         self.mbsync(patterns="*")  # and a second run finds nothing to do
 
+    def test_large_messages_both_ways(self):
+        # 3 MiB each way: literals far larger than any one read or write.
+        t = env.token()
+        lines = "".join(f"{i:08d} " + "x" * 66 + "\r\n" for i in range(42000))
+        down = f"mbsync large down {t}"
+        sent = self.append(down, None, body=lines)
+        up = f"mbsync large up {t}"
+        os.makedirs(os.path.join(self.maildir, "new"))
+        for sub in ("cur", "tmp"):
+            os.makedirs(os.path.join(self.maildir, sub))
+        content = (f"From: <{self.user}>\nSubject: {up}\n\n" + lines.replace("\r\n", "\n")).encode()
+        with open(os.path.join(self.maildir, "new", f"{int(time.time())}.e2e{t}.localhost"), "wb") as f:
+            f.write(content)
+        self.mbsync()
+        local, server = self.local(), self.server()
+        self.assertGreater(len(sent), 3 << 20)
+        self.assertTrue(same_message(local[down][2], sent), "the large server message arrived whole")
+        self.assertEqual(strip_tuid(server[up][2], b"\r\n"), (content.replace(b"\n", b"\r\n"), True),
+                         "the large local message was uploaded whole")
+
     def test_starttls_login_pull(self):
         subject = f"mbsync starttls {env.token()}"
         sent = self.append(subject, "(\\Seen)")
@@ -413,6 +441,14 @@ SyncState *
         self.assertNotEqual(code, 0, f"mbsync synced with a server whose certificate it does not trust:\n{trace[-2000:]}")
         self.assertRegex(trace, r"(?i)certificate", "it is the certificate that mbsync refuses")
         self.assertFalse(self.local(), "nothing was synced")
+
+
+class TraceReader(unittest.TestCase):
+    def test_refusals_are_found(self):
+        trace = ("* OK [CAPABILITY IMAP4rev1] ready\n>>> 1 LOGIN <user> <pass>\n1 OK done\n"
+                 ">>> 2 SELECT \"INBOX\"\n(1 in progress) >>> 3 UID SEARCH HEADER X-TUID abc\n"
+                 "2 OK [READ-WRITE] done\n3 BAD SEARCH: not served\n* 4 NO not tagged\n")
+        self.assertEqual(Mbsync.refused(trace), ["'UID SEARCH HEADER X-TUID abc' -> BAD SEARCH: not served"])
 
 
 if __name__ == "__main__":
