@@ -5,7 +5,8 @@ as test_curl.py uses it for SMTP and POP3: over imap:// with --ssl-reqd
 ($STACK_TLS_CERT). Lists the mailboxes, APPENDs with -T (curl's APPEND with
 a synchronizing literal), fetches by UID (imap://host/INBOX;UID=n, curl's
 UID FETCH n BODY[]) and by section (;SECTION=HEADER, ;SECTION=1), and
-compares bytes with what was sent and with what imaplib reads. Plaintext
+compares bytes with what was sent and with what imaplib reads; searches
+with the URL's search part (imap://host/INBOX?SUBJECT%20...). Plaintext
 login without TLS, a wrong password, a UID that is not there and an APPEND to
 a missing mailbox must make curl fail."""
 import imaplib
@@ -81,7 +82,7 @@ class CurlIMAP(unittest.TestCase):
 
     def uid_of(self, subject):
         """The UID imaplib finds for the message with this Subject (read with
-        FETCH, not SEARCH, which the server does not serve yet)."""
+        FETCH, so that these tests do not lean on SEARCH)."""
         c = imaplib.IMAP4_SSL(env.HOST, env.P_IMAPS, timeout=env.TIMEOUT, ssl_context=env.tls_context())
         try:
             c.login(self.user, self.pw)
@@ -159,6 +160,20 @@ class CurlIMAP(unittest.TestCase):
         self.assertEqual(self.run_ok(f"{base};SECTION=2", *self.auth(self.imaps)), b"AAECAwQ=")
         self.assertEqual(self.run_ok(f"{base};SECTION=2.MIME", *self.auth(self.imaps)),
                          b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+
+    def test_search_in_the_url(self):
+        # imap://host/INBOX?<criteria>: curl SELECTs and sends SEARCH <criteria>
+        # (RFC 5092's search part), printing the untagged SEARCH reply.
+        user, pw = env.new_account()
+        tag = env.token()
+        for word in ("alpha", "beta", "alpha"):
+            with open(self.path, "wb") as f:
+                f.write(message(user, f"{tag} {word}"))
+            self.run_ok(f"{self.imaps}/INBOX", "-u", f"{user}:{pw}", "-T", self.path)
+        out = self.run_ok(f"{self.imaps}/INBOX?SUBJECT%20%22{tag}%20alpha%22", "-u", f"{user}:{pw}")
+        self.assertEqual(out, b"* SEARCH 1 3\r\n")
+        out = self.run_ok(f"{self.imaps}/INBOX?NOT%20SUBJECT%20alpha", "-u", f"{user}:{pw}")
+        self.assertEqual(out, b"* SEARCH 2\r\n")
 
     def test_custom_command_examine(self):
         # -X sends a command of our own and prints the untagged replies.
