@@ -141,38 +141,45 @@ std::string_view address_local(std::string_view normalized) {
   return at == std::string_view::npos ? normalized : normalized.substr(0, at);
 }
 
+size_t utf8_decode(std::string_view s, size_t pos, char32_t& cp) {
+  const auto c = static_cast<unsigned char>(s[pos]);
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  size_t n;
+  char32_t v;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    v = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    v = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    v = c & 0x07;
+  } else {
+    return 0;  // continuation byte, overlong lead (c0, c1) or > U+10FFFF lead
+  }
+  if (s.size() - pos < n) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[pos + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    v = (v << 6) | (cc & 0x3f);
+  }
+  if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000)) return 0;  // overlong
+  if (v >= 0xd800 && v <= 0xdfff) return 0;                        // surrogate
+  if (v > 0x10ffff) return 0;
+  cp = v;
+  return n;
+}
+
 bool utf8_valid(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;  // continuation byte, overlong lead (c0, c1) or > U+10FFFF lead
-    }
-    if (s.size() - i - 1 < n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;  // overlong
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;                       // surrogate
-    if (cp > 0x10ffff) return false;
-    i += n + 1;
+  char32_t cp;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_decode(s, i, cp);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }

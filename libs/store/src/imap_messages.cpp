@@ -166,10 +166,18 @@ Result<Moved> move_messages(pqxx::transaction_base& tx, int64_t account_id, int6
   return out;
 }
 
+namespace {
+
+bool account_has_mailbox(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id) {
+  return !pg::exec(tx, "SELECT 1 FROM store.mailboxes WHERE id = $1 AND account_id = $2", mailbox_id, account_id)
+              .empty();
+}
+
+}  // namespace
+
 Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                               const std::vector<int64_t>& uids) {
-  auto b = pg::exec(tx, "SELECT 1 FROM store.mailboxes WHERE id = $1 AND account_id = $2", mailbox_id, account_id);
-  if (b.empty()) return Error::kNotFound;
+  if (!account_has_mailbox(tx, account_id, mailbox_id)) return Error::kNotFound;
   auto r = pg::exec(tx,
       "SELECT i.uid, m.id, m.size, length(m.header_prefix) + m.header_size, extract(epoch from i.internal_date)::bigint"
       " FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
@@ -185,8 +193,7 @@ Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_
 
 Result<std::vector<MessageHeader>> read_headers(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                                 const std::vector<int64_t>& uids) {
-  auto b = pg::exec(tx, "SELECT 1 FROM store.mailboxes WHERE id = $1 AND account_id = $2", mailbox_id, account_id);
-  if (b.empty()) return Error::kNotFound;
+  if (!account_has_mailbox(tx, account_id, mailbox_id)) return Error::kNotFound;
   // substring() of an EXTERNAL (uncompressed) chunk reads only its first
   // pages; the header is in chunk 0 unless it is longer than a chunk.
   auto r = pg::exec(tx,

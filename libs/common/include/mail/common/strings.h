@@ -18,6 +18,10 @@ bool is_atext(unsigned char c);
 /// Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points
 /// above U+10FFFF. Pure; any bytes in.
 bool utf8_valid(std::string_view s);
+/// The length (1..4) of the valid UTF-8 sequence (RFC 3629: no overlong
+/// forms, surrogates or code points above U+10FFFF) starting at s[pos]
+/// (pos < s.size()), its code point in cp; 0 when none starts there.
+size_t utf8_decode(std::string_view s, size_t pos, char32_t& cp);
 /// Random token of lowercase hex (from OpenSSL's RAND_bytes), e.g. queue ids.
 std::string random_hex(size_t bytes);
 
