@@ -35,6 +35,7 @@ struct OpenResult {
 struct CommitResult {
   bool lease_held = true;  ///< false: the lease was lost, nothing was deleted
   int deleted = 0;         ///< messages actually removed
+  int seen = 0;            ///< messages that got \Seen
 };
 
 class MaildropStore {
@@ -54,10 +55,12 @@ class MaildropStore {
   /// for a later part: there are no more.
   virtual common::Result<std::optional<std::string>> read_part(int64_t message_id, size_t part) = 0;
   /// UPDATE state in one transaction: check the lease is still ours, remove
-  /// the uids, release the lease. Nothing is removed when the lease is lost
-  /// or the transaction fails (then an error).
+  /// the uids, set \Seen on the `seen` ones (retrieved whole, as Dovecot
+  /// does; IMAP sees both), release the lease. Nothing changes when the
+  /// lease is lost or the transaction fails (then an error).
   virtual common::Result<CommitResult> commit(int64_t account_id, const std::string& holder, int ttl_seconds,
-                                              int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
+                                              int64_t mailbox_id, const std::vector<int64_t>& uids,
+                                              const std::vector<int64_t>& seen) = 0;
 };
 
 }  // namespace mail::pop3d

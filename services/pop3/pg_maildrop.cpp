@@ -6,6 +6,8 @@
 // exception becomes a Result error here (pg::guarded), never reaching the
 // session, which answers an error with "-ERR [SYS/TEMP]".
 #include "pg_maildrop.h"
+
+#include "mail/store/imap_index.h"
 #include "mail/pg/exec.h"
 #include "mail/pg/guarded.h"
 #include "mail/store/mailboxes.h"
@@ -102,7 +104,8 @@ PgMaildropStore::read_part(int64_t message_id, size_t part) {
 common::Result<CommitResult>
 PgMaildropStore::commit(int64_t account_id, const std::string &holder,
                         int ttl_seconds, int64_t mailbox_id,
-                        const std::vector<int64_t> &uids) {
+                        const std::vector<int64_t> &uids,
+                        const std::vector<int64_t> &seen) {
   return pg::guarded([&]() -> common::Result<CommitResult> {
     return pool_.with([&](pqxx::connection &c) {
       CommitResult out;
@@ -115,6 +118,15 @@ PgMaildropStore::commit(int64_t account_id, const std::string &holder,
       }
       if (mailbox_id != 0 && !uids.empty())
         out.deleted = store::expunge(tx, mailbox_id, account_id, uids);
+      if (mailbox_id != 0 && !seen.empty()) {
+        store::StoreRequest req;
+        req.uids = seen;
+        req.op = store::StoreOp::kAdd;
+        req.flags = store::kSeen;
+        auto flagged = store::store_flags(tx, account_id, mailbox_id, req);
+        if (flagged.ok())
+          out.seen = static_cast<int>(flagged->changed.size());
+      }
       store::unlock_maildrop(tx, account_id, holder);
       tx.commit();
       return out;

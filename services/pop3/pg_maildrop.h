@@ -18,7 +18,8 @@ class PgMaildropStore : public MaildropStore {
   common::Result<std::optional<std::string>> read_message(int64_t message_id) override;
   common::Result<std::optional<std::string>> read_part(int64_t message_id, size_t part) override;
   common::Result<CommitResult> commit(int64_t account_id, const std::string& holder, int ttl_seconds,
-                                      int64_t mailbox_id, const std::vector<int64_t>& uids) override;
+                                      int64_t mailbox_id, const std::vector<int64_t>& uids,
+                                      const std::vector<int64_t>& seen) override;
 
  private:
   pg::Pool& pool_;

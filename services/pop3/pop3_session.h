@@ -162,6 +162,7 @@ private:
   std::vector<store::MaildropEntry> entries_;
   std::optional<pop3::Maildrop> drop_;
   size_t retrieved_ = 0;
+  std::vector<int64_t> retrieved_uids_;  ///< RETR'd whole: \Seen at QUIT
   int deleted_ = 0;
 };
 

@@ -2,7 +2,9 @@
 // The POP3 TRANSACTION and UPDATE states (RFC 1939 §5, §6): STAT, LIST,
 // UIDL, RETR and TOP (whole, or streamed chunk by chunk past
 // max_message_size), DELE, RSET, NOOP, and QUIT's one commit of the
-// deletions; the maildrop lease is renewed while the session works.
+// deletions and of \Seen for the messages RETR sent whole (as Dovecot's
+// POP3 does: IMAP then shows them read); the maildrop lease is renewed
+// while the session works.
 // Trusts: message numbers only after pop3::Maildrop range-checked them;
 // the store's answers. Diagnostics: warnings for store failures and for a
 // size that differs from the index.
@@ -10,6 +12,8 @@
 #include "mail/common/strings.h"
 #include "mail/directory/throttle_calls.h"
 #include "mail/net/offload.h"
+#include <algorithm>
+
 #include "pop3_session.h"
 #include "unique_id.h"
 
@@ -150,6 +154,7 @@ net::awaitable<void> Session::retrieve(size_t number,
     stuffer.finish(wire);
     send(wire);
     ++retrieved_;
+    retrieved_uids_.push_back(entry.uid);
     d_.metrics->retrieved();
   }
   co_return;
@@ -225,6 +230,7 @@ net::awaitable<void> Session::stream(store::MaildropEntry entry,
                  {"index", entry.size},
                  {"actual", octets}});
     ++retrieved_;
+    retrieved_uids_.push_back(entry.uid);
     d_.metrics->retrieved();
   }
   co_return;
@@ -241,9 +247,16 @@ net::awaitable<void> Session::on_quit(const Command &) {
   std::vector<int64_t> uids;
   for (size_t n : drop_->deleted())
     uids.push_back(entries_[n - 1].uid);
+  // Retrieved whole and kept: \Seen, as Dovecot's POP3 does.
+  std::vector<int64_t> seen;
+  for (int64_t uid : retrieved_uids_)
+    if (std::find(uids.begin(), uids.end(), uid) == uids.end() &&
+        std::find(seen.begin(), seen.end(), uid) == seen.end())
+      seen.push_back(uid);
+  std::sort(seen.begin(), seen.end());
   const int ttl = cfg_.lease_ttl_seconds();
   auto committed = co_await net::offload(*d_.blocking, [&] {
-    return d_.store->commit(account_id_, holder_, ttl, mailbox_id_, uids);
+    return d_.store->commit(account_id_, holder_, ttl, mailbox_id_, uids, seen);
   });
   if (!committed.ok()) { // the lease is still ours; run() releases it
     log::error("expunge failed", {{"user", user_},

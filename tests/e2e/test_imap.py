@@ -167,7 +167,8 @@ class Mailboxes(unittest.TestCase):
         try:
             typ, data = c.status("INBOX", "(MESSAGES UNSEEN UIDNEXT)")
             self.assertEqual(typ, "OK")
-            self.assertRegex(data[0].decode(), r"MESSAGES 2 UNSEEN 2 UIDNEXT \d+")
+            # wait_for_messages read them with POP3 RETR, which sets \Seen (as Dovecot does).
+            self.assertRegex(data[0].decode(), r"MESSAGES 2 UNSEEN 0 UIDNEXT \d+")
             typ, data = c.select("INBOX")
             self.assertEqual((typ, data), ("OK", [b"2"]))
             self.assertIn("READ-WRITE", c.untagged_responses, "the tagged OK says [READ-WRITE]")
@@ -293,6 +294,34 @@ class Messages(unittest.TestCase):
         c = imaplib.IMAP4_SSL(env.HOST, env.P_IMAPS, timeout=env.TIMEOUT, ssl_context=env.tls_context())
         c.login(user, pw)
         return c
+
+    def test_pop3_retr_sets_seen_and_dele_is_an_expunge_imap_sees(self):
+        user, pw = env.new_account()
+        c = self.login(user, pw)
+        try:
+            for i in range(3):
+                typ, _ = c.append("INBOX", None, None, env.make_message(user, user, f"pop3 {i}", "x\r\n"))
+                self.assertEqual(typ, "OK")
+            self.assertEqual(c.select("INBOX"), ("OK", [b"3"]))
+            p = env.pop3_login(user, pw)
+            try:
+                p.retr(1)
+                p.top(2, 0)
+                p.dele(3)
+            finally:
+                p.quit()
+            typ, data = c.noop()
+            self.assertEqual(c.untagged_responses.get("EXPUNGE"), [b"3"], "POP3's DELE at QUIT is an expunge")
+            self.assertIn(b"1 (FLAGS (\\Seen \\Recent))", c.untagged_responses.get("FETCH", []),
+                          "the NOOP reports the new flag")
+            c.untagged_responses.pop("FETCH", None)
+            typ, data = c.fetch("1:*", "(FLAGS)")
+            flags = [d.decode() for d in data]
+            self.assertEqual(len(flags), 2, flags)
+            self.assertIn("\\Seen", flags[0], "RETR sets \\Seen")
+            self.assertNotIn("\\Seen", flags[1], "TOP does not")
+        finally:
+            c.logout()
 
     @staticmethod
     def corpus_message(name):

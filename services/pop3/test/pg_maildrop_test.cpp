@@ -119,11 +119,11 @@ TEST_F(PgMaildropTest, CommitDeletesOnlyWithTheLeaseAndReleasesIt) {
   ASSERT_TRUE(o.locked);
   int64_t uid = o.maildrop.messages[0].uid;
 
-  CommitResult lost = ok(s.commit(account_, "B", 60, o.maildrop.mailbox_id, {uid}));
+  CommitResult lost = ok(s.commit(account_, "B", 60, o.maildrop.mailbox_id, {uid}, {}));
   EXPECT_FALSE(lost.lease_held);
   EXPECT_EQ(lost.deleted, 0);
 
-  CommitResult done = ok(s.commit(account_, "A", 60, o.maildrop.mailbox_id, {uid}));
+  CommitResult done = ok(s.commit(account_, "A", 60, o.maildrop.mailbox_id, {uid}, {}));
   EXPECT_TRUE(done.lease_held);
   EXPECT_EQ(done.deleted, 1);
   OpenResult again = ok(s.open(account_, "B", 60));
@@ -132,7 +132,20 @@ TEST_F(PgMaildropTest, CommitDeletesOnlyWithTheLeaseAndReleasesIt) {
   EXPECT_EQ(again.maildrop.messages[0].uid, o.maildrop.messages[1].uid);
   EXPECT_EQ(again.maildrop.uidvalidity, o.maildrop.uidvalidity);
   // Repeating the commit (e.g. after a lost reply) removes nothing more.
-  EXPECT_EQ(ok(s.commit(account_, "B", 60, again.maildrop.mailbox_id, {uid})).deleted, 0);
+  EXPECT_EQ(ok(s.commit(account_, "B", 60, again.maildrop.mailbox_id, {uid}, {})).deleted, 0);
+  // \Seen for what was retrieved: once, and IMAP's index shows it.
+  OpenResult third = ok(s.open(account_, "C", 60));
+  const int64_t kept = third.maildrop.messages[0].uid;
+  EXPECT_EQ(ok(s.commit(account_, "C", 60, third.maildrop.mailbox_id, {}, {kept})).seen, 1);
+  pqxx::connection admin(db_->conninfo());
+  pqxx::work tx(admin);
+  auto f = tx.exec_params("SELECT flags FROM store.mail_index WHERE mailbox_id = $1 AND uid = $2",
+                          third.maildrop.mailbox_id, kept);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0][0].as<int>() & store::kSeen, store::kSeen);
+  tx.abort();
+  OpenResult fourth = ok(s.open(account_, "D", 60));
+  EXPECT_EQ(ok(s.commit(account_, "D", 60, fourth.maildrop.mailbox_id, {}, {kept})).seen, 0) << "already seen";
 }
 
 TEST(PgMaildropDown, ADatabaseThatIsNotThereIsAnErrorNotAThrow) {
@@ -146,7 +159,7 @@ TEST(PgMaildropDown, ADatabaseThatIsNotThereIsAnErrorNotAThrow) {
   EXPECT_FALSE(s.release(1, "A").ok());
   EXPECT_FALSE(s.read_message(1).ok());
   EXPECT_FALSE(s.read_part(1, 0).ok());
-  EXPECT_FALSE(s.commit(1, "A", 60, 1, {1}).ok());
+  EXPECT_FALSE(s.commit(1, "A", 60, 1, {1}, {}).ok());
 }
 
 TEST_F(PgMaildropTest, LoginMakesTheDefaultMailboxes) {

@@ -114,7 +114,7 @@ class FakeStore : public MaildropStore {
     return std::optional<std::string>(b.substr(begin, part == 0 ? 10 : 7));
   }
   common::Result<CommitResult> commit(int64_t account, const std::string& holder, int, int64_t mailbox_id,
-                                      const std::vector<int64_t>& uids) override {
+                                      const std::vector<int64_t>& uids, const std::vector<int64_t>& seen) override {
     std::lock_guard l(mu_);
     if (fail_commit) return common::Error{common::ErrorCode::unavailable, "db down"};
     CommitResult r;
@@ -130,6 +130,7 @@ class FakeStore : public MaildropStore {
       r.deleted += static_cast<int>(before - d.size());
     }
     commits.push_back(uids);
+    seen_commits.push_back(seen);
     locks_.erase(account);
     return r;
   }
@@ -146,6 +147,7 @@ class FakeStore : public MaildropStore {
     locks_[account] = "someone-else";
   }
 
+  std::vector<std::vector<int64_t>> seen_commits;  ///< the \Seen UIDs of each commit
   std::atomic<bool> fail_open{false}, fail_commit{false};
   int gone = 0;  ///< this many open() calls answer "account gone"
   std::atomic<int> whole_reads{0}, part_reads{0}, renewals{0}, last_ttl{0};
@@ -324,6 +326,8 @@ TEST_F(SessionTest, TransactionCommandsByteForByte) {
   EXPECT_TRUE(c->closed());
   ASSERT_EQ(store_.commits.size(), 1u);
   EXPECT_EQ(store_.commits[0], (std::vector<int64_t>{1, 5}));
+  EXPECT_EQ(store_.seen_commits[0], (std::vector<int64_t>{2}))
+      << "RETR 2 sets \\Seen at QUIT; TOP does not, and deleted messages need none";
   EXPECT_EQ(store_.count(1), 1u);
   EXPECT_FALSE(store_.locked(1));
 
