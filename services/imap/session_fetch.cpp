@@ -101,10 +101,11 @@ std::optional<mime::Part> usable_tree(const std::string& stored, uint64_t size) 
 net::awaitable<Session::FetchRead> Session::read_octets(const imap::Command& cmd, int64_t message_id,
                                                         uint64_t offset, uint64_t length, bool range,
                                                         std::string& out) {
-  auto rd = co_await net::offload(*d_.blocking, [&] {
-    return range ? d_.store->read_message_range(account_id_, message_id, offset, length)
-                 : d_.store->read_message(account_id_, message_id, static_cast<size_t>(length));
-  });
+  auto read = [&] {
+    if (range) return d_.store->read_message_range(account_id_, message_id, offset, length);
+    return d_.store->read_message(account_id_, message_id, static_cast<size_t>(length));
+  };
+  auto rd = co_await net::offload(*d_.blocking, read);
   if (!rd.ok()) {
     unavailable(cmd, rd.error());
     co_return FetchRead::kFailed;
@@ -167,8 +168,10 @@ net::awaitable<Session::FetchRead> Session::read_for_fetch(const imap::Command& 
     co_return FetchRead::kDone;
   }
   if (plan.ranges) {
-    static const mime::Part kNoTree;
-    for (const auto& want : ranges_needed(items, m.tree ? *m.tree : kNoTree, meta.size, store::kChunkSize)) {
+    static const mime::Part kNoTree;  // BODY[]<partial> alone: the whole message is its extent
+    const mime::Part& tree = m.tree ? *m.tree : kNoTree;
+    const std::vector<ByteRange> wanted = ranges_needed(items, tree, meta.size, store::kChunkSize);
+    for (const auto& want : wanted) {
       auto& piece = m.pieces.emplace_back();
       piece.offset = want.offset;
       st = co_await read_octets(cmd, message_id, want.offset, want.length, true, piece.bytes);
