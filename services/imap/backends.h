@@ -76,6 +76,10 @@ class MailStore {
   /// all of it with SIZE_MAX.
   virtual common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,
                                                                   size_t max_bytes) = 0;
+  /// SEARCH and SORT: the header sections (trace prefix included) of the
+  /// messages of `uids` that still exist, ascending UID, in one call.
+  virtual common::Result<store::Result<std::vector<store::MessageHeader>>> read_headers(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
   /// STORE: the flags of req.uids (UIDs not in the mailbox are ignored).
   virtual common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
                                                                         const store::StoreRequest& req) = 0;

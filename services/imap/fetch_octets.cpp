@@ -135,7 +135,7 @@ std::optional<std::string> plan_fetch(const std::vector<imap::FetchItem>& items,
         wants(rfc822_section(attr));
         p.sets_seen = true;
         break;
-      case imap::FetchAttr::kModseq: return "MODSEQ";
+      case imap::FetchAttr::kModseq: p.modseq = true; break;
     }
   }
   return std::nullopt;

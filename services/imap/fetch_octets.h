@@ -35,6 +35,7 @@ namespace mail::imapd {
 
 /// What the items of one FETCH need of each message.
 struct FetchPlan {
+  bool modseq = false;     ///< MODSEQ is asked for (or implied by CHANGEDSINCE)
   bool meta = false;       ///< sizes, dates or octets are asked for
   bool whole = false;      ///< BODY[], RFC822: the whole message
   bool header = false;     ///< the header section (BODY[HEADER*], RFC822.HEADER)

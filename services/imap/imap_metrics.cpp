@@ -24,6 +24,7 @@ metrics::SessionMetricsSpec imap_spec(const std::vector<std::string>& listeners)
 
 ImapMetrics::ImapMetrics(metrics::Registry& r, const std::vector<std::string>& listeners)
     : session_(r, imap_spec(listeners)),
-      notices_(&r.counter("mail_imap_mailbox_notices_total", "Mailbox change notices received over Redis")) {}
+      notices_(&r.counter("mail_imap_mailbox_notices_total", "Mailbox change notices received over Redis")),
+      idle_(&r.gauge("mail_imap_idle_sessions", "Sessions in IDLE now")) {}
 
 }  // namespace mail::imapd

@@ -28,10 +28,13 @@ class ImapMetrics {
   void reply(std::string_view condition) { session_.reply(condition); }
   /// A mailbox notice arrived from Redis (mailbox_watch.h).
   void notice() { notices_->Increment(); }
+  /// A session entered (+1) or left (-1) IDLE.
+  void idling(int delta) { idle_->Increment(delta); }
 
  private:
   metrics::SessionMetrics session_;
   prometheus::Counter* notices_;
+  prometheus::Gauge* idle_;
 };
 
 }  // namespace mail::imapd

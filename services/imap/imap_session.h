@@ -14,7 +14,9 @@
 //   session_fetch.cpp   FETCH, UID FETCH
 //   session_store.cpp   STORE, UID STORE
 //   session_expunge.cpp EXPUNGE, UID EXPUNGE, COPY, MOVE and their UID forms
-//   session_resync.cpp  other sessions' changes into the view (NOOP, CHECK)
+//   session_search.cpp  SEARCH, SORT and their UID forms (matching: search_match.h)
+//   session_idle.cpp    IDLE
+//   session_resync.cpp  other sessions' changes into the view (NOOP, CHECK, IDLE)
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -39,6 +41,11 @@ using Clock = std::chrono::steady_clock;
 /// The store::Flag bit of a system flag ("\\Seen", any case); 0 for
 /// \\Recent (which no client may set); -1 for one RFC 3501 does not define.
 int system_flag_bit(std::string_view name);
+
+/// The numbers of `known` that are not in `present` (ascending): what a
+/// client knew of that is gone, once the store forgot the expunges
+/// (store::Changes::present).
+std::vector<uint32_t> missing_uids(const imap::ResolvedSet& known, const std::vector<int64_t>& present);
 
 class Session : public net::Session {
  public:
@@ -82,7 +89,6 @@ class Session : public net::Session {
   net::awaitable<void> on_id(const imap::Command& cmd);
   net::awaitable<void> on_enable(const imap::Command& cmd);
   net::awaitable<void> on_namespace(const imap::Command& cmd);
-  net::awaitable<void> on_not_yet(const imap::Command& cmd);
   // session_auth.cpp
   net::awaitable<void> on_starttls(const imap::Command& cmd);
   net::awaitable<void> on_login(const imap::Command& cmd);
@@ -133,6 +139,10 @@ class Session : public net::Session {
   net::awaitable<void> on_unselect(const imap::Command& cmd);
   net::awaitable<void> on_check(const imap::Command& cmd);
   void deselect();
+  /// SELECT (QRESYNC (...)) with the mailbox's UIDVALIDITY: VANISHED
+  /// (EARLIER) and FETCH for what changed since the client's MODSEQ; false
+  /// after queuing the NO (and deselecting).
+  net::awaitable<bool> qresync_select(const imap::Command& cmd, const imap::Qresync& q);
   // session_append.cpp
   net::awaitable<void> on_append(const imap::Command& cmd);
   // session_quota.cpp
@@ -145,10 +155,16 @@ class Session : public net::Session {
   /// of those UIDs present). nullopt after queuing BAD (a sequence number
   /// beyond EXISTS, "$" before SEARCH exists).
   std::optional<imap::ResolvedSet> resolve_view(const imap::Command& cmd, const imap::SequenceSet& set, bool uid);
+  /// The sequence numbers a set names, without checks: clipped to the view
+  /// ("$": the saved result).
+  imap::ResolvedSet view_set(const imap::SequenceSet& set, bool uid) const;
   /// The FLAGS of the message at `pos`: system flags, \Recent, keywords.
   std::vector<std::string> view_flags(size_t pos) const;
   /// The view's position of `uid`, or nullopt.
   std::optional<size_t> view_position(int64_t uid) const;
+  /// "* n FETCH (FLAGS (...))" for the message at `pos` as an unsolicited
+  /// update: with UID under QRESYNC (or `uid`), and MODSEQ under CONDSTORE.
+  std::string flags_update(size_t pos, bool uid = false) const;
   /// Takes a message's new flags and keywords from the store into the view;
   /// queues * FLAGS when a keyword is new to the mailbox.
   void view_update(size_t pos, const store::IndexEntry& e);
@@ -180,6 +196,18 @@ class Session : public net::Session {
   /// After a commit that changed `mailbox_id` (now at `modseq`): tell the
   /// other sessions and replicas (a hint; they read the store).
   net::awaitable<void> announce(int64_t mailbox_id, int64_t modseq);
+  // session_search.cpp
+  net::awaitable<void> on_search(const imap::Command& cmd);  ///< SEARCH, UID SEARCH, ESEARCH, SAVE
+  net::awaitable<void> on_sort(const imap::Command& cmd);    ///< SORT, UID SORT
+  /// The view's sequence numbers (ascending) of the messages `key`
+  /// matches; nullopt after queuing the NO. `modseq` gets the highest
+  /// MODSEQ of the matches when the program has a MODSEQ key.
+  net::awaitable<std::optional<std::vector<uint32_t>>> search_view(const imap::Command& cmd,
+                                                                   const imap::SearchKey& key,
+                                                                   const std::optional<std::string>& charset,
+                                                                   std::optional<uint64_t>& modseq);
+  // session_idle.cpp
+  net::awaitable<void> on_idle(const imap::Command& cmd);
   // session_resync.cpp
   /// Untagged EXPUNGE / FETCH FLAGS / EXISTS for what changed in the
   /// selected mailbox since view_modseq_.
@@ -205,6 +233,13 @@ class Session : public net::Session {
   size_t auth_failures_ = 0;
   std::string end_reason_ = "eof";
   std::vector<std::string> enabled_;  ///< ENABLE'd capabilities
+  /// RFC 7162: CONDSTORE is on once ENABLE'd or after a CONDSTORE-enabling
+  /// command (SELECT (CONDSTORE), FETCH MODSEQ or CHANGEDSINCE, STORE
+  /// UNCHANGEDSINCE, SEARCH MODSEQ): unsolicited FETCH then carries MODSEQ.
+  /// QRESYNC (only by ENABLE) implies it: expunges are VANISHED, and
+  /// unsolicited FETCH carries the UID.
+  bool condstore_ = false;
+  bool qresync_ = false;
 
   // Framing: the tag and kind of the frame being read, for a refusal of
   // an oversized literal (the engine does not hand that frame over).
@@ -216,12 +251,13 @@ class Session : public net::Session {
   std::string user_;
   int64_t account_id_ = 0;
   bool userip_held_ = false;  ///< a UserIpLimit slot, released in finish()
-  bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (not offered yet)
+  bool utf8_ = false;  ///< ENABLE UTF8=ACCEPT (RFC 6855): names in UTF-8 on the wire
 
   // Selected.
   std::optional<store::Selected> selected_;
   bool read_only_ = false;  ///< EXAMINE
   int64_t view_modseq_ = 0;  ///< the mailbox's MODSEQ the view reflects
+  std::vector<int64_t> saved_uids_;  ///< RFC 5182 "$", ascending UIDs
 };
 
 }  // namespace mail::imapd::detail

@@ -101,6 +101,11 @@ common::Result<store::Result<std::vector<store::MessageMeta>>> PgMailStore::fetc
   return in_transaction([&](pqxx::work& tx) { return store::message_meta(tx, account, mailbox_id, uids); });
 }
 
+common::Result<store::Result<std::vector<store::MessageHeader>>> PgMailStore::read_headers(
+    int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) {
+  return in_transaction([&](pqxx::work& tx) { return store::read_headers(tx, account, mailbox_id, uids); });
+}
+
 common::Result<store::Result<std::string>> PgMailStore::read_message(int64_t account, int64_t message_id,
                                                                      size_t max_bytes) {
   return in_transaction([&](pqxx::work& tx) {

@@ -40,6 +40,8 @@ class PgMailStore final : public MailStore {
   common::Result<store::Result<store::Changes>> changes(int64_t account, int64_t mailbox_id, int64_t since) override;
 
   // ---- FETCH and STORE (wt-fetch) ----
+  common::Result<store::Result<std::vector<store::MessageHeader>>> read_headers(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) override;
   common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
       int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) override;
   common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,

@@ -81,11 +81,9 @@ const net::CommandTable<size_t, Session::Row, 35> Session::kCommands = {{
     {kVerb<imap::UidExpunge>, kSelected, {&Session::on_expunge}},
     {kVerb<imap::Copy>, kSelected, {&Session::on_copy}},
     {kVerb<imap::Move>, kSelected, {&Session::on_copy}},
-    // Not served yet (the next steps of the IMAP issue): NO [CANNOT], and
-    // not announced in CAPABILITY.
-    {kVerb<imap::Idle>, kAuthenticated, {&Session::on_not_yet}},
-    {kVerb<imap::Search>, kSelected, {&Session::on_not_yet}},
-    {kVerb<imap::Sort>, kSelected, {&Session::on_not_yet}},
+    {kVerb<imap::Search>, kSelected, {&Session::on_search}},
+    {kVerb<imap::Sort>, kSelected, {&Session::on_sort}},
+    {kVerb<imap::Idle>, kAuthenticated, {&Session::on_idle}},
 }};
 static_assert(std::variant_size_v<CommandBody> == 35, "one row per command");
 
@@ -102,7 +100,9 @@ net::SessionOptions Session::engine_options(const SessionConfig& c) {
 std::vector<std::string> Session::capabilities() const {
   std::vector<std::string> caps = {"IMAP4rev1", "LITERAL+", "SASL-IR", "ID",       "ENABLE",
                                    "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED",
-                                   "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE", "UIDPLUS", "MOVE"};
+                                   "LIST-STATUS", "QUOTA",    "QUOTA=RES-STORAGE", "UIDPLUS", "MOVE",
+                                   "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "WITHIN", "IDLE",
+                                   "CONDSTORE", "QRESYNC", "UTF8=ACCEPT"};
   if (state_ == State::kNotAuthenticated) {
     if (d_.tls != nullptr && !conn().tls()) caps.emplace_back("STARTTLS");
     if (plaintext_ok()) {
@@ -267,9 +267,22 @@ net::awaitable<void> Session::on_id(const imap::Command& cmd) {
 }
 
 net::awaitable<void> Session::on_enable(const imap::Command& cmd) {
-  // Nothing we serve yet changes behaviour on ENABLE (CONDSTORE, QRESYNC and
-  // UTF8=ACCEPT come with the mailbox store): enable nothing, say so.
-  send(imap::enabled({}));
+  // RFC 5161: the capabilities this command turned on (parser: upper-case);
+  // unknown ones, and those already on, are left out.
+  std::vector<std::string> now;
+  for (const auto& cap : std::get<imap::Enable>(cmd.body).capabilities) {
+    if (cap == "CONDSTORE" && !condstore_) {
+      condstore_ = true;
+      now.push_back(cap);
+    } else if (cap == "QRESYNC" && !qresync_) {
+      qresync_ = condstore_ = true;  // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+      now.push_back(cap);
+    } else if (cap == "UTF8=ACCEPT" && !utf8_) {
+      utf8_ = true;  // RFC 6855: mailbox names in UTF-8 both ways, APPEND UTF8
+      now.push_back(cap);
+    }
+  }
+  send(imap::enabled(now));
   reply(imap::ok(cmd.tag, "ENABLE completed"), "OK");
   co_return;
 }
@@ -277,11 +290,6 @@ net::awaitable<void> Session::on_enable(const imap::Command& cmd) {
 net::awaitable<void> Session::on_namespace(const imap::Command& cmd) {
   send(imap::namespace_line("", '/'));
   reply(imap::ok(cmd.tag, "NAMESPACE completed"), "OK");
-  co_return;
-}
-
-net::awaitable<void> Session::on_not_yet(const imap::Command& cmd) {
-  reply(imap::no(cmd.tag, std::string(imap::verb_name(cmd)) + " is not served yet", imap::code::cannot()), "NO");
   co_return;
 }
 

@@ -37,6 +37,11 @@ struct SessionConfig {
   size_t max_auth_failures = 3;  ///< then BYE
   size_t max_errors = 20;        ///< BAD / NO replies to bad input before BYE
   net::Duration auth_failure_delay = std::chrono::seconds(2);
+  /// IDLE (RFC 2177): how often an idling session looks for changes even
+  /// without a notice (a notice lost in Redis costs at most this), and how
+  /// often it tells the client it is still there (NAT and firewall timers).
+  net::Duration idle_poll = std::chrono::seconds(30);
+  net::Duration idle_keepalive = std::chrono::minutes(2);
   imap::Limits limits;
   std::string implementation = "mail-imap";
 };

@@ -7,7 +7,8 @@
 // FETCH returns and RFC822.SIZE counts is the RFC 5322 form. A mailbox that
 // does not exist is NO [TRYCREATE] (clients then CREATE and retry); a full
 // quota NO [OVERQUOTA]. Appending to the selected mailbox announces the new
-// message with EXISTS.
+// message with EXISTS. After ENABLE UTF8=ACCEPT (RFC 6855) the message may
+// come as `UTF8 (~{N}...)`: UTF-8 headers are stored as they are.
 // Trusts: nothing from the client (flags are checked, the message is
 // opaque octets); the store's answers.
 #include "imap_session.h"
@@ -23,6 +24,10 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
   const auto& a = std::get<imap::Append>(cmd.body);
   auto name = mailbox_name(a.mailbox);
   if (bad_name(cmd, name)) co_return;
+  if (a.utf8 && !utf8_) {
+    reply(imap::bad(cmd.tag, "APPEND: UTF8 data needs ENABLE UTF8=ACCEPT first"), "BAD", true);
+    co_return;
+  }
   if (a.binary) {
     reply(imap::no(cmd.tag, "Binary content (literal8) is not accepted", imap::code::cannot()), "NO");
     co_return;

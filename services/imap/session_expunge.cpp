@@ -21,8 +21,13 @@ void Session::view_expunged(const std::vector<int64_t>& uids) {
   std::sort(gone.begin(), gone.end(), std::greater<>());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
   auto& ix = selected_->index;
+  if (qresync_ && !gone.empty()) {  // RFC 7162 §3.2.10: VANISHED instead
+    std::vector<uint32_t> vanished;
+    for (size_t pos : gone) vanished.push_back(static_cast<uint32_t>(ix.uids[pos]));
+    send(imap::vanished(vanished, false));
+  }
   for (size_t pos : gone) {
-    send(imap::expunge(static_cast<uint32_t>(pos + 1)));
+    if (!qresync_) send(imap::expunge(static_cast<uint32_t>(pos + 1)));
     ix.uids.erase(ix.uids.begin() + static_cast<std::ptrdiff_t>(pos));
     ix.modseqs.erase(ix.modseqs.begin() + static_cast<std::ptrdiff_t>(pos));
     ix.flags.erase(ix.flags.begin() + static_cast<std::ptrdiff_t>(pos));

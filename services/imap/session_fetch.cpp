@@ -3,8 +3,11 @@
 // \Recent), INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
 // BODY[section]<partial> and BODY.PEEK (HEADER, HEADER.FIELDS[.NOT], TEXT,
 // MIME, part numbers), RFC822, RFC822.HEADER, RFC822.TEXT, UID (always sent
-// by UID FETCH, first); the parser expands ALL/FAST/FULL. BINARY[...],
-// BINARY.SIZE, MODSEQ and CHANGEDSINCE answer BAD (not announced).
+// by UID FETCH, first); the parser expands ALL/FAST/FULL. RFC 7162: MODSEQ,
+// and the CHANGEDSINCE modifier (only messages whose MODSEQ is above it,
+// each with its MODSEQ) with VANISHED for UID FETCH under QRESYNC (the
+// UIDs of the set expunged since, first). BINARY[...] and BINARY.SIZE
+// answer BAD (not announced).
 //
 // Memory stays bounded whatever the set: the messages are taken kBatch at a
 // time (one meta query per batch, and one lookup of their stored MIME trees
@@ -52,8 +55,8 @@ constexpr size_t kTreeBatch = 32;
 
 // The items' values for one message into r, from what was read of it.
 void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items, const store::MessageMeta* meta,
-               const MessageOctets& m, const std::vector<std::string>& flags, int64_t uid, bool& uid_sent,
-               bool& flags_sent) {
+               const MessageOctets& m, const std::vector<std::string>& flags, int64_t uid, int64_t modseq,
+               bool& uid_sent, bool& flags_sent) {
   const uint64_t size = meta ? meta->size : 0;
   std::string scratch;
   for (const auto& item : items) {
@@ -81,7 +84,7 @@ void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items
       case imap::FetchAttr::kRfc822: r.content(item, m.whole ? std::string_view(*m.whole) : std::string_view()); break;
       case imap::FetchAttr::kRfc822Header:
       case imap::FetchAttr::kRfc822Text: r.content(item, item_octets(m, rfc822_section(attr), size, scratch)); break;
-      case imap::FetchAttr::kModseq: break;  // refused by plan_fetch
+      case imap::FetchAttr::kModseq: r.modseq(static_cast<uint64_t>(modseq)); break;
     }
   }
 }
@@ -184,17 +187,47 @@ net::awaitable<Session::FetchRead> Session::read_for_fetch(const imap::Command& 
 net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
   const auto& f = std::get<imap::Fetch>(cmd.body);
   const std::string verb(imap::verb_name(cmd));
-  if (f.changed_since) {
-    reply(imap::bad(cmd.tag, verb + ": CHANGEDSINCE needs CONDSTORE, which is not served"), "BAD", true);
-    co_return;
-  }
   FetchPlan plan;
   if (auto no_such = plan_fetch(f.items, plan)) {
     reply(imap::bad(cmd.tag, verb + ": " + *no_such + " is not served"), "BAD", true);
     co_return;
   }
-  const auto seqs = resolve_view(cmd, f.set, f.uid);
+  if (f.vanished && !qresync_) {
+    reply(imap::bad(cmd.tag, verb + ": VANISHED needs ENABLE QRESYNC first"), "BAD", true);
+    co_return;
+  }
+  auto seqs = resolve_view(cmd, f.set, f.uid);
   if (!seqs) co_return;
+  const bool add_modseq = plan.modseq || f.changed_since.has_value();
+  if (add_modseq) condstore_ = true;
+  if (f.changed_since) {
+    const auto since = static_cast<int64_t>(std::min<uint64_t>(*f.changed_since, INT64_MAX));
+    if (f.vanished) {
+      // The set's UIDs expunged since `since`, before the FETCH data.
+      const int64_t box = selected_->mailbox.id;
+      auto ch = co_await ask_store(cmd, [&] { return d_.store->changes(account_id_, box, since); });
+      if (!ch) co_return;
+      const auto top = static_cast<uint32_t>(std::max<int64_t>(selected_->mailbox.uid_next - 1, 1));
+      const imap::ResolvedSet asked = imap::resolve(f.set, top);
+      std::vector<uint32_t> gone;
+      if (ch->present) {
+        gone = missing_uids(asked, *ch->present);  // older than the store's expunge records
+      } else {
+        for (int64_t u : ch->expunged)
+          if (asked.contains(static_cast<uint32_t>(u))) gone.push_back(static_cast<uint32_t>(u));
+      }
+      if (!gone.empty()) send(imap::vanished(gone, true));
+    }
+    imap::ResolvedSet changed;
+    seqs->for_each([&](uint32_t seq) {
+      if (selected_->index.modseqs[seq - 1] <= since) return;
+      if (!changed.intervals.empty() && changed.intervals.back().hi + 1 == seq)
+        changed.intervals.back().hi = seq;
+      else
+        changed.intervals.push_back({seq, seq});
+    });
+    seqs = std::move(changed);
+  }
   const bool set_seen = plan.sets_seen && !read_only_;
   const int64_t mailbox_id = selected_->mailbox.id;
   const size_t batch_size = plan.wants_tree() ? kTreeBatch : kBatch;
@@ -283,8 +316,10 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
         uid_sent = true;
       }
       const auto flags = view_flags(pos);
-      add_items(r, f.items, meta, octets, flags, uid, uid_sent, flags_sent);
+      const int64_t modseq = selected_->index.modseqs[pos];
+      add_items(r, f.items, meta, octets, flags, uid, modseq, uid_sent, flags_sent);
       if (!flags_sent && std::binary_search(seen_now.begin(), seen_now.end(), uid)) r.flags(flags);
+      if (f.changed_since && !plan.modseq) r.modseq(static_cast<uint64_t>(modseq));
       if (!r.empty()) send(r.str());
       if (queued() >= options().flush_at) {
         const bool written = co_await flush();

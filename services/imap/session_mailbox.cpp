@@ -2,6 +2,7 @@
 // The authenticated state's mailbox commands (RFC 3501 §6.3): CREATE (with
 // RFC 6154 USE), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (basic, and
 // the RFC 5258 selection and return options SUBSCRIBED, SPECIAL-USE,
+// RECURSIVEMATCH with CHILDINFO,
 // CHILDREN, RFC 5819 STATUS), LSUB, STATUS; and the one mapping of store
 // refusals to tagged NO with their response codes (RFC 5530).
 // Mailbox names arrive in modified UTF-7 (RFC 3501 §5.1.3) and are decoded
@@ -220,16 +221,34 @@ net::awaitable<void> Session::on_list(const imap::Command& cmd) {
   const std::set<std::string> subscribed_names(listing.subscriptions.begin(), listing.subscriptions.end());
   auto subscribed = [&](const std::string& name) { return subscribed_names.contains(name); };
   const bool show_subscribed = l.return_subscribed || (l.subscribed && !lsub);
+  // RFC 5258 §3.5, RECURSIVEMATCH with SUBSCRIBED: a name that matches gets
+  // ("CHILDINFO" ("SUBSCRIBED")) when a subscribed descendant does not
+  // match (the client would not learn of it otherwise), and is listed for
+  // that even when it is not subscribed itself.
+  const bool recursive = !lsub && l.recursive_match && l.subscribed;
+  auto childinfo = [&](const std::string& name) {
+    if (!recursive) return false;
+    const std::string prefix = name + store::kDelimiter;
+    for (auto it = subscribed_names.lower_bound(prefix); it != subscribed_names.end() && it->starts_with(prefix); ++it)
+      if (!matches(*it)) return true;
+    return false;
+  };
+  auto send_entry = [&](const imap::ListEntry& e, bool with_childinfo) {
+    std::string line = lsub ? imap::lsub_line(e, wopts) : imap::list_line(e, wopts);
+    if (with_childinfo) line.insert(line.size() - 2, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+    send(line);
+  };
   for (const auto& m : listing.mailboxes) {
     if (!matches(m.name)) continue;
-    if (l.subscribed && !subscribed(m.name)) continue;
+    const bool info = childinfo(m.name);
+    if (l.subscribed && !subscribed(m.name) && !info) continue;
     if (l.special_use && m.special_use == store::SpecialUse::kNone) continue;
     imap::ListEntry e{{}, store::kDelimiter, m.name};
     if (!lsub) e.attributes.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
     if (show_subscribed && subscribed(m.name)) e.attributes.emplace_back("\\Subscribed");
     if (!lsub && m.special_use != store::SpecialUse::kNone)
       e.attributes.emplace_back(store::special_use_name(m.special_use));
-    send(lsub ? imap::lsub_line(e, wopts) : imap::list_line(e, wopts));
+    send_entry(e, info);
     if (!l.return_status.empty()) send(imap::status_line(m.name, status_items(m, l.return_status), wopts));
   }
   // Subscribed names that no longer exist (RFC 5258 §3.1: \NonExistent).
@@ -241,7 +260,17 @@ net::awaitable<void> Session::on_list(const imap::Command& cmd) {
       imap::ListEntry e{{}, store::kDelimiter, name};
       e.attributes = lsub ? std::vector<std::string>{"\\Noselect"}
                           : std::vector<std::string>{"\\NonExistent", "\\Subscribed"};
-      send(lsub ? imap::lsub_line(e, wopts) : imap::list_line(e, wopts));
+      send_entry(e, childinfo(name));
+    }
+    // Parents that neither exist nor are subscribed, of subscribed names.
+    std::set<std::string> parents;
+    for (const auto& name : listing.subscriptions)
+      for (size_t cut = name.find(store::kDelimiter); cut != std::string::npos;
+           cut = name.find(store::kDelimiter, cut + 1))
+        parents.insert(name.substr(0, cut));
+    for (const auto& name : parents) {
+      if (existing.contains(name) || subscribed(name) || !matches(name) || !childinfo(name)) continue;
+      send_entry({{"\\NonExistent"}, store::kDelimiter, name}, true);
     }
   }
   reply(imap::ok(cmd.tag, lsub ? "LSUB completed" : "LIST completed"), "OK");

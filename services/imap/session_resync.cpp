@@ -2,9 +2,10 @@
 // Bringing the session's view of the selected mailbox up to date with what
 // other sessions, processes and deliveries committed (RFC 3501 §7.3-7.4 and
 // §5.5): the store's changes since the MODSEQ the view reflects become
-// `* n EXPUNGE` (the view shrinks, highest first), `* n FETCH (FLAGS …)`
-// for changed flags, and `* n EXISTS` for new messages. Called where RFC
-// 3501 allows EXPUNGE responses: NOOP and CHECK now, IDLE next. The
+// `* n EXPUNGE` (the view shrinks, highest first; `* VANISHED` under
+// QRESYNC), `* n FETCH (FLAGS …)` for changed flags (with UID and MODSEQ
+// as CONDSTORE and QRESYNC want), and `* n EXISTS` for new messages. Called where RFC
+// 3501 allows EXPUNGE responses: NOOP, CHECK and IDLE. The
 // store is the truth; mailbox notices (mailbox_watch.h) only say when to
 // look.
 // Trusts: the store's answer.
@@ -22,6 +23,14 @@ net::awaitable<void> Session::resync() {
   auto r = co_await net::offload(*d_.blocking, [&] { return d_.store->changes(account_id_, mailbox_id, since); });
   if (!r.ok() || !r->ok()) co_return;  // a hint missed: the next NOOP asks again
   store::Changes& ch = r->value();
+  if (ch.present) {
+    // The view is older than the expunges the store still remembers: what
+    // the view has that the mailbox has not is gone.
+    for (int64_t uid : selected_->index.uids)
+      if (!std::binary_search(ch.present->begin(), ch.present->end(), uid)) ch.expunged.push_back(uid);
+    std::sort(ch.expunged.begin(), ch.expunged.end());
+    ch.expunged.erase(std::unique(ch.expunged.begin(), ch.expunged.end()), ch.expunged.end());
+  }
   view_expunged(ch.expunged);
   auto& ix = selected_->index;
   const size_t before = ix.size();
@@ -38,11 +47,7 @@ net::awaitable<void> Session::resync() {
     const uint8_t old_flags = ix.flags[*pos];
     const auto old_keywords = selected_->entry(*pos).keywords;
     view_update(*pos, e);
-    if (old_flags != ix.flags[*pos] || old_keywords != e.keywords) {
-      std::string flags;
-      for (const auto& f : view_flags(*pos)) flags += (flags.empty() ? "" : " ") + f;
-      send(imap::untagged_data(std::to_string(*pos + 1) + " FETCH (FLAGS (" + flags + "))"));
-    }
+    if (old_flags != ix.flags[*pos] || old_keywords != e.keywords) send(flags_update(*pos));
   }
   if (ix.size() != before) send(imap::exists(static_cast<uint32_t>(ix.size())));
   view_modseq_ = std::max(view_modseq_, ch.highest_modseq);

@@ -9,7 +9,8 @@
 // Resolving (RFC 3501 §6.4.8, §9 seq-number): "*" is the highest number in
 // use, ranges are taken in either order; a sequence number beyond EXISTS is
 // BAD "Invalid message sequence number" (as Dovecot answers); UIDs not in
-// the view are ignored; "$" (RFC 5182) is BAD until SEARCH saves results.
+// the view are ignored; "$" (RFC 5182) is the saved SEARCH result (the
+// messages of it still in the view; empty until a SEARCH saves one).
 // The result stays a list of intervals, so "1:*" over a big mailbox costs
 // one interval, not one entry per message.
 // Trusts: nothing from the client; the index from the store.
@@ -48,22 +49,26 @@ void add_interval(imap::ResolvedSet& out, uint32_t lo, uint32_t hi) {
 
 }  // namespace
 
-std::optional<imap::ResolvedSet> Session::resolve_view(const imap::Command& cmd, const imap::SequenceSet& set,
-                                                       bool uid) {
-  if (set.saved) {
-    reply(imap::bad(cmd.tag, "No saved search result ($ needs SEARCH RETURN (SAVE))"), "BAD", true);
-    return std::nullopt;
-  }
+std::vector<uint32_t> missing_uids(const imap::ResolvedSet& known, const std::vector<int64_t>& present) {
+  std::vector<uint32_t> out;
+  auto it = present.begin();
+  known.for_each([&](uint32_t n) {
+    it = std::lower_bound(it, present.end(), static_cast<int64_t>(n));
+    if (it == present.end() || *it != n) out.push_back(n);
+  });
+  return out;
+}
+
+imap::ResolvedSet Session::view_set(const imap::SequenceSet& set, bool uid) const {
   const store::MailboxIndex& ix = selected_->index;
-  const auto exists = static_cast<uint32_t>(ix.size());
-  if (!uid) {
-    if (!imap::within(set, exists)) {
-      reply(imap::bad(cmd.tag, std::string(imap::verb_name(cmd)) + ": Invalid message sequence number"), "BAD", true);
-      return std::nullopt;
-    }
-    return imap::resolve(set, exists);
-  }
   imap::ResolvedSet out;
+  if (set.saved) {
+    // RFC 5182: the messages of the saved result still in the view.
+    for (int64_t u : saved_uids_)
+      if (const auto pos = view_position(u)) add_interval(out, static_cast<uint32_t>(*pos) + 1, static_cast<uint32_t>(*pos) + 1);
+    return out;
+  }
+  if (!uid) return imap::resolve(set, static_cast<uint32_t>(ix.size()));
   if (ix.size() == 0) return out;
   // UID intervals (clipped to the highest UID, "*" being it) to the
   // positions of the UIDs present: each UID interval is one run of
@@ -76,6 +81,15 @@ std::optional<imap::ResolvedSet> Session::resolve_view(const imap::Command& cmd,
     add_interval(out, static_cast<uint32_t>(lo - ix.uids.begin()) + 1, static_cast<uint32_t>(hi - ix.uids.begin()));
   }
   return out;
+}
+
+std::optional<imap::ResolvedSet> Session::resolve_view(const imap::Command& cmd, const imap::SequenceSet& set,
+                                                       bool uid) {
+  if (!uid && !set.saved && !imap::within(set, static_cast<uint32_t>(selected_->index.size()))) {
+    reply(imap::bad(cmd.tag, std::string(imap::verb_name(cmd)) + ": Invalid message sequence number"), "BAD", true);
+    return std::nullopt;
+  }
+  return view_set(set, uid);
 }
 
 std::optional<size_t> Session::view_position(int64_t uid) const {
@@ -104,6 +118,14 @@ std::vector<std::string> Session::view_flags(size_t pos) const {
     for (uint32_t i : it->second)
       if (i < s.keywords.size()) out.push_back(s.keywords[i]);
   return out;
+}
+
+std::string Session::flags_update(size_t pos, bool uid) const {
+  imap::FetchResponse r(static_cast<uint32_t>(pos + 1));
+  if (uid || qresync_) r.uid(static_cast<uint32_t>(selected_->index.uids[pos]));
+  r.flags(view_flags(pos));
+  if (condstore_) r.modseq(static_cast<uint64_t>(selected_->index.modseqs[pos]));
+  return r.str();
 }
 
 void Session::view_update(size_t pos, const store::IndexEntry& e) {

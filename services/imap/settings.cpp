@@ -5,7 +5,9 @@
 //   AUTHENTICATE only after STARTTLS), imap.idle_timeout (30m, RFC 3501
 //   §5.4's autologout minimum), imap.login_timeout (60s before login),
 //   imap.max_auth_failures (3), imap.max_errors (20),
-//   imap.auth_failure_delay (2s), imap.max_userip_connections (10 logged-in
+//   imap.auth_failure_delay (2s), imap.idle_poll (30s: an IDLE session
+//   looks for changes this often without a notice), imap.idle_keepalive (2m:
+//   "* OK Still here" during IDLE), imap.max_userip_connections (10 logged-in
 //   sessions per account and address in one process; 0: no limit), imap.max_line (8192),
 //   imap.max_literal (50M: also the largest APPEND), imap.max_connections
 //   (5000 per listener), imap.io_threads (2), imap.blocking_threads (16),
@@ -36,6 +38,10 @@ Settings load_settings(const common::Config& c) {
   sc.max_auth_failures = positive(c, "imap.max_auth_failures", 3);
   sc.max_errors = positive(c, "imap.max_errors", 20);
   sc.auth_failure_delay = c.duration("imap.auth_failure_delay", std::chrono::seconds(2));
+  sc.idle_poll = c.duration("imap.idle_poll", std::chrono::seconds(30));
+  sc.idle_keepalive = c.duration("imap.idle_keepalive", std::chrono::minutes(2));
+  if (sc.idle_poll < std::chrono::milliseconds(100) || sc.idle_keepalive < std::chrono::seconds(1))
+    throw common::ConfigError("imap.idle_poll must be at least 100ms and imap.idle_keepalive at least 1s");
   const int64_t userip = c.integer("imap.max_userip_connections", 10);
   if (userip < 0) throw common::ConfigError("imap.max_userip_connections must be 0 (no limit) or more");
   s.max_userip_connections = static_cast<size_t>(userip);

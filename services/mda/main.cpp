@@ -13,7 +13,8 @@
 //   where a "mailbox changed" hint goes after each delivery (unset host: none)
 //   store.sweep_grace (1h): an expunged message no mailbox indexes any more is
 //   deleted (then its blob) this long after the expunge; store.sweep_interval
-//   (5m): how often the sweep runs
+//   (5m): how often the sweep runs; store.expunged_retention (30d): how long
+//   an expunge stays recorded for QRESYNC's VANISHED and other replicas
 #include "delivery_service.h"
 #include "store_sweeper.h"
 #include "mail/pubsub/pubsub.h"
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
     if (grace.count() < 0 || sopts.interval.count() <= 0)
       throw common::ConfigError("config store.sweep_grace and store.sweep_interval: must not be negative, interval positive");
     sopts.grace = std::chrono::duration_cast<std::chrono::seconds>(grace);
+    const auto retention = cfg.duration("store.expunged_retention", 30 * 24h);
+    if (retention < 1s) throw common::ConfigError("config store.expunged_retention: at least 1s");
+    sopts.expunged_retention = std::chrono::duration_cast<std::chrono::seconds>(retention);
     mda::StoreSweeper sweeper(pool, sopts, proc.metrics());
 
     proc.serve_grpc(cfg.str("delivery.listen", "127.0.0.1:7003"), {&delivery});

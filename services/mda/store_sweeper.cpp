@@ -3,6 +3,7 @@
 #include "store_sweeper.h"
 
 #include "mail/common/log.h"
+#include "mail/store/imap_index.h"
 #include "mail/store/sweep.h"
 
 namespace mail::mda {
@@ -17,6 +18,7 @@ StoreSweeper::StoreSweeper(pg::Pool& pool, StoreSweepOptions opts, metrics::Regi
       opts_(opts),
       swept_messages_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "message"}})),
       swept_blobs_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "blob"}})),
+      swept_expunged_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "expunge_record"}})),
       thread_(opts_.interval, [this] { sweep_once(); }) {}
 
 StoreSweeper::~StoreSweeper() { stop(); }
@@ -45,12 +47,26 @@ StoreSweeper::Swept StoreSweeper::sweep_once() {
       if (!r.more && r.blob_cursor == 0) break;
       if (thread_.stopping()) break;
     }
+    const size_t limit = opts_.batch * 5;
+    for (int round = 0; round < opts_.max_batches && !thread_.stopping(); ++round) {
+      const int64_t n = pool_.with([&](pqxx::connection& c) {
+        pqxx::work tx(c);
+        const int64_t purged = store::purge_expunged(tx, opts_.expunged_retention, limit);
+        tx.commit();
+        return purged;
+      });
+      total.expunge_records += n;
+      swept_expunged_.Increment(static_cast<double>(n));
+      if (n < static_cast<int64_t>(limit)) break;
+    }
   } catch (const std::exception& ex) {
     log::warn("store sweep failed", {{"error", ex.what()}});
   }
-  if (total.messages > 0 || total.blobs > 0)
-    log::info("store swept",
-              {{"messages", total.messages}, {"blobs", total.blobs}, {"grace_s", static_cast<int64_t>(opts_.grace.count())}});
+  if (total.messages > 0 || total.blobs > 0 || total.expunge_records > 0)
+    log::info("store swept", {{"messages", total.messages},
+                              {"blobs", total.blobs},
+                              {"expunge_records", total.expunge_records},
+                              {"grace_s", static_cast<int64_t>(opts_.grace.count())}});
   return total;
 }
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """curl (libcurl's SMTP and POP3 clients) as a second, independent client:
 send over 587 STARTTLS and 465 implicit TLS, read back over POP3 with STLS and
-POP3S, compare bytes. swaks, when installed, sends once more over 587."""
+POP3S, compare bytes. swaks, when installed, sends once more over 587.
+curl's IMAP client: test_imap_curl.py."""
 import os
 import shutil
 import subprocess

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "lexer.h"
+#include "mail/common/civil_date.h"
 
 namespace mail::imap {
 namespace {
@@ -16,12 +17,7 @@ constexpr std::array<std::string_view, 12> kMonths = {"JAN", "FEB", "MAR", "APR"
 constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int days_in(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : kDays[m - 1];
-}
+int days_in(int y, int m) { return common::days_in_month(y, m); }
 
 bool digits(std::string_view s, int& out) {
   if (s.empty()) return false;
@@ -41,16 +37,6 @@ bool month_year(std::string_view s, Date& d) {
     if (detail::iequal(s.substr(0, 3), kMonths[i])) d.month = static_cast<int>(i) + 1;
   if (d.month == 0 || !digits(s.substr(4), d.year)) return false;
   return d.day >= 1 && d.day <= days_in(d.year, d.month);
-}
-
-// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 }  // namespace
@@ -100,17 +86,9 @@ DateTime date_time_from_unix(int64_t seconds, int zone_minutes) {
   int64_t local = seconds + static_cast<int64_t>(zone_minutes) * 60;
   int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
   int64_t secs = local - days * 86400;
-  // civil_from_days
-  int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
+  const common::CivilDate c = common::civil_from_days(days);
   DateTime dt;
-  dt.date.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  dt.date.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  dt.date.year = static_cast<int>(yoe + era * 400 + (dt.date.month <= 2));
+  dt.date = {c.year, c.month, c.day};
   dt.hour = static_cast<int>(secs / 3600);
   dt.minute = static_cast<int>(secs / 60 % 60);
   dt.second = static_cast<int>(secs % 60);
@@ -119,7 +97,7 @@ DateTime date_time_from_unix(int64_t seconds, int zone_minutes) {
 }
 
 int64_t to_unix(const DateTime& dt) {
-  return days_from_civil(dt.date.year, dt.date.month, dt.date.day) * 86400 + dt.hour * 3600 + dt.minute * 60 +
+  return common::days_from_civil(dt.date.year, dt.date.month, dt.date.day) * 86400 + dt.hour * 3600 + dt.minute * 60 +
          dt.second - static_cast<int64_t>(dt.zone_minutes) * 60;
 }
 

@@ -196,6 +196,22 @@ awaitable<bool> Connection::wait_for(Step step) {
   co_return !ec && socket_.is_open();
 }
 
+awaitable<bool> Connection::wait_readable() {
+  if (!socket_.is_open()) co_return false;
+  if (begin_ != end_ || (ssl_ && SSL_has_pending(ssl_.get()))) co_return true;
+  std::string().swap(buf_);
+  begin_ = end_ = 0;
+  // Readiness only: nothing of a TLS record is consumed, so ending the wait
+  // early (cancel_wait) leaves the stream as it was.
+  const bool ready = co_await wait_for(Step::want_read);
+  co_return ready;
+}
+
+void Connection::cancel_wait() {
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
 awaitable<ReadResult> Connection::read_line(size_t max_len) {
   bool discarding = false;  // inside an over-long line, dropping bytes up to its LF
   size_t scanned = 0;       // bytes of buffered() already searched for LF

@@ -57,12 +57,14 @@ void Session::wake() {
   asio::post(conn_.get_executor(), [self = shared_from_this()] {
     self->woken_ = true;
     if (self->waiting_) self->waiting_->cancel();
+    if (self->waiting_input_) self->conn_.cancel_wait();
   });
 }
 
 void Session::on_drain() {
   drain_requested_ = true;
   if (waiting_) waiting_->cancel();
+  if (waiting_input_) conn_.cancel_wait();
   if (!at_prompt_ || busy() || closing_) return;  // the loop says goodbye when the command is done
   // Suspended at the prompt with nothing in progress: say goodbye now. The
   // pending read fails once the connection closes after the goodbye, and the
@@ -230,6 +232,36 @@ awaitable<Status> Session::read_exact(size_t n, std::string& out) {
     }
   }
   co_return Status::ok;
+}
+
+awaitable<Session::Waited> Session::wait_input_or_wake(Duration max) {
+  if (drain_requested_ || !conn_.is_open()) co_return Waited::kClosed;
+  if (woken_) {
+    woken_ = false;
+    co_return Waited::kWake;
+  }
+  // The timer ends the socket wait; the socket wait ends the timer.
+  Timer timer(conn_.get_executor(), max);
+  bool timed_out = false;
+  timer.async_wait([this, &timed_out](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    if (waiting_input_) conn_.cancel_wait();
+  });
+  waiting_input_ = true;
+  const bool readable = co_await conn_.wait_readable();
+  waiting_input_ = false;
+  timer.cancel();
+  // Let the cancelled handler run before `timed_out` goes out of scope.
+  co_await asio::post(conn_.get_executor(), use_awaitable);
+  if (drain_requested_ || !conn_.is_open()) co_return Waited::kClosed;
+  if (woken_) {
+    woken_ = false;
+    co_return Waited::kWake;
+  }
+  if (readable) co_return Waited::kInput;
+  if (timed_out) co_return Waited::kTimeout;
+  co_return Waited::kClosed;
 }
 
 awaitable<void> Session::pause(Duration d) {

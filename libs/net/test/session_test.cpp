@@ -25,7 +25,7 @@ namespace {
 // whole frame, literals included), QUIT.
 class Toy : public Session {
  public:
-  enum class Verb { kPing, kBad, kBegin, kEnd, kSlow, kAuth, kLit, kQuit };
+  enum class Verb { kPing, kBad, kBegin, kEnd, kSlow, kAuth, kLit, kQuit, kWait };
   enum class State { kIdle, kInTransaction };
 
   Toy(Connection& c, SessionRegistry& r, SessionOptions o, std::atomic<int>* alive)
@@ -51,7 +51,8 @@ class Toy : public Session {
     std::string_view verb_text = std::string_view(frame).substr(0, frame.find(' '));
     static const std::pair<std::string_view, Verb> kNames[] = {
         {"PING", Verb::kPing}, {"BAD", Verb::kBad},   {"BEGIN", Verb::kBegin}, {"END", Verb::kEnd},
-        {"SLOW", Verb::kSlow}, {"AUTH", Verb::kAuth}, {"LIT", Verb::kLit},     {"QUIT", Verb::kQuit}};
+        {"SLOW", Verb::kSlow}, {"AUTH", Verb::kAuth}, {"LIT", Verb::kLit},     {"QUIT", Verb::kQuit},
+        {"WAIT", Verb::kWait}};
     const Row* row = nullptr;
     for (auto& [name, v] : kNames)
       if (name == verb_text) row = find_command(kTable, v);
@@ -92,7 +93,7 @@ class Toy : public Session {
   using Handler = awaitable<void> (Toy::*)(const std::string&);
   using Row = CommandRow<Verb, Handler>;
   static constexpr uint32_t kAny = states({State::kIdle, State::kInTransaction});
-  static const CommandTable<Verb, Handler, 8> kTable;
+  static const CommandTable<Verb, Handler, 9> kTable;
 
   awaitable<void> ping(const std::string&) {
     send("+ pong\r\n");
@@ -130,6 +131,24 @@ class Toy : public Session {
     send("+ [" + shown + "]\r\n");
     co_return;
   }
+  // One wait_input_or_wake(300ms), reported; after input, the line read.
+  awaitable<void> wait(const std::string&) {
+    send("+ waiting\r\n");
+    const bool written = co_await flush();
+    if (!written) co_return;
+    const Waited w = co_await wait_input_or_wake(std::chrono::milliseconds(300));
+    switch (w) {
+      case Waited::kInput: {
+        send("+ wait input\r\n");
+        ReadResult r = co_await read_line(20);
+        if (r.ok()) send("+ read " + r.line + "\r\n");
+        break;
+      }
+      case Waited::kWake: send("+ wait wake\r\n"); break;
+      case Waited::kTimeout: send("+ wait timeout\r\n"); break;
+      case Waited::kClosed: send("+ wait closed\r\n"); break;
+    }
+  }
   awaitable<void> quit(const std::string&) {
     send("+ bye\r\n");
     close_after_flush();
@@ -140,7 +159,7 @@ class Toy : public Session {
   std::atomic<int>* alive_;
 };
 
-const CommandTable<Toy::Verb, Toy::Handler, 8> Toy::kTable = {{
+const CommandTable<Toy::Verb, Toy::Handler, 9> Toy::kTable = {{
     {Verb::kPing, kAny, &Toy::ping},
     {Verb::kBad, kAny, &Toy::bad},
     {Verb::kBegin, states({State::kIdle}), &Toy::begin},
@@ -149,6 +168,7 @@ const CommandTable<Toy::Verb, Toy::Handler, 8> Toy::kTable = {{
     {Verb::kAuth, states({State::kIdle}), &Toy::auth},
     {Verb::kLit, kAny, &Toy::lit},
     {Verb::kQuit, kAny, &Toy::quit},
+    {Verb::kWait, kAny, &Toy::wait},
 }};
 
 struct ToyServer {
@@ -394,6 +414,51 @@ TEST(Session, WakeRousesAWaitingCommand) {
   std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(c.send("SLOW\r\n"));
   EXPECT_EQ(c.line(1000ms), "+ woken\r\n");
+}
+
+TEST(Session, WaitForInputOrWakeReportsWhichCameFirst) {
+  ToyServer srv(small());
+  Client c(srv.port());
+  c.line();
+  ASSERT_TRUE(c.send("WAIT\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  EXPECT_EQ(c.line(2000ms), "+ wait timeout\r\n");
+  ASSERT_TRUE(c.send("WAIT\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  ASSERT_TRUE(c.send("hello\r\n"));
+  EXPECT_EQ(c.line(), "+ wait input\r\n");
+  EXPECT_EQ(c.line(), "+ read hello\r\n");
+  ASSERT_TRUE(c.send("WAIT\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  auto s = srv.last_session();
+  ASSERT_TRUE(s);
+  s->wake();
+  EXPECT_EQ(c.line(250ms), "+ wait wake\r\n") << "before the 300ms are up";
+  // A wake-up that came first, and input already buffered, end the wait at once.
+  s->wake();
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(c.send("WAIT\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  EXPECT_EQ(c.line(250ms), "+ wait wake\r\n");
+  ASSERT_TRUE(c.send("WAIT\r\nnext\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  EXPECT_EQ(c.line(250ms), "+ wait input\r\n");
+  EXPECT_EQ(c.line(), "+ read next\r\n");
+  // The session still answers normally afterwards.
+  ASSERT_TRUE(c.send("PING\r\n"));
+  EXPECT_EQ(c.line(), "+ pong\r\n");
+}
+
+TEST(Session, DrainEndsAWaitForInput) {
+  ToyServer srv(small());
+  Client c(srv.port());
+  c.line();
+  ASSERT_TRUE(c.send("WAIT\r\n"));
+  EXPECT_EQ(c.line(), "+ waiting\r\n");
+  srv.registry.drain();
+  EXPECT_EQ(c.line(250ms), "+ wait closed\r\n");
+  EXPECT_EQ(c.line(), "- shutting down\r\n");
+  EXPECT_TRUE(c.closed());
 }
 
 TEST(Session, DrainClosesASessionAtThePromptAtOnce) {

@@ -7,6 +7,7 @@
 #include "mail/store/imap_index.h"
 
 #include <algorithm>
+#include <map>
 
 #include "internal.h"
 #include "mail/pg/exec.h"
@@ -82,10 +83,28 @@ Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, 
   return out;
 }
 
+int64_t purge_expunged(pqxx::transaction_base& tx, std::chrono::seconds retention, size_t limit) {
+  auto gone = pg::exec(tx,
+      "DELETE FROM store.expunged e USING (SELECT mailbox_id, uid FROM store.expunged"
+      "   WHERE expunged_at < now() - make_interval(secs => $1) ORDER BY expunged_at LIMIT $2"
+      "   FOR UPDATE SKIP LOCKED) old"
+      " WHERE e.mailbox_id = old.mailbox_id AND e.uid = old.uid RETURNING e.mailbox_id, e.modseq",
+      static_cast<double>(retention.count()), static_cast<int64_t>(limit));
+  std::map<int64_t, int64_t> horizon;
+  for (const auto& row : gone) {
+    auto& h = horizon[row[0].as<int64_t>()];
+    h = std::max(h, row[1].as<int64_t>());
+  }
+  for (const auto& [mailbox, modseq] : horizon)  // ascending id: the lock order
+    pg::exec(tx, "UPDATE store.mailboxes SET expunged_horizon = GREATEST(expunged_horizon, $2) WHERE id = $1", mailbox,
+             modseq);
+  return static_cast<int64_t>(gone.size());
+}
+
 Result<Changes> changes_since(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t since) {
   auto b = pg::exec(tx,
-      "SELECT highest_modseq, uid_next, messages, keywords FROM store.mailboxes WHERE id = $1 AND account_id = $2"
-      " FOR SHARE",
+      "SELECT highest_modseq, uid_next, messages, keywords, expunged_horizon FROM store.mailboxes"
+      " WHERE id = $1 AND account_id = $2 FOR SHARE",
       mailbox_id, account_id);
   if (b.empty()) return Error::kNotFound;
   Changes out;
@@ -93,7 +112,14 @@ Result<Changes> changes_since(pqxx::transaction_base& tx, int64_t account_id, in
   out.uid_next = b[0][1].as<int64_t>();
   out.messages = b[0][2].as<int64_t>();
   out.keywords = detail::parse_text_array(b[0][3]);
+  out.expunged_horizon = b[0][4].as<int64_t>();
   if (since >= out.highest_modseq) return out;
+  if (since < out.expunged_horizon) {
+    auto all = pg::exec(tx, "SELECT uid FROM store.mail_index WHERE mailbox_id = $1 ORDER BY uid", mailbox_id);
+    out.present.emplace();
+    out.present->reserve(all.size());
+    for (const auto& row : all) out.present->push_back(row[0].as<int64_t>());
+  }
   out.changed = entries_of(pg::exec(tx,
       "SELECT uid, modseq, flags, keywords FROM store.mail_index WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid",
       mailbox_id, since));

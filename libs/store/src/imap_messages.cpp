@@ -195,6 +195,37 @@ Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_
   return out;
 }
 
+Result<std::vector<MessageHeader>> read_headers(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
+                                                const std::vector<int64_t>& uids) {
+  auto b = pg::exec(tx, "SELECT 1 FROM store.mailboxes WHERE id = $1 AND account_id = $2", mailbox_id, account_id);
+  if (b.empty()) return Error::kNotFound;
+  // substring() of an EXTERNAL (uncompressed) chunk reads only its first
+  // pages; the header is in chunk 0 unless it is longer than a chunk.
+  auto r = pg::exec(tx,
+      "SELECT i.uid, m.header_prefix, substring(c.data from 1 for m.header_size), m.header_size, m.blob_id"
+      " FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
+      " LEFT JOIN store.blob_chunks c ON c.blob_id = m.blob_id AND c.seq = 0"
+      " WHERE i.mailbox_id = $1 AND i.uid = ANY($2::bigint[]) ORDER BY i.uid",
+      mailbox_id, detail::int_array(uids));
+  std::vector<MessageHeader> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    MessageHeader h;
+    h.uid = row[0].as<int64_t>();
+    pqxx::binarystring prefix(row[1]);
+    h.header.assign(reinterpret_cast<const char*>(prefix.data()), prefix.size());
+    const auto header_size = row[3].as<size_t>();
+    if (header_size <= kChunkSize && !row[2].is_null()) {
+      pqxx::binarystring head(row[2]);
+      h.header.append(reinterpret_cast<const char*>(head.data()), head.size());
+    } else {
+      h.header += read_blob_prefix(tx, row[4].as<int64_t>(), header_size);
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
 Result<std::string> read_message_prefix(pqxx::transaction_base& tx, int64_t account_id, int64_t message_id,
                                         size_t max_bytes) {
   auto r = pg::exec(tx, "SELECT header_prefix, blob_id FROM store.messages WHERE id = $1 AND account_id = $2",

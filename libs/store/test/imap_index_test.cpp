@@ -157,6 +157,42 @@ TEST_F(ImapStoreTest, ChangesSinceAndExpungeDeleted) {
   EXPECT_EQ(store::find_mailbox(tx, account_, "Box")->unseen, 3);
 }
 
+TEST_F(ImapStoreTest, PurgedExpungeRecordsRaiseTheHorizon) {
+  int64_t box = mailbox("Box");
+  for (int i = 0; i < 4; ++i) append(box, kMessage, store::kDeleted);
+  int64_t start, first_modseq;
+  {
+    pqxx::work tx(*imap_);
+    start = store::select_mailbox(tx, account_, "Box", false)->mailbox.highest_modseq;
+    first_modseq = store::expunge_deleted(tx, account_, box, {1, 2})->modseq;
+    ASSERT_TRUE(store::expunge_deleted(tx, account_, box, {3})->uids.size() == 1);
+    tx.commit();
+  }
+  {
+    pqxx::work tx(*admin_);  // UIDs 1 and 2 were expunged long ago
+    tx.exec_params("UPDATE store.expunged SET expunged_at = now() - interval '40 days'"
+                   " WHERE mailbox_id = $1 AND uid IN (1, 2)", box);
+    tx.commit();
+  }
+  pqxx::work tx(*imap_);
+  EXPECT_GE(store::purge_expunged(tx, std::chrono::hours(24 * 30), 1000), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM store.expunged WHERE mailbox_id = " + std::to_string(box)), 3)
+      << "not committed yet: another transaction still sees all three";
+  tx.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM store.expunged WHERE mailbox_id = " + std::to_string(box)), 1);
+  pqxx::work t2(*imap_);
+  auto ch = store::changes_since(t2, account_, box, start);
+  ASSERT_TRUE(ch.ok());
+  EXPECT_EQ(ch->expunged_horizon, first_modseq);
+  ASSERT_TRUE(ch->present) << "older than the horizon: every UID present comes along";
+  EXPECT_EQ(*ch->present, (std::vector<int64_t>{4}));
+  EXPECT_EQ(ch->expunged, (std::vector<int64_t>{3})) << "what is still recorded";
+  auto recent = store::changes_since(t2, account_, box, first_modseq);
+  EXPECT_FALSE(recent->present) << "at or after the horizon the records are complete";
+  EXPECT_EQ(recent->expunged, (std::vector<int64_t>{3}));
+  EXPECT_EQ(store::purge_expunged(t2, std::chrono::hours(24 * 30), 1000), 0);
+}
+
 TEST_F(ImapStoreTest, AnotherAccountsMailboxIsNotFound) {
   int64_t box = mailbox("Box");
   append(box, kMessage);

@@ -74,6 +74,26 @@ TEST_F(ImapStoreTest, DeliveredMessageFetchIncludesTracePrefix) {
             cr.header_prefix + kMessage.substr(0, 34));
 }
 
+TEST_F(ImapStoreTest, ReadHeadersReturnsEachHeaderSectionInOneCall) {
+  int64_t box = mailbox("Box");
+  std::string big_header = "Subject: long\r\n";
+  while (big_header.size() < store::kChunkSize + 100) big_header += "X-Filler: 0123456789012345678901234567890123456789\r\n";
+  big_header += "\r\n";
+  append(box, kMessage);
+  append(box, "From: a@b.test\r\nSubject: two\r\n\r\nbody two\r\n");
+  append(box, big_header + "body three\r\n");
+  pqxx::work tx(*imap_);
+  auto h = store::read_headers(tx, account_, box, {3, 1, 2, 99});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[0].uid, 1);
+  EXPECT_EQ((*h)[0].header, kMessage.substr(0, kMessage.find("\r\n\r\n") + 4));
+  EXPECT_EQ((*h)[1].header, "From: a@b.test\r\nSubject: two\r\n\r\n");
+  EXPECT_EQ((*h)[2].uid, 3);
+  EXPECT_EQ((*h)[2].header, big_header);  // spans two chunks
+  EXPECT_EQ(store::read_headers(tx, new_account(), box, {1}).error(), Error::kNotFound);
+}
+
 TEST_F(ImapStoreTest, AppendAndCopyRefusedOverQuotaWriteNothing) {
   account_ = new_account(int64_t(kMessage.size()) * 3 / 2);
   int64_t box = mailbox("Box");

@@ -147,7 +147,7 @@ class FakeStore : public MailStore {
     s.keywords = {"$Junk"};
     if (b->name == "INBOX") {
       s.index.uids = {3, 5, 9};
-      s.index.modseqs = {5, 6, 7};
+      for (int64_t uid : s.index.uids) s.index.modseqs.push_back(modseqs[uid]);
       for (int64_t uid : s.index.uids) s.index.flags.push_back(static_cast<uint8_t>(flags[uid]));
       for (uint32_t pos = 0; pos < 3; ++pos) {
         std::vector<uint32_t> ix;
@@ -204,9 +204,20 @@ class FakeStore : public MailStore {
   std::vector<std::string> copies;
   // What the next resync sees (NOOP, CHECK); `since` is recorded.
   common::Result<store::Result<store::Changes>> changes(int64_t, int64_t, int64_t since) override {
+    std::lock_guard lock(changes_mu);
     changes_since.push_back(since);
     return store::Result<store::Changes>(next_changes);
   }
+  /// For a session that may be polling meanwhile (IDLE).
+  void set_changes(store::Changes c) {
+    std::lock_guard lock(changes_mu);
+    next_changes = std::move(c);
+  }
+  size_t changes_calls() {
+    std::lock_guard lock(changes_mu);
+    return changes_since.size();
+  }
+  std::mutex changes_mu;
   store::Changes next_changes;
   std::vector<int64_t> changes_since;
 
@@ -237,6 +248,19 @@ class FakeStore : public MailStore {
                      1736157600});
     }
     return store::Result<std::vector<store::MessageMeta>>(std::move(out));
+  }
+  common::Result<store::Result<std::vector<store::MessageHeader>>> read_headers(
+      int64_t, int64_t, const std::vector<int64_t>& uids) override {
+    ++header_calls;
+    if (down_fetch) return common::Error{common::ErrorCode::unavailable, "db down"};
+    std::vector<store::MessageHeader> out;
+    for (int64_t uid : uids) {
+      if (!messages.count(uid) || vanished.count(uid)) continue;
+      const std::string& m = messages[uid];
+      const auto end = m.find("\r\n\r\n");
+      out.push_back({uid, m.substr(0, end == std::string::npos ? m.size() : end + 4)});
+    }
+    return store::Result<std::vector<store::MessageHeader>>(std::move(out));
   }
   common::Result<store::Result<std::string>> read_message(int64_t, int64_t message_id, size_t max) override {
     reads.push_back(max == SIZE_MAX ? std::to_string(message_id) : std::to_string(message_id) + "<" +
@@ -289,6 +313,10 @@ class FakeStore : public MailStore {
     out.modseq = ++modseq;
     for (int64_t uid : req.uids) {
       if (!messages.count(uid)) continue;
+      if (req.unchanged_since && modseqs[uid] > *req.unchanged_since) {
+        out.modified.push_back(uid);
+        continue;
+      }
       int f = flags[uid];
       auto kw = keywords[uid];
       if (req.op == store::StoreOp::kReplace) {
@@ -305,6 +333,7 @@ class FakeStore : public MailStore {
       if (f == flags[uid] && kw == keywords[uid]) continue;
       flags[uid] = f;
       keywords[uid] = kw;
+      modseqs[uid] = modseq;
       out.changed.push_back({uid, modseq, f, kw});
     }
     return store::Result<store::StoreResult>(std::move(out));
@@ -315,10 +344,12 @@ class FakeStore : public MailStore {
   std::vector<int64_t> expunges;
   std::map<int64_t, std::string> messages;            // INBOX by UID
   std::map<int64_t, int> flags;                       // store::Flag bits by UID
+  std::map<int64_t, int64_t> modseqs = {{3, 5}, {5, 6}, {9, 7}};
   std::map<int64_t, std::vector<std::string>> keywords;
   std::set<int64_t> vanished;                          // expunged behind the session's back
   std::vector<std::string> reads;                      // message ids read, "<max>" for a prefix, "[offset+length]" for a range
   std::atomic<int> meta_calls{0};
+  std::atomic<int> header_calls{0};
   int64_t modseq = 7;
   bool down_fetch = false;
   std::atomic<int> opened{0};
@@ -365,7 +396,7 @@ std::string cert_dir() {
 
 constexpr const char* kGreetingCaps =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS "
-    "QUOTA QUOTA=RES-STORAGE UIDPLUS MOVE";
+    "QUOTA QUOTA=RES-STORAGE UIDPLUS MOVE ESEARCH SEARCHRES SORT SORT=DISPLAY WITHIN IDLE CONDSTORE QRESYNC UTF8=ACCEPT";
 
 class ImapSession : public ::testing::Test {
  protected:
@@ -382,6 +413,7 @@ class ImapSession : public ::testing::Test {
                         &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
     deps_.userip = &userip_;
     deps_.notifier = &notifier_;
+    deps_.watch = &watch_;
     net::ServerOptions o;
     o.address = "127.0.0.1";
     server_.emplace(io_, o, [this](net::Connection& c) { return run_session(deps_, c, "imap"); });
@@ -423,6 +455,7 @@ class ImapSession : public ::testing::Test {
     std::mutex mu;
     std::vector<store::MailboxNotice> notices;
   } notifier_;
+  MailboxWatch watch_;
   metrics::Registry registry_;
   ImapMetrics metrics_{registry_, {"imap"}};
   std::optional<directory::LoginThrottle> throttle_;

@@ -140,7 +140,8 @@ TEST_F(ImapSession, AuthenticatedCommandsAndLogout) {
   EXPECT_EQ(c->cmd("n", "NAMESPACE"), "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nn OK NAMESPACE completed\r\n");
   EXPECT_EQ(c->cmd("i", "ID (\"name\" \"test\")"),
             "* ID (\"name\" \"mail-imap\" \"vendor\" \"mailplatform\")\r\ni OK ID completed\r\n");
-  EXPECT_EQ(c->cmd("e", "ENABLE CONDSTORE"), "* ENABLED\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("e", "ENABLE CONDSTORE X-UNKNOWN"), "* ENABLED CONDSTORE\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("e2", "ENABLE CONDSTORE QRESYNC"), "* ENABLED QRESYNC\r\ne2 OK ENABLE completed\r\n");
   EXPECT_EQ(c->cmd("f", "FETCH 1 FLAGS"), "f BAD FETCH: Select a mailbox first\r\n");
   EXPECT_EQ(c->cmd("g", "LOGIN demo@example.test x"), "g BAD LOGIN: Already logged in\r\n");
   EXPECT_EQ(c->cmd("z", "LOGOUT"), "* BYE mail.example.test logging out\r\nz OK LOGOUT completed\r\n");
@@ -196,6 +197,38 @@ TEST_F(ImapSession, ListPatternsAttributesAndSubscriptions) {
   EXPECT_EQ(c->cmd("j", "LIST \"\" *"), "j NO [UNAVAILABLE] Temporary failure, try again later\r\n");
 }
 
+TEST_F(ImapSession, ListRecursiveMatchGivesChildInfo) {
+  start(true);
+  auto c = logged_in();
+  EXPECT_EQ(c->cmd("a", "LIST (RECURSIVEMATCH) \"\" %"), "a BAD LIST: RECURSIVEMATCH without a base selection option\r\n");
+  const std::string r = c->cmd("b", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %");
+  EXPECT_NE(r.find("* LIST (\\HasChildren) \"/\" Work (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"), std::string::npos)
+      << "Work is not subscribed, Work/2026 is and does not match %: " << r;
+  EXPECT_NE(r.find("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"), std::string::npos) << r;
+  EXPECT_EQ(r.find("Work/2026"), std::string::npos) << r;
+  const std::string flat = c->cmd("c", "LIST (SUBSCRIBED) \"\" %");
+  EXPECT_EQ(flat.find("Work"), std::string::npos) << "without RECURSIVEMATCH, only subscribed names: " << flat;
+  const std::string all = c->cmd("d", "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" *");
+  EXPECT_EQ(all.find("CHILDINFO"), std::string::npos) << "every subscribed name matches *: " << all;
+}
+
+TEST_F(ImapSession, Utf8AcceptNamesAndAppend) {
+  start(true);
+  auto c = logged_in();
+  const std::string name = "Entw\xc3\xbcrfe";  // "Entwürfe"
+  EXPECT_EQ(c->cmd("a", "APPEND INBOX UTF8 (~{8+}\r\nSubj: x\n)"),
+            "a BAD APPEND: UTF8 data needs ENABLE UTF8=ACCEPT first\r\n");
+  EXPECT_EQ(c->cmd("b", "CREATE \"" + name + "\"").substr(0, 4), "b NO") << "UTF-8 needs UTF8=ACCEPT";
+  EXPECT_EQ(c->cmd("e", "ENABLE UTF8=ACCEPT"), "* ENABLED UTF8=ACCEPT\r\ne OK ENABLE completed\r\n");
+  EXPECT_EQ(c->cmd("c", "CREATE \"" + name + "\""), "c OK CREATE completed\r\n");
+  EXPECT_EQ(store_.created.back(), name);
+  EXPECT_EQ(c->cmd("d", "LIST \"\" \"Entw*\""),
+            "* LIST (\\HasNoChildren) \"/\" \"" + name + "\"\r\nd OK LIST completed\r\n")
+      << "UTF-8 on the wire, not modified UTF-7";
+  EXPECT_NE(c->cmd("f", "APPEND INBOX UTF8 (~{20+}\r\nSubject: gr\xc3\xbc\xc3\x9f\r\n\r\nx)").find("f OK [APPENDUID"),
+            std::string::npos);
+}
+
 TEST_F(ImapSession, MailboxCommandsDecodeModifiedUtf7AndMapRefusals) {
   start(true);
   auto c = logged_in();
@@ -233,6 +266,7 @@ TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
             "* OK [UNSEEN 2] First unseen\r\n"
             "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
             "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "* OK [HIGHESTMODSEQ 7] Highest\r\n"
             "a OK [READ-WRITE] SELECT completed\r\n");
   EXPECT_EQ(c->cmd("b", "CHECK"), "b OK CHECK completed\r\n");
   EXPECT_EQ(c->cmd("c", "CLOSE"), "c OK CLOSE completed\r\n");
@@ -246,13 +280,15 @@ TEST_F(ImapSession, SelectExamineCloseAndUnselect) {
             "* OK [UNSEEN 2] First unseen\r\n"
             "* OK [UIDVALIDITY 1700000001] UIDs valid\r\n"
             "* OK [UIDNEXT 10] Predicted next UID\r\n"
+            "* OK [HIGHESTMODSEQ 7] Highest\r\n"
             "e OK [READ-ONLY] EXAMINE completed\r\n");
   EXPECT_EQ(c->cmd("f", "CLOSE"), "f OK CLOSE completed\r\n");
   EXPECT_EQ(store_.expunges.size(), 1u) << "EXAMINE's CLOSE expunges nothing";
   EXPECT_EQ(c->cmd("g", "SELECT Sent"), "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk)\r\n"
             "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk \\*)] Flags permitted\r\n"
             "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1700000002] UIDs valid\r\n"
-            "* OK [UIDNEXT 10] Predicted next UID\r\ng OK [READ-WRITE] SELECT completed\r\n");
+            "* OK [UIDNEXT 10] Predicted next UID\r\n* OK [HIGHESTMODSEQ 7] Highest\r\n"
+            "g OK [READ-WRITE] SELECT completed\r\n");
   EXPECT_EQ(c->cmd("h", "SELECT Nope"), "h NO [NONEXISTENT] Mailbox does not exist\r\n");
   EXPECT_EQ(c->cmd("i", "UNSELECT"), "i BAD UNSELECT: Select a mailbox first\r\n") << "a failed SELECT deselects";
   EXPECT_EQ(store_.selects, (std::vector<std::string>{"INBOX rw", "INBOX ro", "Sent rw", "Nope rw"}));

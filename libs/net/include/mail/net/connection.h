@@ -123,6 +123,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// leave what follows on the socket (the PROXY header before implicit TLS).
   awaitable<Status> fill(size_t at_most = std::numeric_limits<size_t>::max());
 
+  /// Waits, without a deadline and without reading, until input can be
+  /// read: true at once when bytes are buffered (here or inside OpenSSL),
+  /// else when the socket turns readable; false when cancel_wait() or
+  /// close() ended the wait. The read buffer is released meanwhile (idle
+  /// memory). Only one operation may be pending on the connection while
+  /// this waits (IMAP IDLE waits here between its writes).
+  awaitable<bool> wait_readable();
+  /// Ends a wait_readable() in progress (from the connection's strand).
+  void cancel_wait();
+
   /// Appends exactly `n` bytes to `out` (buffered bytes first, then from the
   /// socket, never more than the rest of `n` per read), e.g. a length-framed
   /// payload. The caller bounds `n`. Every fill gets the usual deadline; on

@@ -200,6 +200,16 @@ class Session : public std::enable_shared_from_this<Session> {
   /// connection closes (false). One waiter at a time.
   awaitable<bool> wait_wake(Duration max);
 
+  /// What ended a wait_input_or_wake().
+  enum class Waited { kInput, kWake, kTimeout, kClosed };
+  /// Waits for whichever comes first: client input (a byte is buffered or
+  /// the socket is readable: read it with read_line()), wake() (also one
+  /// that came before this call), `max` passing, or the connection closing
+  /// or a drain being requested (kClosed; see drain_requested()). Neither
+  /// deadline applies while waiting: the caller bounds the wait with `max`
+  /// (IMAP IDLE: the untagged updates between waits are its own writes).
+  awaitable<Waited> wait_input_or_wake(Duration max);
+
   /// Waits `d` on the engine's clock (clock.h) without holding the thread:
   /// the delay after a failed login, a throttle's delay.
   awaitable<void> pause(Duration d);
@@ -227,6 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // wake-up channel
   bool woken_ = false;
   Timer* waiting_ = nullptr;
+  bool waiting_input_ = false;  ///< in wait_input_or_wake(): wake() cancels the socket wait
 };
 
 }  // namespace mail::net

@@ -21,6 +21,7 @@
 #pragma once
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -78,7 +79,19 @@ struct Changes {
   std::vector<IndexEntry> changed;     ///< modseq > since, ascending UID (new messages included)
   std::vector<int64_t> expunged;       ///< expunged with modseq > since, ascending
   std::vector<std::string> keywords;   ///< the mailbox's keywords now (a new one means a new FLAGS)
+  /// The highest MODSEQ whose expunge records were purged (migration 005).
+  /// When `since` is below it, `expunged` may miss UIDs: `present` then
+  /// holds every UID in the mailbox (ascending), and whatever the caller
+  /// knows that is not there is gone.
+  int64_t expunged_horizon = 0;
+  std::optional<std::vector<int64_t>> present;
 };
+
+/// Deletes at most `limit` store.expunged rows recorded longer ago than
+/// `retention`, raising each mailbox's expunged_horizon to the highest
+/// MODSEQ it purged, in the caller's transaction. Returns how many went.
+/// Rows another purge holds are skipped (several mda replicas may run it).
+int64_t purge_expunged(pqxx::transaction_base& tx, std::chrono::seconds retention, size_t limit);
 
 /// What changed in the mailbox after `since` (a MODSEQ the session has seen).
 Result<Changes> changes_since(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t since);

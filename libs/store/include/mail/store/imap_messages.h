@@ -108,6 +108,19 @@ struct MessageMeta {
 Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                               const std::vector<int64_t>& uids);
 
+/// The header section of one message as FETCH sends it (trace prefix, then
+/// the blob's header section): what SEARCH and SORT read of most messages.
+struct MessageHeader {
+  int64_t uid = 0;
+  std::string header;
+};
+
+/// The header sections of the messages of `uids` that exist in the mailbox,
+/// ascending UID, in one query (a header longer than one chunk is read on
+/// its own). kNotFound for a mailbox of another account.
+Result<std::vector<MessageHeader>> read_headers(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
+                                                const std::vector<int64_t>& uids);
+
 /// The first `max_bytes` of the message as FETCH sends it (trace prefix, then
 /// the body): enough for BODY[HEADER] when max_bytes >= header_size.
 Result<std::string> read_message_prefix(pqxx::transaction_base& tx, int64_t account_id, int64_t message_id,
