@@ -9,6 +9,7 @@
 // Names are UTF-8 (the session decodes modified UTF-7).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "mail/store/imap_index.h"
 #include "mail/store/imap_messages.h"
 #include "mail/store/mailboxes.h"
+#include "mail/store/message_structure.h"
 
 namespace mail::imapd {
 
@@ -97,6 +99,35 @@ class MailStore {
   /// What changed in the mailbox after MODSEQ `since` (resync).
   virtual common::Result<store::Result<store::Changes>> changes(int64_t account, int64_t mailbox_id,
                                                                 int64_t since) = 0;
+
+  // ---- stored MIME trees and range reads (wt-struct) ----------------------------
+  // For FETCH (session_fetch.cpp, fetch_octets.h). The defaults are those of
+  // a store that keeps no trees: FETCH then parses each message it reads,
+  // and a range read reads the whole message.
+  /// The stored trees (mail/store/message_structure.h) of those of
+  /// `message_ids` that are the account's; nullopt where none is stored yet.
+  virtual common::Result<store::Result<std::vector<store::StoredStructure>>> fetch_structures(
+      int64_t /*account*/, const std::vector<int64_t>& /*message_ids*/) {
+    return store::Result<std::vector<store::StoredStructure>>(std::vector<store::StoredStructure>{});
+  }
+  /// Keeps the tree FETCH computed for a message that had none, or still
+  /// has `replacing` (a stored tree that did not decode); true when written.
+  virtual common::Result<store::Result<bool>> save_structure(int64_t /*account*/, int64_t /*message_id*/,
+                                                             const std::string& /*structure*/,
+                                                             const std::optional<std::string>& /*replacing*/) {
+    return store::Result<bool>(false);
+  }
+  /// Octets [offset, offset + length) of a message as FETCH sends it
+  /// (fewer at its end), reading only what holds them.
+  virtual common::Result<store::Result<std::string>> read_message_range(int64_t account, int64_t message_id,
+                                                                        uint64_t offset, uint64_t length) {
+    auto whole = read_message(account, message_id, SIZE_MAX);
+    if (!whole.ok() || !whole->ok()) return whole;
+    const std::string& m = whole->value();
+    if (offset >= m.size()) return store::Result<std::string>(std::string());
+    return store::Result<std::string>(m.substr(static_cast<size_t>(offset), static_cast<size_t>(length)));
+  }
+  // ---- end stored MIME trees and range reads ------------------------------------
 };
 
 }  // namespace mail::imapd

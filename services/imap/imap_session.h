@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fetch_octets.h"
 #include "mail/common/strings.h"
 #include "mail/imap/command.h"
 #include "mail/imap/framing.h"
@@ -169,6 +170,17 @@ class Session : public net::Session {
   void view_update(size_t pos, const store::IndexEntry& e);
   // session_fetch.cpp
   net::awaitable<void> on_fetch(const imap::Command& cmd);
+  enum class FetchRead { kDone, kGone, kFailed };
+  /// Reads into m what `plan` needs of one message (fetch_octets.h), its
+  /// stored tree being *stored (nullptr: not looked up or not found):
+  /// kGone when the store no longer has it, kFailed after queuing NO.
+  net::awaitable<FetchRead> read_for_fetch(const imap::Command& cmd, const FetchPlan& plan,
+                                           const std::vector<imap::FetchItem>& items, const store::MessageMeta& meta,
+                                           const std::optional<std::string>* stored, MessageOctets& m);
+  /// One read of a message's octets into out: [offset, offset + length)
+  /// when `range`, else its first `length` (SIZE_MAX: all of it).
+  net::awaitable<FetchRead> read_octets(const imap::Command& cmd, int64_t message_id, uint64_t offset,
+                                        uint64_t length, bool range, std::string& out);
   // session_store.cpp
   net::awaitable<void> on_store(const imap::Command& cmd);
   // session_expunge.cpp

@@ -145,4 +145,26 @@ common::Result<store::Result<store::Changes>> PgMailStore::changes(int64_t accou
   return in_transaction([&](pqxx::work& tx) { return store::changes_since(tx, account, mailbox_id, since); });
 }
 
+// ---- stored MIME trees and range reads (wt-struct) -------------------------------
+common::Result<store::Result<std::vector<store::StoredStructure>>> PgMailStore::fetch_structures(
+    int64_t account, const std::vector<int64_t>& message_ids) {
+  return in_transaction([&](pqxx::work& tx) {
+    return store::Result<std::vector<store::StoredStructure>>(store::message_structures(tx, account, message_ids));
+  });
+}
+
+common::Result<store::Result<bool>> PgMailStore::save_structure(int64_t account, int64_t message_id,
+                                                                const std::string& structure,
+                                                                const std::optional<std::string>& replacing) {
+  return in_transaction([&](pqxx::work& tx) {
+    return store::Result<bool>(store::save_message_structure(tx, account, message_id, structure, replacing));
+  });
+}
+
+common::Result<store::Result<std::string>> PgMailStore::read_message_range(int64_t account, int64_t message_id,
+                                                                           uint64_t offset, uint64_t length) {
+  return in_transaction([&](pqxx::work& tx) { return store::read_message_range(tx, account, message_id, offset, length); });
+}
+// ---- end stored MIME trees and range reads ---------------------------------------
+
 }  // namespace mail::imapd

@@ -49,6 +49,15 @@ class PgMailStore final : public MailStore {
   common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,
                                                                 const store::StoreRequest& req) override;
   // ---- end FETCH and STORE ----
+  // ---- stored MIME trees and range reads (wt-struct) ----
+  common::Result<store::Result<std::vector<store::StoredStructure>>> fetch_structures(
+      int64_t account, const std::vector<int64_t>& message_ids) override;
+  common::Result<store::Result<bool>> save_structure(int64_t account, int64_t message_id,
+                                                     const std::string& structure,
+                                                     const std::optional<std::string>& replacing) override;
+  common::Result<store::Result<std::string>> read_message_range(int64_t account, int64_t message_id,
+                                                                uint64_t offset, uint64_t length) override;
+  // ---- end stored MIME trees and range reads ----
 
  private:
   /// f(tx) in one read-write transaction, committed when f returns.

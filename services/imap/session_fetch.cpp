@@ -10,26 +10,38 @@
 // answer BAD (not announced).
 //
 // Memory stays bounded whatever the set: the messages are taken kBatch at a
-// time (one meta query per batch), each message's octets are read only when
-// an item needs them (just the header section when that is enough), parsed
-// once (libs/mime) for all its items, answered, and dropped before the next
-// one; the queued output is written whenever it passes the engine's
-// flush_at. Octets go out as literals exactly as stored (CRLF).
+// time (one meta query per batch, and one lookup of their stored MIME trees
+// when an item wants them), each message's octets are read only as far as
+// its items need them (fetch_octets.h: none for ENVELOPE, BODY and
+// BODYSTRUCTURE, the ranges of the parts asked for, the header section, or
+// the whole message for BODY[] and RFC822), answered, and dropped before
+// the next one; the queued output is written whenever it passes the
+// engine's flush_at. Octets go out as literals exactly as stored (CRLF).
+// A message stored before its tree was kept (migration 004), or whose
+// stored tree does not decode, is parsed whole the first time an item
+// needs its tree, and the tree is written back for the next FETCH.
 // A non-PEEK BODY[...], RFC822 or RFC822.TEXT on a read-write selection
 // sets \Seen through the store (one call per batch) and that message's
 // response then carries FLAGS. A message the store no longer has (expunged
 // by another session meanwhile) is skipped; the command still ends OK.
 // Trusts: nothing from the client (items bounded by the parser); the
 // message octets are untrusted mail, parsed under mime::Limits and always
-// sent as literals. Diagnostics: NO [UNAVAILABLE] (logged) on a store failure.
+// sent as literals; a stored tree only once it decodes (bounded, checked)
+// and covers exactly RFC822.SIZE octets. Diagnostics: NO [UNAVAILABLE]
+// (logged) on a store failure; a tree that does not decode, or cannot be
+// written back, is logged and the answer computed from the message.
 #include <algorithm>
 #include <cstdint>
 
+#include <map>
+
 #include "imap_session.h"
+#include "mail/common/log.h"
 #include "mail/imap/response.h"
 #include "mail/mime/envelope.h"
 #include "mail/mime/section.h"
 #include "mail/mime/structure.h"
+#include "mail/mime/structure_codec.h"
 #include "mail/net/offload.h"
 
 namespace mail::imapd::detail {
@@ -37,94 +49,23 @@ namespace mail::imapd::detail {
 namespace {
 
 constexpr size_t kBatch = 256;  ///< messages per meta query / \Seen update
+/// Messages per batch when their stored trees are looked up too: a tree is
+/// small, but one with Limits::max_parts parts is not.
+constexpr size_t kTreeBatch = 32;
 
-enum class Need { kNone, kHeader, kWhole };  ///< what of the octets the items need
-
-struct FetchPlan {
-  bool modseq = false;     ///< MODSEQ is asked for (or implied by CHANGEDSINCE)
-  bool meta = false;       ///< sizes, dates or octets are asked for
-  Need need = Need::kNone;
-  bool sets_seen = false;  ///< a non-PEEK body item
-};
-
-bool header_only(const imap::Section& s) {
-  return s.part.empty() && (s.text == imap::Section::kHeader || s.text == imap::Section::kHeaderFields ||
-                            s.text == imap::Section::kHeaderFieldsNot);
-}
-
-void want(FetchPlan& p, Need n) {
-  p.meta = true;
-  p.need = std::max(p.need, n);
-}
-
-// The plan for the items, or the name of one we do not serve.
-std::optional<std::string> plan_fetch(const std::vector<imap::FetchItem>& items, FetchPlan& p) {
-  for (const auto& item : items) {
-    if (std::holds_alternative<imap::FetchBinarySize>(item)) return "BINARY.SIZE";
-    if (const auto* fs = std::get_if<imap::FetchSection>(&item)) {
-      if (fs->binary) return "BINARY";
-      want(p, header_only(fs->section) ? Need::kHeader : Need::kWhole);
-      if (!fs->peek) p.sets_seen = true;
-      continue;
-    }
-    switch (std::get<imap::FetchAttr>(item)) {
-      case imap::FetchAttr::kFlags:
-      case imap::FetchAttr::kUid: break;
-      case imap::FetchAttr::kInternalDate:
-      case imap::FetchAttr::kRfc822Size: p.meta = true; break;
-      case imap::FetchAttr::kEnvelope:
-      case imap::FetchAttr::kRfc822Header: want(p, Need::kHeader); break;
-      case imap::FetchAttr::kBody:
-      case imap::FetchAttr::kBodyStructure: want(p, Need::kWhole); break;
-      case imap::FetchAttr::kRfc822:
-      case imap::FetchAttr::kRfc822Text:
-        want(p, Need::kWhole);
-        p.sets_seen = true;
-        break;
-      case imap::FetchAttr::kModseq: p.modseq = true; break;
-    }
-  }
-  return std::nullopt;
-}
-
-mime::Section to_mime(const imap::Section& s) {
-  mime::Section out;
-  out.part = s.part;
-  out.fields = s.fields;
-  switch (s.text) {
-    case imap::Section::kNone: out.text = mime::SectionText::kNone; break;
-    case imap::Section::kHeader: out.text = mime::SectionText::kHeader; break;
-    case imap::Section::kHeaderFields: out.text = mime::SectionText::kHeaderFields; break;
-    case imap::Section::kHeaderFieldsNot: out.text = mime::SectionText::kHeaderFieldsNot; break;
-    case imap::Section::kText: out.text = mime::SectionText::kText; break;
-    case imap::Section::kMime: out.text = mime::SectionText::kMime; break;
-  }
-  return out;
-}
-
-imap::Section text_section(imap::Section::Text t) {
-  imap::Section s;
-  s.text = t;
-  return s;
-}
-
-// The items' values for one message into r. `octets` and `root` are set
-// when the plan needs them.
+// The items' values for one message into r, from what was read of it.
 void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items, const store::MessageMeta* meta,
-               std::string_view octets, const mime::Part* root, const std::vector<std::string>& flags,
-               int64_t uid, int64_t modseq, bool& uid_sent, bool& flags_sent) {
-  const mime::Part empty;
-  const mime::Part& tree = root ? *root : empty;
-  auto section = [&](const imap::Section& s) { return mime::fetch_section(octets, tree, to_mime(s)); };
+               const MessageOctets& m, const std::vector<std::string>& flags, int64_t uid, int64_t modseq,
+               bool& uid_sent, bool& flags_sent) {
+  const uint64_t size = meta ? meta->size : 0;
+  std::string scratch;
   for (const auto& item : items) {
     if (const auto* fs = std::get_if<imap::FetchSection>(&item)) {
-      const auto data = section(fs->section);
-      std::string_view v = data.data();
-      if (fs->partial) v = mime::partial(v, fs->partial->origin, fs->partial->length);
-      r.content(item, v);
+      r.content(item, item_octets(m, *fs, size, scratch));
       continue;
     }
-    switch (std::get<imap::FetchAttr>(item)) {
+    const auto attr = std::get<imap::FetchAttr>(item);
+    switch (attr) {
       case imap::FetchAttr::kFlags:
         r.flags(flags);
         flags_sent = true;
@@ -135,20 +76,113 @@ void add_items(imap::FetchResponse& r, const std::vector<imap::FetchItem>& items
         break;
       case imap::FetchAttr::kInternalDate: r.internaldate(imap::date_time_from_unix(meta->internal_date)); break;
       case imap::FetchAttr::kRfc822Size: r.rfc822_size(meta->size); break;
-      case imap::FetchAttr::kEnvelope:
-        r.raw("ENVELOPE", mime::imap_envelope(tree.envelope ? *tree.envelope : mime::parse_envelope(octets)));
+      case imap::FetchAttr::kEnvelope: r.raw("ENVELOPE", mime::imap_envelope(envelope_of(m))); break;
+      case imap::FetchAttr::kBody: r.raw("BODY", mime::imap_body_structure(m.tree ? *m.tree : mime::Part{}, false)); break;
+      case imap::FetchAttr::kBodyStructure:
+        r.raw("BODYSTRUCTURE", mime::imap_body_structure(m.tree ? *m.tree : mime::Part{}, true));
         break;
-      case imap::FetchAttr::kBody: r.raw("BODY", mime::imap_body_structure(tree, false)); break;
-      case imap::FetchAttr::kBodyStructure: r.raw("BODYSTRUCTURE", mime::imap_body_structure(tree, true)); break;
-      case imap::FetchAttr::kRfc822: r.content(item, octets); break;
-      case imap::FetchAttr::kRfc822Header: r.content(item, section(text_section(imap::Section::kHeader)).data()); break;
-      case imap::FetchAttr::kRfc822Text: r.content(item, section(text_section(imap::Section::kText)).data()); break;
+      case imap::FetchAttr::kRfc822: r.content(item, m.whole ? std::string_view(*m.whole) : std::string_view()); break;
+      case imap::FetchAttr::kRfc822Header:
+      case imap::FetchAttr::kRfc822Text: r.content(item, item_octets(m, rfc822_section(attr), size, scratch)); break;
       case imap::FetchAttr::kModseq: r.modseq(static_cast<uint64_t>(modseq)); break;
     }
   }
 }
 
+// A stored tree FETCH may use: it decodes within the limits and describes
+// a message of exactly `size` octets with an envelope at the top.
+std::optional<mime::Part> usable_tree(const std::string& stored, uint64_t size) {
+  auto d = mime::decode_structure(stored);
+  auto* root = std::get_if<mime::Part>(&d);
+  if (!root || root->header_offset != 0 || root->body_offset + root->body_size != size || !root->envelope)
+    return std::nullopt;
+  return std::move(*root);
+}
+
 }  // namespace
+
+net::awaitable<Session::FetchRead> Session::read_octets(const imap::Command& cmd, int64_t message_id,
+                                                        uint64_t offset, uint64_t length, bool range,
+                                                        std::string& out) {
+  auto read = [&] {
+    if (range) return d_.store->read_message_range(account_id_, message_id, offset, length);
+    return d_.store->read_message(account_id_, message_id, static_cast<size_t>(length));
+  };
+  auto rd = co_await net::offload(*d_.blocking, read);
+  if (!rd.ok()) {
+    unavailable(cmd, rd.error());
+    co_return FetchRead::kFailed;
+  }
+  if (!rd->ok()) co_return FetchRead::kGone;
+  out = std::move(rd->value());
+  co_return FetchRead::kDone;
+}
+
+net::awaitable<Session::FetchRead> Session::read_for_fetch(const imap::Command& cmd, const FetchPlan& plan,
+                                                           const std::vector<imap::FetchItem>& items,
+                                                           const store::MessageMeta& meta,
+                                                           const std::optional<std::string>* stored,
+                                                           MessageOctets& m) {
+  const int64_t message_id = meta.message_id;
+  FetchRead st = FetchRead::kDone;
+  if (plan.whole) {
+    st = co_await read_octets(cmd, message_id, 0, SIZE_MAX, false, m.whole.emplace());
+    if (st != FetchRead::kDone) co_return st;
+  }
+  std::optional<std::string> unusable;  // a stored tree that would not do
+  if (plan.wants_tree() && stored && *stored) {
+    m.tree = usable_tree(**stored, meta.size);
+    if (!m.tree) {
+      unusable = **stored;
+      log::warn("stored MIME tree unusable, parsing the message",
+                {{"session", id_}, {"account", account_id_}, {"message", message_id}});
+    }
+  }
+  if (plan.structure && !m.tree) {
+    // No tree yet (stored before 004, or unusable): parse the message once
+    // and keep the tree for the next FETCH.
+    if (!m.whole) {
+      st = co_await read_octets(cmd, message_id, 0, SIZE_MAX, false, m.whole.emplace());
+      if (st != FetchRead::kDone) co_return st;
+    }
+    m.tree = mime::parse_structure(*m.whole);
+    const std::string encoded = mime::encode_structure(*m.tree);
+    auto saved = co_await net::offload(
+        *d_.blocking, [&] { return d_.store->save_structure(account_id_, message_id, encoded, unusable); });
+    if (!saved.ok())
+      log::warn("cannot store a MIME tree", {{"session", id_}, {"message", message_id}, {"error", saved.error().message}});
+  }
+  // The header section: for header items, and for ENVELOPE without a tree.
+  const bool need_header = plan.header || (plan.envelope && !m.tree);
+  if (need_header && !m.whole) {
+    if (meta.header_size == 0) {
+      st = co_await read_octets(cmd, message_id, 0, SIZE_MAX, false, m.whole.emplace());
+      if (st != FetchRead::kDone) co_return st;
+    } else {
+      st = co_await read_octets(cmd, message_id, 0, meta.header_size, false, m.header.emplace());
+      if (st != FetchRead::kDone) co_return st;
+      m.header_tree = mime::parse_structure(*m.header);
+    }
+  }
+  if (m.whole) {
+    // Everything else comes from the whole message, parsed when an item
+    // needs its tree and none is stored.
+    if (!m.tree && (plan.header || plan.envelope)) m.tree = mime::parse_structure(*m.whole);
+    co_return FetchRead::kDone;
+  }
+  if (plan.ranges) {
+    static const mime::Part kNoTree;  // BODY[]<partial> alone: the whole message is its extent
+    const mime::Part& tree = m.tree ? *m.tree : kNoTree;
+    const std::vector<ByteRange> wanted = ranges_needed(items, tree, meta.size, store::kChunkSize);
+    for (const auto& want : wanted) {
+      auto& piece = m.pieces.emplace_back();
+      piece.offset = want.offset;
+      st = co_await read_octets(cmd, message_id, want.offset, want.length, true, piece.bytes);
+      if (st != FetchRead::kDone) co_return st;
+    }
+  }
+  co_return FetchRead::kDone;
+}
 
 net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
   const auto& f = std::get<imap::Fetch>(cmd.body);
@@ -196,15 +230,16 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
   }
   const bool set_seen = plan.sets_seen && !read_only_;
   const int64_t mailbox_id = selected_->mailbox.id;
+  const size_t batch_size = plan.wants_tree() ? kTreeBatch : kBatch;
 
-  // Walk the intervals kBatch messages at a time.
+  // Walk the intervals batch_size messages at a time.
   size_t interval = 0;
   uint64_t next = seqs->intervals.empty() ? 0 : seqs->intervals[0].lo;
   std::vector<uint32_t> batch;
   std::vector<int64_t> uids;
   while (true) {
     batch.clear();
-    while (batch.size() < kBatch && interval < seqs->intervals.size()) {
+    while (batch.size() < batch_size && interval < seqs->intervals.size()) {
       batch.push_back(static_cast<uint32_t>(next));
       if (next == seqs->intervals[interval].hi) {
         ++interval;
@@ -222,6 +257,15 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       auto m = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
       if (!m) co_return;
       metas = std::move(*m);
+    }
+    // The stored trees of the batch, when an item can use them.
+    std::map<int64_t, std::optional<std::string>> trees;
+    if (plan.wants_tree() && !metas.empty()) {
+      std::vector<int64_t> ids;
+      for (const auto& meta : metas) ids.push_back(meta.message_id);
+      auto t = co_await ask_store(cmd, [&] { return d_.store->fetch_structures(account_id_, ids); });
+      if (!t) co_return;
+      for (auto& s : *t) trees.emplace(s.message_id, std::move(s.structure));
     }
 
     // \Seen for the unseen messages of the batch that still exist, in one call.
@@ -257,20 +301,13 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
         if (mi == metas.size() || metas[mi].uid != uid) continue;  // vanished meanwhile
         meta = &metas[mi];
       }
-      std::string octets;
-      std::optional<mime::Part> root;
-      if (plan.need != Need::kNone) {
-        const size_t max = plan.need == Need::kHeader && meta->header_size > 0 ? meta->header_size : SIZE_MAX;
-        const int64_t message_id = meta->message_id;
-        auto rd = co_await net::offload(*d_.blocking,
-                                        [&] { return d_.store->read_message(account_id_, message_id, max); });
-        if (!rd.ok()) {
-          unavailable(cmd, rd.error());
-          co_return;
-        }
-        if (!rd->ok()) continue;  // gone since the meta query
-        octets = std::move(rd->value());
-        root = mime::parse_structure(octets);
+      MessageOctets octets;
+      if (meta) {
+        const auto t = trees.find(meta->message_id);
+        const std::optional<std::string>* stored = t == trees.end() ? nullptr : &t->second;
+        const FetchRead st = co_await read_for_fetch(cmd, plan, f.items, *meta, stored, octets);
+        if (st == FetchRead::kFailed) co_return;
+        if (st == FetchRead::kGone) continue;  // gone since the meta query
       }
       imap::FetchResponse r(seq);
       bool uid_sent = false, flags_sent = false;
@@ -280,7 +317,7 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       }
       const auto flags = view_flags(pos);
       const int64_t modseq = selected_->index.modseqs[pos];
-      add_items(r, f.items, meta, octets, root ? &*root : nullptr, flags, uid, modseq, uid_sent, flags_sent);
+      add_items(r, f.items, meta, octets, flags, uid, modseq, uid_sent, flags_sent);
       if (!flags_sent && std::binary_search(seen_now.begin(), seen_now.end(), uid)) r.flags(flags);
       if (f.changed_since && !plan.modseq) r.modseq(static_cast<uint64_t>(modseq));
       if (!r.empty()) send(r.str());

@@ -3,7 +3,9 @@
 // each envelope recipient it resolves the final mailboxes (directory rules),
 // stores one copy per mailbox and marks the queue recipient delivered, all in
 // one PostgreSQL transaction with a UNIQUE key, so a repeated call reports
-// DELIVERED without a second copy.
+// DELIVERED without a second copy. The body is parsed once per call and
+// every copy is stored with the MIME tree of its own trace prefix + body,
+// for IMAP FETCH (mail/store/message_structure.h).
 // Trusts: nothing in the request beyond its types (ids are checked by the
 // database; addresses are normalized again).
 #pragma once
@@ -11,17 +13,24 @@
 #include "mail/metrics/registry.h"
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/directory/resolve.h"
+#include "mail/mime/structure.h"
 #include "mail/pg/pool.h"
 #include "mail/rpc/guard.h"
 #include "mail/store/notice.h"
 
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace mail::mda {
 
 struct DeliveryOptions {
   size_t max_received = 100;             // this many Received headers or more: a loop (5.4.6)
   size_t max_header_bytes = 256 * 1024;  // header section read for the loop check
+  /// Bodies up to this size are read and parsed once per Deliver, and each
+  /// copy is stored with its MIME tree (message_structure.h); a larger one
+  /// gets it at its first FETCH that needs it.
+  uint64_t max_structure_bytes = 64ull * 1024 * 1024;
   directory::ResolveOptions resolve;
   /// Called after each commit that stored copies, once per mailbox changed
   /// (a hint for IMAP sessions, mail/store/notice.h); must not block long.
@@ -43,6 +52,9 @@ class DeliveryService final : public mail::delivery::v1::Delivery::Service {
     uint64_t size = 0;
     uint32_t header_size = 0;
     size_t received = 0;
+    /// The whole body and its tree, when it is to be stored with each copy.
+    std::optional<std::string> body;
+    std::optional<mime::Part> tree;
   };
   BlobHead inspect_blob(int64_t blob_id);
   mail::delivery::v1::RecipientResult deliver_one(const mail::delivery::v1::DeliverRequest& req,

@@ -13,9 +13,6 @@
 namespace mail::mime {
 namespace {
 
-std::string_view header_of(std::string_view msg, const Part& p) { return msg.substr(p.header_offset, p.header_size); }
-std::string_view body_of(std::string_view msg, const Part& p) { return msg.substr(p.body_offset, p.body_size); }
-
 // The empty line that ends a header section, or "" when it has none.
 std::string_view blank_line(std::string_view h) {
   if (h.ends_with("\r\n") && (h.size() == 2 || h[h.size() - 3] == '\n')) return h.substr(h.size() - 2);
@@ -39,26 +36,22 @@ std::string filter_header(std::string_view header, const std::vector<std::string
   return out;
 }
 
-SectionData header_data(std::string_view msg, const Part& top, const Section& s, const Limits& limits) {
-  SectionData d;
-  switch (s.text) {
-    case SectionText::kHeader:
-      d.view = header_of(msg, top);
-      break;
-    case SectionText::kText:
-      d.view = body_of(msg, top);
-      break;
+SectionExtent header_extent(const Part& p) { return SectionExtent{p.header_offset, p.header_size, true, false}; }
+SectionExtent body_extent(const Part& p) { return SectionExtent{p.body_offset, p.body_size, true, false}; }
+
+// HEADER, TEXT, HEADER.FIELDS[.NOT] of the message whose top is top.
+SectionExtent message_extent(const Part& top, SectionText text) {
+  switch (text) {
+    case SectionText::kHeader: return header_extent(top);
+    case SectionText::kText: return body_extent(top);
     case SectionText::kHeaderFields:
-      d.built = filter_header(header_of(msg, top), s.fields, true, limits);
-      break;
-    case SectionText::kHeaderFieldsNot:
-      d.built = filter_header(header_of(msg, top), s.fields, false, limits);
-      break;
-    default:
-      return d;
+    case SectionText::kHeaderFieldsNot: {
+      SectionExtent e = header_extent(top);
+      e.filtered = true;
+      return e;
+    }
+    default: return {};
   }
-  d.found = true;
-  return d;
 }
 
 }  // namespace
@@ -83,33 +76,49 @@ const Part* find_part(const Part& root, std::span<const uint32_t> path) {
   return cur;
 }
 
-SectionData fetch_section(std::string_view msg, const Part& root, const Section& s, const Limits& limits) {
-  SectionData d;
-  assert(root.body_offset + root.body_size <= msg.size());
+SectionExtent section_extent(const Part& root, const Section& s, size_t message_size) {
   if (s.part.empty()) {
-    if (s.text == SectionText::kNone) {
-      d.view = msg;
-      d.found = true;
-    } else if (s.text != SectionText::kMime) {
-      d = header_data(msg, root, s, limits);
-    }
-    return d;
+    if (s.text == SectionText::kNone) return SectionExtent{0, message_size, true, false};
+    return message_extent(root, s.text);  // kMime has no extent here
   }
   const Part* p = find_part(root, s.part);
-  if (!p) return d;
+  if (!p) return {};
   switch (s.text) {
-    case SectionText::kNone:
-      d.view = body_of(msg, *p);
-      d.found = true;
-      return d;
-    case SectionText::kMime:
-      d.view = header_of(msg, *p);
-      d.found = true;
-      return d;
+    case SectionText::kNone: return body_extent(*p);
+    case SectionText::kMime: return header_extent(*p);
     default:
-      if (p->is_message() && !p->children.empty()) d = header_data(msg, p->children.front(), s, limits);
-      return d;
+      if (p->is_message() && !p->children.empty()) return message_extent(p->children.front(), s.text);
+      return {};
   }
+}
+
+SectionData section_data(std::string_view bytes, const SectionExtent& e, const Section& s, const Limits& limits) {
+  SectionData d;
+  d.found = e.found;
+  if (!e.found) return d;
+  if (e.filtered) d.built = filter_header(bytes, s.fields, s.text == SectionText::kHeaderFields, limits);
+  else d.view = bytes;
+  return d;
+}
+
+SectionExtent partial_extent(const SectionExtent& e, uint64_t origin, std::optional<uint64_t> count) {
+  if (e.filtered) return e;
+  SectionExtent out = e;
+  if (origin >= e.size) {
+    out.offset += e.size;
+    out.size = 0;
+    return out;
+  }
+  out.offset += static_cast<size_t>(origin);
+  out.size = e.size - static_cast<size_t>(origin);
+  if (count && *count < out.size) out.size = static_cast<size_t>(*count);
+  return out;
+}
+
+SectionData fetch_section(std::string_view msg, const Part& root, const Section& s, const Limits& limits) {
+  assert(root.body_offset + root.body_size <= msg.size());
+  const SectionExtent e = section_extent(root, s, msg.size());
+  return section_data(msg.substr(e.offset, e.size), e, s, limits);
 }
 
 std::string_view partial(std::string_view data, uint64_t origin, std::optional<uint64_t> count) {

@@ -55,6 +55,75 @@ std::vector<Delimiter> find_delimiters(std::string_view msg, size_t begin, size_
   return out;
 }
 
+void read_fields(Part& p, const std::vector<Field>& fields, bool in_digest, const Limits& limits) {
+  bool typed = false;
+  if (const Field* f = find_field(fields, "Content-Type")) {
+    ContentType ct = parse_content_type(f->value, limits);
+    if (ct.valid) {
+      p.type = std::move(ct.type);
+      p.subtype = std::move(ct.subtype);
+      p.params = std::move(ct.params);
+      typed = true;
+    }
+  } else if (in_digest) {
+    p.type = "message";
+    p.subtype = "rfc822";
+    typed = true;
+  }
+  if (!typed) {  // RFC 2045 §5.2: absent or invalid
+    p.type = "text";
+    p.subtype = "plain";
+    p.params.clear();
+  }
+  if (p.is_text() && !find_param(p.params, "charset") && !find_param(p.params, "charset*"))
+    p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
+
+  auto text = [&](std::string_view name) -> std::optional<std::string> {
+    const Field* f = find_field(fields, name);
+    if (!f) return std::nullopt;
+    return field_value(*f);
+  };
+  p.id = text("Content-ID");
+  p.description = text("Content-Description");
+  p.md5 = text("Content-MD5");
+  p.location = text("Content-Location");
+  if (const Field* f = find_field(fields, "Content-Transfer-Encoding")) {
+    std::string enc = parse_token(f->value);
+    if (!enc.empty()) p.encoding = std::move(enc);
+  }
+  if (const Field* f = find_field(fields, "Content-Disposition")) {
+    Disposition d = parse_disposition(f->value, limits);
+    if (!d.type.empty()) p.disposition = std::move(d);
+  }
+  if (const Field* f = find_field(fields, "Content-Language")) p.language = parse_language(f->value, limits);
+}
+
+// The header of a part that starts view (and ends with it): header_size,
+// limited (for the header), the content fields and, at the top of a
+// message, the envelope. True when an empty line ended the header.
+bool read_head(Part& p, std::string_view view, bool has_header, bool in_digest, bool message_top,
+               const Limits& limits) {
+  std::vector<Field> fields;
+  std::optional<size_t> end;
+  if (has_header) {
+    Header h = parse_header_prefix(view, limits);
+    end = find_header_end(view);
+    const size_t header_end = end.value_or(view.size());
+    p.limited = !h.complete && h.end < header_end;
+    p.header_size = header_end;
+    fields = std::move(h.fields);
+  }
+  read_fields(p, fields, in_digest, limits);
+  if (message_top) p.envelope = envelope_from_fields(fields, limits);
+  return end.has_value();
+}
+
+void shift(Part& p, size_t by) {
+  p.header_offset += by;
+  p.body_offset += by;
+  for (auto& c : p.children) shift(c, by);
+}
+
 class Parser {
  public:
   Parser(std::string_view msg, const Limits& limits) : msg_(msg), limits_(limits) {}
@@ -64,20 +133,10 @@ class Parser {
   void parse(Part& p, size_t begin, size_t end, size_t depth, bool in_digest, bool has_header, bool message_top) {
     ++parts_;
     p.header_offset = begin;
-    std::vector<Field> fields;
-    if (has_header) {
-      std::string_view view = msg_.substr(begin, end - begin);
-      Header h = parse_header_prefix(view, limits_);
-      size_t header_end = find_header_end(view).value_or(view.size());
-      p.limited = !h.complete && h.end < header_end;
-      p.header_size = header_end;
-      fields = std::move(h.fields);
-    }
+    read_head(p, msg_.substr(begin, end - begin), has_header, in_digest, message_top, limits_);
     p.body_offset = begin + p.header_size;
     p.body_size = end - p.body_offset;
     p.body_lines = count_lines(msg_.substr(p.body_offset, p.body_size));
-    read_fields(p, fields, in_digest);
-    if (message_top) p.envelope = envelope_from_fields(fields, limits_);
 
     if (!p.is_multipart() && !p.is_message()) return;
     // An encoded message is opaque: its bytes are not a message until decoded.
@@ -95,49 +154,6 @@ class Parser {
   }
 
  private:
-  void read_fields(Part& p, const std::vector<Field>& fields, bool in_digest) {
-    bool typed = false;
-    if (const Field* f = find_field(fields, "Content-Type")) {
-      ContentType ct = parse_content_type(f->value, limits_);
-      if (ct.valid) {
-        p.type = std::move(ct.type);
-        p.subtype = std::move(ct.subtype);
-        p.params = std::move(ct.params);
-        typed = true;
-      }
-    } else if (in_digest) {
-      p.type = "message";
-      p.subtype = "rfc822";
-      typed = true;
-    }
-    if (!typed) {  // RFC 2045 §5.2: absent or invalid
-      p.type = "text";
-      p.subtype = "plain";
-      p.params.clear();
-    }
-    if (p.is_text() && !find_param(p.params, "charset") && !find_param(p.params, "charset*"))
-      p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
-
-    auto text = [&](std::string_view name) -> std::optional<std::string> {
-      const Field* f = find_field(fields, name);
-      if (!f) return std::nullopt;
-      return field_value(*f);
-    };
-    p.id = text("Content-ID");
-    p.description = text("Content-Description");
-    p.md5 = text("Content-MD5");
-    p.location = text("Content-Location");
-    if (const Field* f = find_field(fields, "Content-Transfer-Encoding")) {
-      std::string enc = parse_token(f->value);
-      if (!enc.empty()) p.encoding = std::move(enc);
-    }
-    if (const Field* f = find_field(fields, "Content-Disposition")) {
-      Disposition d = parse_disposition(f->value, limits_);
-      if (!d.type.empty()) p.disposition = std::move(d);
-    }
-    if (const Field* f = find_field(fields, "Content-Language")) p.language = parse_language(f->value, limits_);
-  }
-
   // The one headerless child covering the whole body.
   void one_body(Part& p, size_t end, size_t depth) {
     p.children.emplace_back();
@@ -237,6 +253,53 @@ Part parse_structure(std::string_view message, const Limits& limits) {
   Part root;
   Parser(message, limits).parse(root, 0, message.size(), 0, false, true, true);
   return root;
+}
+
+Part parse_structure_prefixed(std::string_view prefix, std::string_view message, const Part& tree,
+                              const Limits& limits) {
+  auto whole = [&] {
+    std::string joined;
+    joined.reserve(prefix.size() + message.size());
+    joined.append(prefix).append(message);
+    return parse_structure(joined, limits);
+  };
+  if (prefix.empty()) return tree;
+  if (tree.header_offset != 0 || tree.header_size > message.size() ||
+      tree.body_offset + tree.body_size != message.size())
+    return whole();
+  // The root's header with and without the prefix. Either ends with its
+  // empty line, so it splits into the same lines and fields as the whole
+  // message would; or it is the whole message.
+  const std::string_view head = message.substr(0, tree.header_size);
+  const bool head_is_all = head.size() == message.size();
+  Part before;
+  const bool before_ends = read_head(before, head, true, false, true, limits);
+  std::string joined;
+  joined.reserve(prefix.size() + head.size());
+  joined.append(prefix).append(head);
+  Part after;
+  const bool after_ends = read_head(after, joined, true, false, true, limits);
+  // The body is parsed as before when the root starts it at the same place
+  // with the same type, parameters and encoding. before.limited false makes
+  // tree.limited the body's alone (limits reached below the header).
+  const bool same = (head_is_all || (before_ends && after_ends)) && !before.limited &&
+                    before.header_size == tree.header_size && after.header_size == joined.size() &&
+                    after.type == tree.type && after.subtype == tree.subtype && after.params == tree.params &&
+                    after.encoding == tree.encoding;
+  if (!same) return whole();
+  Part out = tree;
+  for (auto& c : out.children) shift(c, prefix.size());
+  out.header_size = after.header_size;
+  out.body_offset = after.header_size;
+  out.limited = after.limited || tree.limited;
+  out.id = std::move(after.id);
+  out.description = std::move(after.description);
+  out.md5 = std::move(after.md5);
+  out.disposition = std::move(after.disposition);
+  out.language = std::move(after.language);
+  out.location = std::move(after.location);
+  out.envelope = std::move(after.envelope);
+  return out;
 }
 
 void append_imap_body_structure(std::string& out, const Part& p, bool ext) {

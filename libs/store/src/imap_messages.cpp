@@ -8,6 +8,7 @@
 #include "mail/mime/header.h"
 #include "mail/pg/exec.h"
 #include "mail/store/blob_writer.h"
+#include "mail/store/message_structure.h"
 
 namespace mail::store {
 
@@ -47,22 +48,33 @@ Result<Appended> append_message(pqxx::transaction_base& tx, int64_t account_id, 
   const int64_t blob_id = blob.finish();
   auto end = mime::find_header_end(message);
   const auto header_size = static_cast<uint32_t>(end ? *end : message.size());
-  return append_blob(tx, account_id, mailbox_id, blob_id, message.size(), header_size, req);
+  return append_blob(tx, account_id, mailbox_id, blob_id, message.size(), header_size, req,
+                     message_structure(message));
 }
 
 Result<Appended> append_blob(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t blob_id,
-                             uint64_t size, uint32_t header_size, const AppendRequest& req) {
+                             uint64_t size, uint32_t header_size, const AppendRequest& req,
+                             std::optional<std::string> structure) {
   auto known = mailbox_keywords(tx, account_id, mailbox_id);
   if (!known) return Error::kNotFound;
   if (!account_quota(tx, account_id).allows(size)) return Error::kOverQuota;
+  if (!structure) {
+    // The caller wrote the body chunk by chunk and has no tree: read it back.
+    std::string body;
+    body.reserve(static_cast<size_t>(size));
+    for_each_chunk(tx, blob_id, [&](std::string_view c) { body.append(c); });
+    structure = message_structure(body);
+  }
   std::vector<std::string> added;
   const auto kw = detail::canonical_keywords(*known, req.keywords, &added);
   const int flags = req.flags & (kSeen | kAnswered | kFlagged | kDeleted | kDraft);
-  // An appended message has no trace prefix: the client wrote every header.
+  // An appended message has no trace prefix: the client wrote every header,
+  // and the tree's offsets are the body's.
   auto m = pg::exec(tx,
-      "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size)"
-      " VALUES ($1, $2, ''::bytea, $3, $4) RETURNING id",
-      account_id, blob_id, static_cast<int64_t>(size), static_cast<int64_t>(header_size));
+      "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure)"
+      " VALUES ($1, $2, ''::bytea, $3, $4, $5) RETURNING id",
+      account_id, blob_id, static_cast<int64_t>(size), static_cast<int64_t>(header_size),
+      pqxx::binarystring(structure->data(), structure->size()));
   Appended out;
   out.message_id = m[0][0].as<int64_t>();
   // Last: UID and MODSEQ (mailbox row lock), quota, index, in one statement.

@@ -89,11 +89,15 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   ensure_default_mailboxes(tx, req.account_id);
   out.mailbox_id = ensure_mailbox(tx, req.account_id, kInbox);
   const int64_t size = static_cast<int64_t>(req.header_prefix.size() + req.blob_size);
-  auto m = pg::exec(tx, 
-      "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size)"
-      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-      req.account_id, req.blob_id, pqxx::binarystring(req.header_prefix.data(), req.header_prefix.size()), size,
-      static_cast<int64_t>(req.header_size));
+  // The tree goes in with the row (NULL when the caller has none).
+  auto insert = [&](const auto& structure) {
+    return pg::exec(tx,
+        "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        req.account_id, req.blob_id, pqxx::binarystring(req.header_prefix.data(), req.header_prefix.size()), size,
+        static_cast<int64_t>(req.header_size), structure);
+  };
+  auto m = req.structure ? insert(pqxx::binarystring(req.structure->data(), req.structure->size())) : insert(nullptr);
   out.message_id = m[0][0].as<int64_t>();
   // The UNIQUE primary key makes a concurrent duplicate fail here (the caller
   // treats unique_violation as "already delivered").

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The IMAP session test fixture: a fake directory (FakeAuth), an account's
 // mailboxes and INBOX's three messages in memory (FakeStore, recording what
-// the session asked), a line client, and the ImapSession fixture that runs
-// the real session over loopback (port 0). Shared by session_test.cpp and
-// fetch_store_test.cpp; test code only.
+// the session asked and how many octets it read; stored MIME trees only
+// once a test stores them or a FETCH saves them), a line client, and the
+// ImapSession fixture that runs the real session over loopback (port 0),
+// on FakeStore or a store the test names (store_in_use_). Shared by the
+// session tests; test code only.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -36,9 +38,10 @@ class FakeAuth : public directory::Authenticator {
     directory::AuthAnswer r;
     if (user == "down@example.test") return r;  // kUnavailable
     r.status = directory::AuthAnswer::Status::kDenied;
-    if (user == "demo@example.test" && password == "demo pass") r = {directory::AuthAnswer::Status::kOk, 1, user};
+    if (user == "demo@example.test" && password == "demo pass") r = {directory::AuthAnswer::Status::kOk, account, user};
     return r;
   }
+  int64_t account = 1;  ///< the account demo@example.test logs in to
   void forget_account(int64_t) override {}
   std::atomic<int> calls{0};
 };
@@ -264,8 +267,46 @@ class FakeStore : public MailStore {
                                                                        std::to_string(max) + ">");
     auto it = messages.find(message_id / 100);
     if (it == messages.end()) return store::Result<std::string>(store::Error::kNotFound);
+    bytes_read += std::min(max, it->second.size());
     return store::Result<std::string>(it->second.substr(0, max));
   }
+  // Stored MIME trees by message id; none until a test stores them (as the
+  // mda and APPEND do) or a FETCH computes and saves them (older rows).
+  void store_structures() {
+    for (const auto& [uid, m] : messages) structures[uid * 100] = store::message_structure(m);
+  }
+  common::Result<store::Result<std::vector<store::StoredStructure>>> fetch_structures(
+      int64_t, const std::vector<int64_t>& ids) override {
+    ++structure_calls;
+    std::vector<store::StoredStructure> out;
+    for (int64_t id : ids) {
+      if (!messages.count(id / 100)) continue;
+      auto it = structures.find(id);
+      out.push_back({id, it == structures.end() ? std::nullopt : std::optional<std::string>(it->second)});
+    }
+    return store::Result<std::vector<store::StoredStructure>>(std::move(out));
+  }
+  common::Result<store::Result<bool>> save_structure(int64_t, int64_t id, const std::string& structure,
+                                                     const std::optional<std::string>& replacing) override {
+    saved.push_back(id);
+    auto it = structures.find(id);
+    if (it != structures.end() && (!replacing || it->second != *replacing)) return store::Result<bool>(false);
+    structures[id] = structure;
+    return store::Result<bool>(true);
+  }
+  common::Result<store::Result<std::string>> read_message_range(int64_t, int64_t id, uint64_t offset,
+                                                                uint64_t length) override {
+    reads.push_back(std::to_string(id) + "[" + std::to_string(offset) + "+" + std::to_string(length) + "]");
+    auto it = messages.find(id / 100);
+    if (it == messages.end()) return store::Result<std::string>(store::Error::kNotFound);
+    std::string out = offset < it->second.size() ? it->second.substr(offset, length) : std::string();
+    bytes_read += out.size();
+    return store::Result<std::string>(std::move(out));
+  }
+  std::map<int64_t, std::string> structures;  // by message id (UID * 100)
+  std::vector<int64_t> saved;                  // save_structure calls, by message id
+  std::atomic<int> structure_calls{0};
+  std::atomic<uint64_t> bytes_read{0};         // octets of messages returned by reads
   common::Result<store::Result<store::StoreResult>> store_flags(int64_t, int64_t,
                                                                 const store::StoreRequest& req) override {
     store::StoreResult out;
@@ -306,7 +347,7 @@ class FakeStore : public MailStore {
   std::map<int64_t, int64_t> modseqs = {{3, 5}, {5, 6}, {9, 7}};
   std::map<int64_t, std::vector<std::string>> keywords;
   std::set<int64_t> vanished;                          // expunged behind the session's back
-  std::vector<std::string> reads;                      // message ids read, "<max>" for a prefix
+  std::vector<std::string> reads;                      // message ids read, "<max>" for a prefix, "[offset+length]" for a range
   std::atomic<int> meta_calls{0};
   std::atomic<int> header_calls{0};
   int64_t modseq = 7;
@@ -368,7 +409,7 @@ class ImapSession : public ::testing::Test {
     config_.limits.max_literal = 1000;
     config_.limits.max_frame = 4000;
     tls_.emplace(net::make_server_tls_context(cert_dir() + "/cert.pem", cert_dir() + "/key.pem"));
-    deps_ = SessionDeps{&config_, &pool_,     &auth_,     &store_,
+    deps_ = SessionDeps{&config_, &pool_,     &auth_,     store_in_use_ ? store_in_use_ : &store_,
                         &metrics_, &*tls_, &sessions_, throttle_ ? &*throttle_ : nullptr};
     deps_.userip = &userip_;
     deps_.notifier = &notifier_;
@@ -400,6 +441,7 @@ class ImapSession : public ::testing::Test {
   SessionConfig config_;
   FakeAuth auth_;
   FakeStore store_;
+  MailStore* store_in_use_ = nullptr;  ///< set before start(): sessions use it instead of store_
   UserIpLimit userip_{2};  // logged-in sessions per account and address
   struct RecordingNotifier : MailboxNotifier {
     void publish(const store::MailboxNotice& n) override {

@@ -4,7 +4,8 @@
 // postmaster@ exists, unknown users and loops fail for good, a full mailbox
 // defers, and the trace prefix is per recipient; only the mta may deliver; a
 // repeated Deliver of an expunged copy stores nothing; the first delivery
-// makes the default mailboxes.
+// makes the default mailboxes; each copy is stored with the MIME tree of
+// its own trace prefix and body (none for a body over max_structure_bytes).
 // Every call goes through a real in-process gRPC server.
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 #include "mail/rpc/channel.h"
 #include "mail/pg/testing.h"
 #include "mail/store/mailstore.h"
+#include "mail/store/message_structure.h"
 #include "mail/store/sweep.h"
 
 using namespace mail;
@@ -33,7 +35,7 @@ class DeliveryTest : public ::testing::Test {
   void SetUp() override {
     admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
-    mda::DeliveryOptions opts;
+    mda::DeliveryOptions opts = options_;
     opts.announce = [this](const store::MailboxNotice& n) {
       std::lock_guard lock(announced_mu_);
       announced_.push_back(n);
@@ -115,6 +117,18 @@ class DeliveryTest : public ::testing::Test {
     return tx.exec_params("SELECT state FROM queue.recipients WHERE id = $1", recipient_id)[0][0].as<std::string>();
   }
 
+  /// What SetUp gives the service (a derived fixture may change it first).
+  mda::DeliveryOptions options_;
+  /// The stored MIME tree of each message in the account's INBOX, by UID.
+  std::vector<std::optional<std::string>> trees(int64_t account_id) {
+    pqxx::work tx(*admin_);
+    std::vector<std::optional<std::string>> out;
+    for (const auto& m : store::load_maildrop(tx, account_id).messages) {
+      auto s = store::message_structures(tx, account_id, {m.message_id});
+      out.push_back(s.empty() ? std::optional<std::string>("<none>") : s[0].structure);
+    }
+    return out;
+  }
   std::mutex announced_mu_;
   std::vector<store::MailboxNotice> announced_;
   static pg::testing::TempDatabase* db_;
@@ -267,4 +281,47 @@ TEST_F(DeliveryTest, EachStoredCopyIsAnnouncedOnceAfterCommit) {
   ASSERT_EQ(deliver(req).results_size(), 2);
   std::lock_guard lock(announced_mu_);
   EXPECT_EQ(announced_.size(), 2u) << "a repeated Deliver stores nothing and announces nothing";
+}
+
+namespace {
+const std::string kMultipartBody =
+    "From: a@else.test\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n"
+    "--q\r\nContent-Type: text/plain\r\n\r\none\r\n--q\r\nContent-Type: message/rfc822\r\n\r\n"
+    "Subject: inner\r\n\r\ntwo\r\n--q--\r\n";
+}  // namespace
+
+TEST_F(DeliveryTest, EachCopyIsStoredWithTheTreeOfItsPrefixAndBody) {
+  const int64_t a = account("a@d.test");
+  const int64_t b = account("a-much-longer-name@d.test");
+  auto reply = deliver(job(kMultipartBody, {"a@d.test", "a-much-longer-name@d.test"}));
+  ASSERT_EQ(reply.results_size(), 2);
+  std::vector<std::string> stored;
+  for (int64_t id : {a, b}) {
+    const auto msgs = inbox(id);
+    const auto t = trees(id);
+    ASSERT_EQ(msgs.size(), 1u);
+    ASSERT_EQ(t.size(), 1u);
+    ASSERT_TRUE(t[0].has_value());
+    // The tree of the message as FETCH sends it: offsets count the trace lines.
+    EXPECT_EQ(*t[0], store::message_structure(msgs[0]));
+    stored.push_back(*t[0]);
+  }
+  EXPECT_NE(stored[0], stored[1]) << "Delivered-To differs, and so do the offsets";
+}
+
+class DeliverySmallParse : public DeliveryTest {
+ protected:
+  void SetUp() override {
+    options_.max_structure_bytes = kMultipartBody.size() - 1;
+    DeliveryTest::SetUp();
+  }
+};
+
+TEST_F(DeliverySmallParse, BodiesOverTheLimitAreStoredWithoutATree) {
+  const int64_t id = account("big@d.test");
+  ASSERT_EQ(deliver(job(kMultipartBody, {"big@d.test"})).results(0).outcome(), pb::DELIVERED);
+  EXPECT_EQ(trees(id), (std::vector<std::optional<std::string>>{std::nullopt})) << "left to the first FETCH";
+  const int64_t small = account("small@d.test");
+  ASSERT_EQ(deliver(job(kBody, {"small@d.test"})).results(0).outcome(), pb::DELIVERED);
+  EXPECT_EQ(trees(small), (std::vector<std::optional<std::string>>{store::message_structure(inbox(small)[0])}));
 }

@@ -6,7 +6,8 @@
 // parts tile their parents' byte ranges and keep the limits, ENVELOPE and
 // BODY/BODYSTRUCTURE output is well-formed IMAP, every section of every part
 // lies in the message (MIME and body sections are exactly the part's bytes),
-// and the field and section-spec parsers take the input too. Invariant
+// the tree's stored form decodes to the same tree, and the field and
+// section-spec parsers take the input too. Invariant
 // failures abort, so the replay gtest fails on them too.
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "mail/mime/imap_string.h"
 #include "mail/mime/section.h"
 #include "mail/mime/structure.h"
+#include "mail/mime/structure_codec.h"
 
 namespace {
 
@@ -166,6 +168,8 @@ void check_structure(std::string_view msg, const Limits& limits) {
   TreeCount n;
   check_part(root, 0, msg.size(), 0, n);
   FUZZ_CHECK(n.parts <= limits.max_parts && n.depth <= limits.max_depth);
+  auto stored = decode_structure(encode_structure(root), limits);  // what a store keeps for FETCH
+  FUZZ_CHECK(std::holds_alternative<Part>(stored) && std::get<Part>(stored) == root);
   FUZZ_CHECK(well_formed(imap_envelope(*root.envelope)));
   FUZZ_CHECK(well_formed(imap_body_structure(root, false)));
   FUZZ_CHECK(well_formed(imap_body_structure(root, true)));

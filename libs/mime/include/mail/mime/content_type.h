@@ -40,6 +40,7 @@ struct ContentType {
 struct Disposition {
   std::string type;  ///< lowercased, e.g. "attachment"; empty when none could be read
   std::vector<Param> params;
+  bool operator==(const Disposition&) const = default;
 };
 
 /// Parses a Content-Type value (folded or not).

@@ -3,6 +3,9 @@
 // a message, found in the tree from parse_structure(). Pure: the result is a
 // view into the message, or a built string for HEADER.FIELDS[.NOT]. A part
 // that does not exist gives empty data (as Dovecot returns an empty string).
+// The same answer in two steps for a reader of stored messages: the extent
+// (which bytes of the message a section needs, from the tree alone), then
+// the data from just those bytes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +65,34 @@ const Part* find_part(const Part& root, std::span<const uint32_t> path);
 /// last field without a line end gets CRLF.
 SectionData fetch_section(std::string_view message, const Part& root, const Section& section,
                           const Limits& limits = {});
+
+/// Where the octets of a section come from, so that a store can read just
+/// those: bytes [offset, offset + size) of the message, sent as they are or
+/// (filtered: HEADER.FIELDS[.NOT]) with fields taken out. found as in
+/// SectionData; a section that is not found has size 0.
+struct SectionExtent {
+  size_t offset = 0;
+  size_t size = 0;
+  bool found = false;
+  bool filtered = false;
+  bool operator==(const SectionExtent&) const = default;
+};
+
+/// The extent of section in a message of message_size octets whose tree is
+/// root (the whole message when the section is BODY[]). Offsets come from
+/// the tree; the caller makes sure it describes a message of that size.
+SectionExtent section_extent(const Part& root, const Section& section, size_t message_size);
+
+/// The section's data from the octets of its extent (a view into bytes,
+/// or, for HEADER.FIELDS[.NOT], a built string). fetch_section() is
+/// section_data() of the bytes at section_extent().
+SectionData section_data(std::string_view bytes, const SectionExtent& extent, const Section& section,
+                         const Limits& limits = {});
+
+/// The part of an extent that <origin.count> of its data needs: all of it
+/// when the data is built (filtered), else only the octets sent, whose
+/// data then is the answer as it is (see partial()).
+SectionExtent partial_extent(const SectionExtent& extent, uint64_t origin, std::optional<uint64_t> count);
 
 /// The <origin.count> part of data: empty when origin is past the end.
 std::string_view partial(std::string_view data, uint64_t origin, std::optional<uint64_t> count = std::nullopt);

@@ -58,6 +58,7 @@ struct Part {
   bool is_multipart() const { return type == "multipart"; }
   bool is_message() const { return type == "message" && subtype == "rfc822"; }
   bool is_text() const { return type == "text"; }
+  bool operator==(const Part&) const = default;
 };
 
 /// The tree of a whole message (header and body). Line ends CRLF or bare LF.
@@ -71,6 +72,15 @@ struct Part {
 /// A message/rfc822 part (not base64 or quoted-printable encoded) has its
 /// body parsed as a message.
 Part parse_structure(std::string_view message, const Limits& limits = {});
+
+/// parse_structure(prefix + message, limits), given tree ==
+/// parse_structure(message, limits): for a body stored once and sent with
+/// a different trace prefix (Return-Path, Delivered-To) per recipient.
+/// When the prefix leaves the root's type, parameters, encoding and header
+/// end as they were (as trace lines do), only the header is parsed again
+/// and the tree is shifted; otherwise the concatenation is parsed whole.
+Part parse_structure_prefixed(std::string_view prefix, std::string_view message, const Part& tree,
+                              const Limits& limits = {});
 
 /// The IMAP body structure of part: BODY when extensible is false,
 /// BODYSTRUCTURE (with extension data) when true (RFC 3501 §9 "body").

@@ -12,6 +12,8 @@
 // and does not need quota room. A copy clears the orphan mark of a message
 // an expunge raced (see expunge_uids() and sweep.h). Quota checks read before they write, as the
 // mda's do: concurrent writers may pass the limit by one message each.
+// A new message's MIME tree is stored with it (message_structure.h); COPY
+// and MOVE share it with the row.
 // Trusts: account ids from the authenticated session; mailbox and message
 // ids are checked against the account. Message bytes are opaque here (the
 // IMAP layer checks the literal's size limit). All SQL parameterized.
@@ -56,16 +58,20 @@ struct Appended {
 };
 
 /// APPEND of a whole message held in memory: writes it as a new blob in
-/// kChunkSize chunks, then indexes it. kNotFound (no such mailbox: the
-/// client is told [TRYCREATE]), kOverQuota (nothing written).
+/// kChunkSize chunks, then indexes it, with its MIME tree
+/// (message_structure.h). kNotFound (no such mailbox: the client is told
+/// [TRYCREATE]), kOverQuota (nothing written).
 Result<Appended> append_message(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                 std::string_view message, const AppendRequest& req);
 
 /// APPEND of a body the caller has already written with a store::BlobWriter
 /// (a large literal, chunk by chunk): `size` bytes, the first `header_size`
-/// of them the header section. Same checks as append_message().
+/// of them the header section. `structure` is its tree's stored form
+/// (store::message_structure()) when the caller has it; without it the
+/// blob is read back here to compute it. Same checks as append_message().
 Result<Appended> append_blob(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t blob_id,
-                             uint64_t size, uint32_t header_size, const AppendRequest& req);
+                             uint64_t size, uint32_t header_size, const AppendRequest& req,
+                             std::optional<std::string> structure = std::nullopt);
 
 struct Copied {
   int64_t uidvalidity = 0;          ///< of the destination

@@ -59,6 +59,10 @@ struct CopyRequest {
   uint64_t blob_size = 0;
   uint32_t header_size = 0;   // bytes of the blob's header section
   std::string header_prefix;  // per-recipient trace lines, CRLF-terminated
+  /// The stored form of the MIME tree of header_prefix + body
+  /// (message_structure.h); nullopt leaves it to the first FETCH that
+  /// needs it (a body too large to parse at delivery).
+  std::optional<std::string> structure;
 };
 
 /// Stores one copy into the account's INBOX (creating the default mailboxes

@@ -1,0 +1,16 @@
+-- SPDX-License-Identifier: Apache-2.0
+-- 004: the MIME tree of each stored message (header, BODYSTRUCTURE, part
+-- offsets), so that IMAP FETCH answers ENVELOPE, BODY and BODYSTRUCTURE
+-- without reading the message and reads only the chunks that hold a part.
+-- Applied by mail-migrate in one transaction; see docs/schema.md.
+--
+-- On store.messages, the row COPY and MOVE share: one tree per delivered or
+-- appended copy, never recomputed by a copy. Its offsets count in the
+-- message as FETCH sends it (header_prefix, then the blob). The bytes are
+-- libs/mime's stored form (structure_codec.h, versioned by its first byte),
+-- opaque to SQL. The mda and APPEND write it in the transaction that
+-- inserts the row; rows from before this migration stay NULL until the
+-- first FETCH that needs their tree computes it and writes it back
+-- (UPDATE ... WHERE structure IS NULL), so this migration rewrites nothing.
+-- mail_mda and mail_imap already have UPDATE on store.messages (001).
+ALTER TABLE store.messages ADD COLUMN structure bytea;
