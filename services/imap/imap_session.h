@@ -172,11 +172,13 @@ class Session : public net::Session {
   net::awaitable<void> on_fetch(const imap::Command& cmd);
   enum class FetchRead { kDone, kGone, kFailed };
   /// Reads into m what `plan` needs of one message (fetch_octets.h), its
-  /// stored tree being *stored (nullptr: not looked up or not found):
+  /// stored tree being *stored (nullptr: not looked up or not found), its
+  /// header section *header when the caller read it already (taken):
   /// kGone when the store no longer has it, kFailed after queuing NO.
   net::awaitable<FetchRead> read_for_fetch(const imap::Command& cmd, const FetchPlan& plan,
                                            const std::vector<imap::FetchItem>& items, const store::MessageMeta& meta,
-                                           const std::optional<std::string>* stored, MessageOctets& m);
+                                           const std::optional<std::string>* stored, std::string* header,
+                                           MessageOctets& m);
   /// One read of a message's octets into out: [offset, offset + length)
   /// when `range`, else its first `length` (SIZE_MAX: all of it).
   net::awaitable<FetchRead> read_octets(const imap::Command& cmd, int64_t message_id, uint64_t offset,

@@ -48,6 +48,8 @@ namespace mail::imapd::detail {
 
 namespace {
 
+/// Header sections read in one call (at least one message's, however long).
+constexpr size_t kHeaderBytes = 512 * 1024;
 constexpr size_t kBatch = 256;  ///< messages per meta query / \Seen update
 /// Messages per batch when their stored trees are looked up too: a tree is
 /// small, but one with Limits::max_parts parts is not.
@@ -122,7 +124,7 @@ net::awaitable<Session::FetchRead> Session::read_for_fetch(const imap::Command& 
                                                            const std::vector<imap::FetchItem>& items,
                                                            const store::MessageMeta& meta,
                                                            const std::optional<std::string>* stored,
-                                                           MessageOctets& m) {
+                                                           std::string* header, MessageOctets& m) {
   const int64_t message_id = meta.message_id;
   FetchRead st = FetchRead::kDone;
   if (plan.whole) {
@@ -158,6 +160,9 @@ net::awaitable<Session::FetchRead> Session::read_for_fetch(const imap::Command& 
     if (meta.header_size == 0) {
       st = co_await read_octets(cmd, message_id, 0, SIZE_MAX, false, m.whole.emplace());
       if (st != FetchRead::kDone) co_return st;
+    } else if (header) {
+      m.header = std::move(*header);
+      m.header_tree = mime::parse_structure(*m.header);
     } else {
       st = co_await read_octets(cmd, message_id, 0, meta.header_size, false, m.header.emplace());
       if (st != FetchRead::kDone) co_return st;
@@ -291,7 +296,13 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       }
     }
 
-    size_t mi = 0;  // metas and batch are both in ascending UID order
+    // Header items without the whole message (a client's message list):
+    // the header sections of the next messages in one read_headers() call
+    // of at most kHeaderBytes (at least one message), not a call each.
+    const bool list_headers = plan.header && !plan.whole;
+    std::vector<store::MessageHeader> heads;
+    size_t head = 0, heads_end = 0;
+    size_t mi = 0;  // metas, heads and batch are all in ascending UID order
     for (uint32_t seq : batch) {
       const size_t pos = seq - 1;
       const int64_t uid = selected_->index.uids[pos];
@@ -305,7 +316,28 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       if (meta) {
         const auto t = trees.find(meta->message_id);
         const std::optional<std::string>* stored = t == trees.end() ? nullptr : &t->second;
-        const FetchRead st = co_await read_for_fetch(cmd, plan, f.items, *meta, stored, octets);
+        std::string* header = nullptr;
+        if (list_headers && meta->header_size > 0) {
+          if (mi >= heads_end) {
+            std::vector<int64_t> want;
+            size_t bytes = 0;
+            for (heads_end = mi; heads_end < metas.size(); ++heads_end) {
+              const auto& next = metas[heads_end];
+              if (next.header_size == 0) continue;  // read whole on its own
+              if (!want.empty() && bytes + next.header_size > kHeaderBytes) break;
+              bytes += next.header_size;
+              want.push_back(next.uid);
+            }
+            auto rh = co_await ask_store(cmd, [&] { return d_.store->read_headers(account_id_, mailbox_id, want); });
+            if (!rh) co_return;
+            heads = std::move(*rh);
+            head = 0;
+          }
+          while (head < heads.size() && heads[head].uid < uid) ++head;
+          if (head == heads.size() || heads[head].uid != uid) continue;  // gone since the meta query
+          header = &heads[head].header;
+        }
+        const FetchRead st = co_await read_for_fetch(cmd, plan, f.items, *meta, stored, header, octets);
         if (st == FetchRead::kFailed) co_return;
         if (st == FetchRead::kGone) continue;  // gone since the meta query
       }

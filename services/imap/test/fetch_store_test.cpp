@@ -87,6 +87,25 @@ TEST_F(FetchStore, FetchSectionsAndPartials) {
             "* 3 FETCH (RFC822.TEXT {7}\r\nthree\r\n)\r\ni OK FETCH completed\r\n");
 }
 
+TEST_F(FetchStore, HeaderItemsReadTheHeadersOfManyMessagesInOneCall) {
+  start(true);
+  auto c = logged_in();
+  select_inbox(*c);
+  EXPECT_EQ(c->cmd("a", "UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"),
+            "* 1 FETCH (UID 3 FLAGS (\\Seen) BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: Hello\r\n\r\n)\r\n"
+            "* 2 FETCH (UID 5 FLAGS () BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: Parts\r\n\r\n)\r\n"
+            "* 3 FETCH (UID 9 FLAGS (\\Deleted \\Seen \\Recent) BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: Third\r\n\r\n)\r\n"
+            "a OK UID FETCH completed\r\n");
+  EXPECT_EQ(store_.header_calls.load(), 1) << "one read for the three headers";
+  EXPECT_TRUE(store_.reads.empty()) << "no message read on its own";
+  store_.vanished.insert(5);  // expunged by another session: skipped, the command still ends OK
+  const std::string r = c->cmd("b", "FETCH 1:3 RFC822.HEADER");
+  EXPECT_EQ(r.find("* 2 FETCH"), std::string::npos) << r;
+  EXPECT_NE(r.find("b OK FETCH completed"), std::string::npos) << r;
+  EXPECT_EQ(store_.header_calls.load(), 2);
+  EXPECT_TRUE(store_.reads.empty());
+}
+
 TEST_F(FetchStore, BodySetsSeenAndPeekDoesNot) {
   start(true);
   auto c = logged_in();
