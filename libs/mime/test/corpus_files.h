@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "mail/common/dot_stuff.h"
+#include "mail/mime/header.h"
 
 namespace mail::mime::test {
 
@@ -30,6 +31,19 @@ inline std::string to_crlf(std::string_view in) {
   std::string out = common::to_crlf(in);
   if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
   return out;
+}
+
+/// Limits small enough that the corpus meets every one of them.
+inline Limits small_limits() {
+  Limits small;
+  small.max_header_bytes = 512;
+  small.max_fields = 8;
+  small.max_depth = 2;
+  small.max_parts = 4;
+  small.max_boundary = 30;
+  small.max_params = 2;
+  small.max_addresses = 2;
+  return small;
 }
 
 }  // namespace mail::mime::test

@@ -253,14 +253,7 @@ std::string shape(const Part& p) {
 TEST(MimeStructureCorpus, EveryFileEveryLimit) {
   const fs::path dir = corpus_dir();
   ASSERT_TRUE(fs::is_directory(dir)) << "corpus not found at " << dir << " (set MAIL_CORPUS_DIR)";
-  Limits small;
-  small.max_header_bytes = 512;
-  small.max_fields = 8;
-  small.max_depth = 2;
-  small.max_parts = 4;
-  small.max_boundary = 30;
-  small.max_params = 2;
-  small.max_addresses = 2;
+  const Limits small = mail::mime::test::small_limits();
   Limits tiny;
   tiny.max_header_bytes = 16;
   tiny.max_fields = 1;
