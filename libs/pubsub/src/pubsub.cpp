@@ -113,10 +113,10 @@ void Subscriber::loop() {
           fd_ = c->fd;
         }
         if (stopping_) ::shutdown(c->fd, SHUT_RDWR);
-        subscribed_ = true;
         log::info("subscribed to notices", {{"channel", endpoint_.channel}});
         warned = false;
         if (on_subscribed_) on_subscribed_();  // anything may have changed while we were away
+        subscribed_ = true;  // after the announcement: whoever sees subscribed() sees it done
         // No read timeout: the thread waits for notices; stop() shuts the socket.
         redisSetTimeout(c, timeval{0, 0});
         void* reply = nullptr;
