@@ -218,6 +218,16 @@ class Smtp:
         self.w.close()
 
 
+def add_connection_args(s):
+    """The server and account options every bench driver takes."""
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--tls", action="store_true", help="implicit TLS (IMAPS port)")
+    s.add_argument("--user", default="bench{i}@example.test", help="login name, {i} = account number")
+    s.add_argument("--password", default="pw")
+    s.add_argument("--first", type=int, default=1, help="first account number")
+
+
 def percentile(sorted_values, p):
     """Nearest-rank percentile of an ascending list (None when empty)."""
     if not sorted_values:

@@ -41,7 +41,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from imap_client import Imap, ImapError, Smtp, percentile, tls_context  # noqa: E402
+from imap_client import Imap, ImapError, Smtp, add_connection_args, percentile, tls_context  # noqa: E402
 from imap_load import make_message, user_name  # noqa: E402
 import proctree  # noqa: E402
 
@@ -260,12 +260,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("memory", "push"):
         s = sub.add_parser(name)
-        s.add_argument("--host", default="127.0.0.1")
-        s.add_argument("--port", type=int, required=True)
-        s.add_argument("--tls", action="store_true", help="implicit TLS (IMAPS port)")
-        s.add_argument("--user", default="bench{i}@example.test", help="login name, {i} = account number")
-        s.add_argument("--password", default="pw")
-        s.add_argument("--first", type=int, default=1)
+        add_connection_args(s)
         s.add_argument("--concurrency", type=int, default=64, help="connections being opened at once")
         s.add_argument("--timeout", type=float, default=60.0)
         s.add_argument("--label", default="server")

@@ -49,7 +49,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from imap_client import Imap, ImapError, percentile, tls_context  # noqa: E402
+from imap_client import Imap, ImapError, add_connection_args, percentile, tls_context  # noqa: E402
 import proctree  # noqa: E402
 
 NAMES = ["Alice Smith", "Bob Jones", "Carol White", "Dave Brown", "Erin Black", "Frank Green",
@@ -486,12 +486,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("fill", "run"):
         s = sub.add_parser(name)
-        s.add_argument("--host", default="127.0.0.1")
-        s.add_argument("--port", type=int, required=True)
-        s.add_argument("--tls", action="store_true", help="implicit TLS (IMAPS port)")
-        s.add_argument("--user", default="bench{i}@example.test", help="login name, {i} = account number")
-        s.add_argument("--password", default="pw")
-        s.add_argument("--first", type=int, default=1, help="first account number")
+        add_connection_args(s)
         s.add_argument("--accounts", "-k", type=int, default=16)
         s.add_argument("--messages", "-m", type=int, default=1000, help="messages in each INBOX")
         s.add_argument("--size", type=int, default=4096, help="bytes per message (about)")

@@ -61,12 +61,12 @@ net::awaitable<std::optional<std::vector<uint32_t>>> Session::search_view(
     std::vector<SearchMessage> batch(end - start);
     for (size_t pos = start; pos < end; ++pos) {
       SearchMessage& m = batch[pos - start];
-      const store::IndexEntry e = ix.entry(pos, selected_->keywords);
+      store::IndexEntry e = ix.entry(pos, selected_->keywords);
       m.seq = static_cast<uint32_t>(pos + 1);
       m.uid = e.uid;
       m.modseq = e.modseq;
       m.flags = e.flags;
-      m.keywords = e.keywords;
+      m.keywords = std::move(e.keywords);
       m.recent = std::binary_search(selected_->recent_uids.begin(), selected_->recent_uids.end(), e.uid);
     }
     // Decides what `loaded` allows; returns the still undecided.
