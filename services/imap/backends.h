@@ -68,9 +68,10 @@ class MailStore {
   // ---- end QUOTA --------------------------------------------------------------
   // ---- FETCH and STORE (wt-fetch) ----
   /// What FETCH knows of the messages of `uids` that still exist in the
-  /// mailbox, ascending UID (a vanished UID is simply missing).
+  /// mailbox, ascending UID (a vanished UID is simply missing); with
+  /// changed_since > 0 only those whose MODSEQ is above it.
   virtual common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
-      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids, int64_t changed_since) = 0;
   /// A message as FETCH sends it (trace prefix, then the body): its first
   /// `max_bytes` (the header section, when that is all an item needs), or
   /// all of it with SIZE_MAX.

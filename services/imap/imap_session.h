@@ -163,8 +163,12 @@ class Session : public net::Session {
   /// The view's position of `uid`, or nullopt.
   std::optional<size_t> view_position(int64_t uid) const;
   /// "* n FETCH (FLAGS (...))" for the message at `pos` as an unsolicited
-  /// update: with UID under QRESYNC (or `uid`), and MODSEQ under CONDSTORE.
-  std::string flags_update(size_t pos, bool uid = false) const;
+  /// update: with UID under QRESYNC (or `uid`), and its `modseq` (the
+  /// store's, with the flags the view took) under CONDSTORE.
+  std::string flags_update(size_t pos, int64_t modseq, bool uid = false) const;
+  /// Takes the store's state of the message at `pos` (read with its MODSEQ)
+  /// into the view; true when its flags or keywords differ from the view's.
+  bool view_refresh(size_t pos, const store::MessageMeta& meta);
   /// Takes a message's new flags and keywords from the store into the view;
   /// queues * FLAGS when a keyword is new to the mailbox.
   void view_update(size_t pos, const store::IndexEntry& e);

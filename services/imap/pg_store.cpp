@@ -97,8 +97,9 @@ common::Result<store::Quota> PgMailStore::quota(int64_t account) {
 // ---- FETCH and STORE (wt-fetch) ----
 
 common::Result<store::Result<std::vector<store::MessageMeta>>> PgMailStore::fetch_meta(
-    int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) {
-  return in_transaction([&](pqxx::work& tx) { return store::message_meta(tx, account, mailbox_id, uids); });
+    int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids, int64_t changed_since) {
+  return in_transaction(
+      [&](pqxx::work& tx) { return store::message_meta(tx, account, mailbox_id, uids, changed_since); });
 }
 
 common::Result<store::Result<std::vector<store::MessageHeader>>> PgMailStore::read_headers(

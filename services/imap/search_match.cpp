@@ -101,6 +101,7 @@ struct Compiler {
   void fill(Node& n, const imap::SearchModseq& k) {
     n.op = Node::kModseq;
     n.number = static_cast<int64_t>(std::min<uint64_t>(k.modseq, INT64_MAX));
+    n.level = SearchLevel::kMeta;  // the view keeps no MODSEQs
     uses_modseq = true;
   }
   void fill(Node& n, const imap::SearchAge& k) {

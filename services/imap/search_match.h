@@ -48,7 +48,7 @@ enum class Tri { kFalse, kTrue, kUnknown };
 struct SearchMessage {
   uint32_t seq = 0;
   int64_t uid = 0;
-  int64_t modseq = 0;
+  int64_t modseq = 0;  ///< from the meta (kMeta)
   int flags = 0;  ///< store::Flag bits
   bool recent = false;
   std::vector<std::string> keywords;

@@ -61,10 +61,10 @@ net::awaitable<void> Session::on_append(const imap::Command& cmd) {
     // The new message joins the session's view at once (RFC 3501 §6.3.11:
     // the server SHOULD notify the client with EXISTS).
     auto& ix = selected_->index;
-    ix.uids.push_back(done.uid);
-    ix.modseqs.push_back(done.modseq);
-    ix.flags.push_back(static_cast<uint8_t>(req.flags));
-    send(imap::exists(static_cast<uint32_t>(ix.size())));
+    if (ix.push_back(done.uid, 0)) {
+      view_update(ix.size() - 1, {done.uid, done.modseq, req.flags, req.keywords});
+      send(imap::exists(static_cast<uint32_t>(ix.size())));
+    }
   }
   co_await announce(r->mailbox_id, done.modseq);
   reply(imap::ok(cmd.tag, "APPEND completed",

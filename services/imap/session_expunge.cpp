@@ -26,22 +26,17 @@ void Session::view_expunged(const std::vector<int64_t>& uids) {
     for (size_t pos : gone) vanished.push_back(static_cast<uint32_t>(ix.uids[pos]));
     send(imap::vanished(vanished, false));
   }
-  for (size_t pos : gone) {
-    if (!qresync_) send(imap::expunge(static_cast<uint32_t>(pos + 1)));
-    ix.uids.erase(ix.uids.begin() + static_cast<std::ptrdiff_t>(pos));
-    ix.modseqs.erase(ix.modseqs.begin() + static_cast<std::ptrdiff_t>(pos));
-    ix.flags.erase(ix.flags.begin() + static_cast<std::ptrdiff_t>(pos));
-  }
-  // Keyword entries are keyed by position: drop the expunged, shift the rest.
-  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> kept;
-  for (auto& [pos, kws] : ix.keywords) {
-    if (std::find(gone.begin(), gone.end(), pos) != gone.end()) continue;
-    const auto below = std::count_if(gone.begin(), gone.end(), [p = pos](size_t g) { return g < p; });
-    kept.emplace_back(pos - static_cast<uint32_t>(below), std::move(kws));
-  }
-  ix.keywords = std::move(kept);
-  auto& recent = selected_->recent_uids;
-  std::erase_if(recent, [&](int64_t uid) { return std::binary_search(uids.begin(), uids.end(), uid); });
+  if (!qresync_)
+    for (size_t pos : gone) send(imap::expunge(static_cast<uint32_t>(pos + 1)));
+  std::reverse(gone.begin(), gone.end());
+  ix.erase_positions(gone);
+  store::UidMap& recent = selected_->recent_uids;
+  std::vector<size_t> not_recent;
+  for (int64_t uid : uids)
+    if (auto pos = recent.find(uid)) not_recent.push_back(*pos);
+  std::sort(not_recent.begin(), not_recent.end());
+  not_recent.erase(std::unique(not_recent.begin(), not_recent.end()), not_recent.end());
+  recent.erase_positions(not_recent);
 }
 
 bool Session::refuse_read_only(const imap::Command& cmd) {

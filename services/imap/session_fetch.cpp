@@ -204,9 +204,15 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
   auto seqs = resolve_view(cmd, f.set, f.uid);
   if (!seqs) co_return;
   const bool add_modseq = plan.modseq || f.changed_since.has_value();
-  if (add_modseq) condstore_ = true;
+  if (add_modseq) {
+    condstore_ = true;
+    // A MODSEQ goes with the flags of that state: both come from the store
+    // (the view keeps no MODSEQs), and the view takes the flags.
+    plan.meta = true;
+  }
+  int64_t since = 0;
   if (f.changed_since) {
-    const auto since = static_cast<int64_t>(std::min<uint64_t>(*f.changed_since, INT64_MAX));
+    since = static_cast<int64_t>(std::min<uint64_t>(*f.changed_since, INT64_MAX));
     if (f.vanished) {
       // The set's UIDs expunged since `since`, before the FETCH data.
       const int64_t box = selected_->mailbox.id;
@@ -223,15 +229,7 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
       }
       if (!gone.empty()) send(imap::vanished(gone, true));
     }
-    imap::ResolvedSet changed;
-    seqs->for_each([&](uint32_t seq) {
-      if (selected_->index.modseqs[seq - 1] <= since) return;
-      if (!changed.intervals.empty() && changed.intervals.back().hi + 1 == seq)
-        changed.intervals.back().hi = seq;
-      else
-        changed.intervals.push_back({seq, seq});
-    });
-    seqs = std::move(changed);
+    // The store's meta query leaves out what did not change since.
   }
   const bool set_seen = plan.sets_seen && !read_only_;
   const int64_t mailbox_id = selected_->mailbox.id;
@@ -259,7 +257,7 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
 
     std::vector<store::MessageMeta> metas;
     if (plan.meta) {
-      auto m = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
+      auto m = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids, since); });
       if (!m) co_return;
       metas = std::move(*m);
     }
@@ -274,7 +272,8 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
     }
 
     // \Seen for the unseen messages of the batch that still exist, in one call.
-    std::vector<int64_t> seen_now;
+    std::vector<int64_t> seen_now;  // ascending UIDs
+    std::vector<int64_t> seen_modseq;  // their MODSEQs after
     if (set_seen) {
       store::StoreRequest req;
       req.op = store::StoreOp::kAdd;
@@ -291,6 +290,7 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
           if (!pos) continue;
           view_update(*pos, e);
           seen_now.push_back(e.uid);
+          seen_modseq.push_back(e.modseq);
         }
         if (!s->changed.empty()) co_await announce(mailbox_id, s->modseq);
       }
@@ -347,10 +347,20 @@ net::awaitable<void> Session::on_fetch(const imap::Command& cmd) {
         r.uid(static_cast<uint32_t>(uid));
         uid_sent = true;
       }
+      // The flags this FETCH changed (\Seen), or that the store has newer
+      // than the view: sent whether asked for or not.
+      bool new_flags = false;
+      int64_t modseq = meta ? meta->modseq : 0;
+      if (auto seen = std::lower_bound(seen_now.begin(), seen_now.end(), uid);
+          seen != seen_now.end() && *seen == uid) {
+        new_flags = true;
+        modseq = seen_modseq[static_cast<size_t>(seen - seen_now.begin())];
+      } else if (add_modseq && meta) {
+        new_flags = view_refresh(pos, *meta);
+      }
       const auto flags = view_flags(pos);
-      const int64_t modseq = selected_->index.modseqs[pos];
       add_items(r, f.items, meta, octets, flags, uid, modseq, uid_sent, flags_sent);
-      if (!flags_sent && std::binary_search(seen_now.begin(), seen_now.end(), uid)) r.flags(flags);
+      if (!flags_sent && new_flags) r.flags(flags);
       if (f.changed_since && !plan.modseq) r.modseq(static_cast<uint64_t>(modseq));
       if (!r.empty()) send(r.str());
       if (queued() >= options().flush_at) {

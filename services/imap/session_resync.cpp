@@ -26,8 +26,9 @@ net::awaitable<void> Session::resync() {
   if (ch.present) {
     // The view is older than the expunges the store still remembers: what
     // the view has that the mailbox has not is gone.
-    for (int64_t uid : selected_->index.uids)
+    selected_->index.uids.for_each([&](int64_t uid) {
       if (!std::binary_search(ch.present->begin(), ch.present->end(), uid)) ch.expunged.push_back(uid);
+    });
     std::sort(ch.expunged.begin(), ch.expunged.end());
     ch.expunged.erase(std::unique(ch.expunged.begin(), ch.expunged.end()), ch.expunged.end());
   }
@@ -37,17 +38,14 @@ net::awaitable<void> Session::resync() {
   for (const auto& e : ch.changed) {
     auto pos = view_position(e.uid);
     if (!pos) {
-      if (!ix.uids.empty() && e.uid < ix.uids.back()) continue;  // expunged meanwhile, or never ours
-      ix.uids.push_back(e.uid);
-      ix.modseqs.push_back(e.modseq);
-      ix.flags.push_back(0);
+      if (!ix.push_back(e.uid, 0)) continue;  // below the last: expunged meanwhile, or never ours
       view_update(ix.size() - 1, e);
       continue;
     }
     const uint8_t old_flags = ix.flags[*pos];
     const auto old_keywords = selected_->entry(*pos).keywords;
     view_update(*pos, e);
-    if (old_flags != ix.flags[*pos] || old_keywords != e.keywords) send(flags_update(*pos));
+    if (old_flags != ix.flags[*pos] || old_keywords != e.keywords) send(flags_update(*pos, e.modseq));
   }
   if (ix.size() != before) send(imap::exists(static_cast<uint32_t>(ix.size())));
   view_modseq_ = std::max(view_modseq_, ch.highest_modseq);

@@ -64,10 +64,9 @@ net::awaitable<std::optional<std::vector<uint32_t>>> Session::search_view(
       store::IndexEntry e = ix.entry(pos, selected_->keywords);
       m.seq = static_cast<uint32_t>(pos + 1);
       m.uid = e.uid;
-      m.modseq = e.modseq;
       m.flags = e.flags;
       m.keywords = std::move(e.keywords);
-      m.recent = std::binary_search(selected_->recent_uids.begin(), selected_->recent_uids.end(), e.uid);
+      m.recent = selected_->recent_uids.contains(e.uid);
     }
     // Decides what `loaded` allows; returns the still undecided.
     std::vector<SearchMessage*> pending;
@@ -85,13 +84,15 @@ net::awaitable<std::optional<std::vector<uint32_t>>> Session::search_view(
       return still;
     };
     for (auto& m : batch) pending.push_back(&m);
-    pending = decide(pending, SearchLevel::kIndex);
+    // With MODSEQ every match needs its MODSEQ (the reply's highest): none
+    // is decided before the meta.
+    if (!program.uses_modseq()) pending = decide(pending, SearchLevel::kIndex);
     if (pending.empty()) continue;
 
     // Sizes and dates (and the message ids a body read needs).
     std::vector<int64_t> uids;
     for (const SearchMessage* m : pending) uids.push_back(m->uid);
-    auto metas = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
+    auto metas = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids, 0); });
     if (!metas) co_return Out();
     {
       std::vector<SearchMessage*> present;  // a message expunged meanwhile matches nothing
@@ -100,6 +101,7 @@ net::awaitable<std::optional<std::vector<uint32_t>>> Session::search_view(
         while (mi < metas->size() && (*metas)[mi].uid < m->uid) ++mi;
         if (mi < metas->size() && (*metas)[mi].uid == m->uid) {
           m->meta = &(*metas)[mi];
+          m->modseq = m->meta->modseq;
           present.push_back(m);
         }
       }
@@ -213,7 +215,7 @@ net::awaitable<void> Session::on_sort(const imap::Command& cmd) {
     const size_t end = std::min(found->size(), start + kBatch);
     std::vector<int64_t> uids;
     for (size_t i = start; i < end; ++i) uids.push_back(selected_->index.uids[(*found)[i] - 1]);
-    auto metas = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids); });
+    auto metas = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids, 0); });
     if (!metas) co_return;
     std::vector<store::MessageHeader> headers;
     if (need_header) {

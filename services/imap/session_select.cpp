@@ -117,7 +117,7 @@ net::awaitable<bool> Session::qresync_select(const imap::Command& cmd, const ima
   if (!vanished.empty()) send(imap::vanished(vanished, true));
   for (const auto& e : ch->changed) {
     const auto pos = view_position(e.uid);
-    if (pos && known.contains(static_cast<uint32_t>(e.uid))) send(flags_update(*pos, true));
+    if (pos && known.contains(static_cast<uint32_t>(e.uid))) send(flags_update(*pos, e.modseq, true));
   }
   co_return true;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The session's view of the selected mailbox, shared by every command of
-// the selected state: the index SELECT returned (store::MailboxIndex's
-// parallel vectors, UID order, sequence number = position + 1), sequence
+// the selected state: the index SELECT returned (store::MailboxIndex: UID
+// runs and a byte of flags a message, sequence number = position + 1), sequence
 // sets resolved against it, the FLAGS of a message as the session reports
 // them (\Recent for the UIDs this session took at SELECT), and the view's
 // flags kept current after STORE.
@@ -75,10 +75,10 @@ imap::ResolvedSet Session::view_set(const imap::SequenceSet& set, bool uid) cons
   // positions in the ascending uids vector.
   const auto max_uid = static_cast<uint32_t>(ix.uids.back());
   for (const auto& iv : imap::resolve(set, max_uid).intervals) {
-    auto lo = std::lower_bound(ix.uids.begin(), ix.uids.end(), static_cast<int64_t>(iv.lo));
-    auto hi = std::upper_bound(lo, ix.uids.end(), static_cast<int64_t>(iv.hi));
+    const size_t lo = ix.uids.lower_bound(iv.lo);
+    const size_t hi = ix.uids.lower_bound(static_cast<int64_t>(iv.hi) + 1);
     if (lo == hi) continue;
-    add_interval(out, static_cast<uint32_t>(lo - ix.uids.begin()) + 1, static_cast<uint32_t>(hi - ix.uids.begin()));
+    add_interval(out, static_cast<uint32_t>(lo) + 1, static_cast<uint32_t>(hi));
   }
   return out;
 }
@@ -93,10 +93,7 @@ std::optional<imap::ResolvedSet> Session::resolve_view(const imap::Command& cmd,
 }
 
 std::optional<size_t> Session::view_position(int64_t uid) const {
-  const auto& uids = selected_->index.uids;
-  auto it = std::lower_bound(uids.begin(), uids.end(), uid);
-  if (it == uids.end() || *it != uid) return std::nullopt;
-  return static_cast<size_t>(it - uids.begin());
+  return selected_->index.uids.find(uid);
 }
 
 std::vector<std::string> Session::view_flags(size_t pos) const {
@@ -110,8 +107,7 @@ std::vector<std::string> Session::view_flags(size_t pos) const {
   const int bits = s.index.flags[pos];
   for (const auto& [bit, name] : kSystem)
     if (bits & bit) out.emplace_back(name);
-  if (std::binary_search(s.recent_uids.begin(), s.recent_uids.end(), s.index.uids[pos]))
-    out.emplace_back("\\Recent");
+  if (s.recent_uids.contains(s.index.uids[pos])) out.emplace_back("\\Recent");
   const auto& kw = s.index.keywords;
   auto it = std::lower_bound(kw.begin(), kw.end(), pos, [](const auto& k, size_t p) { return k.first < p; });
   if (it != kw.end() && it->first == pos)
@@ -120,18 +116,17 @@ std::vector<std::string> Session::view_flags(size_t pos) const {
   return out;
 }
 
-std::string Session::flags_update(size_t pos, bool uid) const {
+std::string Session::flags_update(size_t pos, int64_t modseq, bool uid) const {
   imap::FetchResponse r(static_cast<uint32_t>(pos + 1));
   if (uid || qresync_) r.uid(static_cast<uint32_t>(selected_->index.uids[pos]));
   r.flags(view_flags(pos));
-  if (condstore_) r.modseq(static_cast<uint64_t>(selected_->index.modseqs[pos]));
+  if (condstore_) r.modseq(static_cast<uint64_t>(modseq));
   return r.str();
 }
 
 void Session::view_update(size_t pos, const store::IndexEntry& e) {
   store::Selected& s = *selected_;
   s.index.flags[pos] = static_cast<uint8_t>(e.flags);
-  s.index.modseqs[pos] = e.modseq;
   std::vector<uint32_t> indexes;
   bool new_keyword = false;
   for (const auto& name : e.keywords) {
@@ -160,6 +155,16 @@ void Session::view_update(size_t pos, const store::IndexEntry& e) {
     flags.insert(flags.end(), s.keywords.begin(), s.keywords.end());
     send(imap::flags_line(flags));
   }
+}
+
+bool Session::view_refresh(size_t pos, const store::MessageMeta& meta) {
+  store::IndexEntry now{meta.uid, meta.modseq, meta.flags, meta.keywords};
+  store::IndexEntry was = selected_->entry(pos);
+  std::sort(now.keywords.begin(), now.keywords.end());
+  std::sort(was.keywords.begin(), was.keywords.end());
+  if ((was.flags & 0xff) == (now.flags & 0xff) && was.keywords == now.keywords) return false;
+  view_update(pos, now);
+  return true;
 }
 
 }  // namespace mail::imapd::detail

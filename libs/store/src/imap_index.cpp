@@ -27,12 +27,40 @@ std::vector<IndexEntry> entries_of(const pqxx::result& r) {
 }  // namespace
 
 IndexEntry MailboxIndex::entry(size_t pos, const std::vector<std::string>& names) const {
-  IndexEntry e{uids.at(pos), modseqs.at(pos), flags.at(pos), {}};
+  IndexEntry e{uids[pos], 0, flags.at(pos), {}};
   auto it = std::lower_bound(keywords.begin(), keywords.end(), pos,
                              [](const auto& k, size_t p) { return k.first < p; });
   if (it != keywords.end() && it->first == pos)
     for (uint32_t i : it->second) e.keywords.push_back(i < names.size() ? names[i] : std::string());
   return e;
+}
+
+bool MailboxIndex::push_back(int64_t uid, uint8_t message_flags) {
+  if (!uids.push_back(uid)) return false;
+  flags.push_back(message_flags);
+  return true;
+}
+
+void MailboxIndex::erase_positions(const std::vector<size_t>& positions) {
+  if (positions.empty()) return;
+  uids.erase_positions(positions);
+  size_t next = 0, kept = 0;
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (next < positions.size() && positions[next] == i) {
+      ++next;
+      continue;
+    }
+    flags[kept++] = flags[i];
+  }
+  flags.resize(kept);
+  // Keyword entries are keyed by position: drop the expunged, shift the rest.
+  size_t out = 0;
+  for (auto& [pos, kws] : keywords) {
+    const auto below = std::lower_bound(positions.begin(), positions.end(), pos);
+    if (below != positions.end() && *below == pos) continue;
+    keywords[out++] = {pos - static_cast<uint32_t>(below - positions.begin()), std::move(kws)};
+  }
+  keywords.resize(out);
 }
 
 Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, std::string_view name,
@@ -53,19 +81,14 @@ Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, 
   out.mailbox = std::move(*info);
   auto kw = pg::exec(tx, "SELECT keywords FROM store.mailboxes WHERE id = $1", id);
   out.keywords = detail::parse_text_array(kw[0][0]);
-  auto r = pg::exec(tx, "SELECT uid, modseq, flags, keywords FROM store.mail_index WHERE mailbox_id = $1 ORDER BY uid",
-                    id);
+  auto r = pg::exec(tx, "SELECT uid, flags, keywords FROM store.mail_index WHERE mailbox_id = $1 ORDER BY uid", id);
   MailboxIndex& ix = out.index;
-  ix.uids.reserve(r.size());
-  ix.modseqs.reserve(r.size());
   ix.flags.reserve(r.size());
   for (const auto& row : r) {
-    ix.uids.push_back(row[0].as<int64_t>());
-    ix.modseqs.push_back(row[1].as<int64_t>());
-    ix.flags.push_back(static_cast<uint8_t>(row[2].as<int>()));
-    if (std::string_view(row[3].c_str()) == "{}") continue;
+    if (!ix.push_back(row[0].as<int64_t>(), static_cast<uint8_t>(row[1].as<int>()))) continue;
+    if (std::string_view(row[2].c_str()) == "{}") continue;
     std::vector<uint32_t> refs;
-    for (const auto& k : detail::parse_text_array(row[3])) {
+    for (const auto& k : detail::parse_text_array(row[2])) {
       auto it = std::find(out.keywords.begin(), out.keywords.end(), k);
       // One the list lacks (set before 003 kept the list) joins FLAGS too.
       if (it == out.keywords.end()) it = out.keywords.insert(out.keywords.end(), k);
@@ -73,10 +96,12 @@ Result<Selected> select_mailbox(pqxx::transaction_base& tx, int64_t account_id, 
     }
     ix.keywords.emplace_back(static_cast<uint32_t>(ix.uids.size() - 1), std::move(refs));
   }
-  auto first_recent = std::lower_bound(ix.uids.begin(), ix.uids.end(), recent_from);
-  out.mailbox.recent = ix.uids.end() - first_recent;
+  ix.uids.shrink_to_fit();
+  const size_t first_recent = ix.uids.lower_bound(recent_from);
+  out.mailbox.recent = static_cast<int64_t>(ix.size() - first_recent);
   if (read_write) {
-    out.recent_uids.assign(first_recent, ix.uids.end());
+    for (size_t pos = first_recent; pos < ix.size(); ++pos) out.recent_uids.push_back(ix.uids[pos]);
+    out.recent_uids.shrink_to_fit();
     // This session took them: no later session sees them as \Recent.
     pg::exec(tx, "UPDATE store.mailboxes SET recent_uid = uid_next WHERE id = $1 AND recent_uid < uid_next", id);
   }

@@ -188,18 +188,26 @@ bool account_has_mailbox(pqxx::transaction_base& tx, int64_t account_id, int64_t
 }  // namespace
 
 Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
-                                              const std::vector<int64_t>& uids) {
+                                              const std::vector<int64_t>& uids, int64_t changed_since) {
   if (!account_has_mailbox(tx, account_id, mailbox_id)) return Error::kNotFound;
   auto r = pg::exec(tx,
-      "SELECT i.uid, m.id, m.size, length(m.header_prefix) + m.header_size, extract(epoch from i.internal_date)::bigint"
-      " FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
-      " WHERE i.mailbox_id = $1 AND i.uid = ANY($2::bigint[]) ORDER BY i.uid",
-      mailbox_id, detail::int_array(uids));
+      "SELECT i.uid, m.id, m.size, length(m.header_prefix) + m.header_size, extract(epoch from i.internal_date)::bigint,"
+      " i.modseq, i.flags, i.keywords FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
+      " WHERE i.mailbox_id = $1 AND i.uid = ANY($2::bigint[]) AND i.modseq > $3 ORDER BY i.uid",
+      mailbox_id, detail::int_array(uids), changed_since);
   std::vector<MessageMeta> out;
   out.reserve(r.size());
-  for (const auto& row : r)
-    out.push_back({row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<uint64_t>(), row[3].as<uint32_t>(),
-                   row[4].as<int64_t>()});
+  for (const auto& row : r) {
+    MessageMeta& m = out.emplace_back();
+    m.uid = row[0].as<int64_t>();
+    m.message_id = row[1].as<int64_t>();
+    m.size = row[2].as<uint64_t>();
+    m.header_size = row[3].as<uint32_t>();
+    m.internal_date = row[4].as<int64_t>();
+    m.modseq = row[5].as<int64_t>();
+    m.flags = row[6].as<int>();
+    if (std::string_view(row[7].c_str()) != "{}") m.keywords = detail::parse_text_array(row[7]);
+  }
   return out;
 }
 

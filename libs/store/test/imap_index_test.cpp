@@ -40,21 +40,24 @@ TEST_F(ImapStoreTest, ReadWriteSelectTakesRecentExamineDoesNot) {
     pqxx::work tx(*imap_);
     auto s = store::select_mailbox(tx, account_, "Box", true);
     ASSERT_TRUE(s.ok());
-    EXPECT_EQ(s->recent_uids, (std::vector<int64_t>{1, 2}));
+    EXPECT_EQ(s->recent_uids.to_vector(), (std::vector<int64_t>{1, 2}));
     EXPECT_EQ(s->mailbox.recent, 2);
     EXPECT_EQ(s->mailbox.messages, 2);
     EXPECT_EQ(s->mailbox.unseen, 1);
     ASSERT_EQ(s->index.size(), 2u);
     EXPECT_EQ(s->entry(0).uid, 1);
     EXPECT_EQ(s->entry(1).flags, store::kSeen);
-    EXPECT_LT(s->entry(0).modseq, s->entry(1).modseq);
-    EXPECT_EQ(s->mailbox.highest_modseq, s->entry(1).modseq);
+    auto meta = store::message_meta(tx, account_, s->mailbox.id, {1, 2});
+    ASSERT_EQ(meta->size(), 2u);
+    EXPECT_LT((*meta)[0].modseq, (*meta)[1].modseq);
+    EXPECT_EQ(s->mailbox.highest_modseq, (*meta)[1].modseq);
+    EXPECT_EQ((*meta)[1].flags, store::kSeen);
     tx.commit();
   }
   append(box, kMessage);
   pqxx::work tx(*imap_);
   auto s = store::select_mailbox(tx, account_, "Box", true);
-  EXPECT_EQ(s->recent_uids, (std::vector<int64_t>{3})) << "only what no session took before";
+  EXPECT_EQ(s->recent_uids.to_vector(), (std::vector<int64_t>{3})) << "only what no session took before";
   auto again = store::select_mailbox(tx, account_, "box", true);
   EXPECT_EQ(again.error(), Error::kNotFound) << "names other than INBOX are case-sensitive";
   again = store::select_mailbox(tx, account_, "Box", true);

@@ -37,6 +37,32 @@ TEST_F(Condstore, FetchModseqAndChangedSince) {
             "e BAD UID FETCH: VANISHED needs ENABLE QRESYNC first\r\n");
 }
 
+TEST_F(Condstore, AModseqComesWithTheFlagsOfItsState) {
+  start(true);
+  auto c = logged_in();
+  c->cmd("s", "SELECT INBOX");
+  // Another session flagged UID 5 (MODSEQ 20); no notice reached this one.
+  store_.modseqs[5] = 20;
+  store_.flags[5] = store::kFlagged;
+  store_.keywords[5] = {"$Label1"};
+  EXPECT_EQ(c->cmd("a", "FETCH 2 (MODSEQ)"),
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Label1)\r\n"
+            "* 2 FETCH (MODSEQ (20) FLAGS (\\Flagged $Label1))\r\na OK FETCH completed\r\n")
+      << "a MODSEQ without the flags it stands for would leave the client stale";
+  EXPECT_EQ(c->cmd("b", "FETCH 2 (FLAGS MODSEQ)"), "* 2 FETCH (FLAGS (\\Flagged $Label1) MODSEQ (20))\r\nb OK FETCH completed\r\n");
+  // The notice arriving later changes nothing the client does not know.
+  store::Changes ch;
+  ch.highest_modseq = 20;
+  ch.changed.push_back({5, 20, store::kFlagged, {"$Label1"}});
+  ch.keywords = {"$Junk", "$Label1"};
+  store_.set_changes(ch);
+  EXPECT_EQ(c->cmd("n", "NOOP"), "n OK NOOP completed\r\n");
+  EXPECT_EQ(c->cmd("f", "FETCH 2 (FLAGS)"), "* 2 FETCH (FLAGS (\\Flagged $Label1))\r\nf OK FETCH completed\r\n");
+  EXPECT_EQ(c->cmd("g", "SEARCH MODSEQ 20"), "* SEARCH 2 (MODSEQ 20)\r\ng OK SEARCH completed\r\n");
+  EXPECT_EQ(c->cmd("h", "SEARCH OR SEEN MODSEQ 20"), "* SEARCH 1 2 3 (MODSEQ 20)\r\nh OK SEARCH completed\r\n")
+      << "the highest MODSEQ of every match, also of those the flags decided";
+}
+
 TEST_F(Condstore, StoreUnchangedSinceAndModseqInResponses) {
   start(true);
   auto c = logged_in();
@@ -87,6 +113,8 @@ TEST_F(Condstore, QresyncSelectVanishedAndClosed) {
   ch.highest_modseq = 30;
   ch.changed.push_back({5, 30, store::kFlagged, {}});
   store_.set_changes(ch);
+  store_.modseqs[5] = 30;  // what the store reads from now on
+  store_.flags[5] = store::kFlagged;
   EXPECT_EQ(c->cmd("n", "NOOP"), "* 2 FETCH (UID 5 FLAGS (\\Flagged) MODSEQ (30))\r\nn OK NOOP completed\r\n");
   // UID FETCH ... VANISHED: the set's UIDs expunged since, then the changed ones.
   ch = {};

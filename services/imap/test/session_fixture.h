@@ -146,9 +146,7 @@ class FakeStore : public MailStore {
     s.mailbox = *b;
     s.keywords = {"$Junk"};
     if (b->name == "INBOX") {
-      s.index.uids = {3, 5, 9};
-      for (int64_t uid : s.index.uids) s.index.modseqs.push_back(modseqs[uid]);
-      for (int64_t uid : s.index.uids) s.index.flags.push_back(static_cast<uint8_t>(flags[uid]));
+      for (int64_t uid : {3, 5, 9}) s.index.push_back(uid, static_cast<uint8_t>(flags[uid]));
       for (uint32_t pos = 0; pos < 3; ++pos) {
         std::vector<uint32_t> ix;
         for (const auto& k : keywords[s.index.uids[pos]]) {
@@ -236,7 +234,8 @@ class FakeStore : public MailStore {
     return store::Result<store::Expunged>(out);
   }
   common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(int64_t, int64_t,
-                                                                            const std::vector<int64_t>& uids) override {
+                                                                            const std::vector<int64_t>& uids,
+                                                                            int64_t changed_since) override {
     ++meta_calls;
     if (down_fetch) return common::Error{common::ErrorCode::unavailable, "db down"};
     std::vector<store::MessageMeta> out;
@@ -244,8 +243,10 @@ class FakeStore : public MailStore {
       if (!messages.count(uid) || vanished.count(uid)) continue;
       const std::string& m = messages[uid];
       const auto end = m.find("\r\n\r\n");
+      const int64_t modseq = modseqs.count(uid) ? modseqs[uid] : 0;
+      if (modseq <= changed_since) continue;
       out.push_back({uid, uid * 100, m.size(), static_cast<uint32_t>(end == std::string::npos ? m.size() : end + 4),
-                     1736157600});
+                     1736157600, modseq, flags[uid], keywords[uid]});
     }
     return store::Result<std::vector<store::MessageMeta>>(std::move(out));
   }

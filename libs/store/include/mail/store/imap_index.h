@@ -31,6 +31,7 @@
 #include "mail/store/errors.h"
 #include "mail/store/mailboxes.h"
 #include "mail/store/mailstore.h"
+#include "mail/store/uid_map.h"
 
 namespace mail::store {
 
@@ -44,25 +45,31 @@ struct IndexEntry {
   bool operator==(const IndexEntry&) const = default;
 };
 
-/// A mailbox's index in UID order as parallel vectors (sequence number =
-/// position + 1): 17 bytes a message, plus keywords for the messages that
-/// have any, as positions in the mailbox's keyword list.
+/// A mailbox's index in UID order (sequence number = position + 1) as a
+/// session keeps it: the UIDs as runs (uid_map.h), one byte of flags a
+/// message, and keywords for the messages that have any, as positions in
+/// the mailbox's keyword list. No MODSEQs: they come from the store when a
+/// command needs them (FETCH MODSEQ, CHANGEDSINCE, SEARCH MODSEQ).
 struct MailboxIndex {
-  std::vector<int64_t> uids;
-  std::vector<int64_t> modseqs;
+  UidMap uids;
   std::vector<uint8_t> flags;  ///< store::Flag bits
   /// (position, indexes into Selected::keywords), ascending position.
   std::vector<std::pair<uint32_t, std::vector<uint32_t>>> keywords;
   size_t size() const { return uids.size(); }
-  /// The message at `pos` in full, its keywords spelled from `names`.
+  /// The message at `pos`, its keywords spelled from `names` (modseq 0).
   IndexEntry entry(size_t pos, const std::vector<std::string>& names) const;
+  /// Appends a message above the last UID, without keywords; false (and
+  /// nothing changes) for a UID not above it.
+  bool push_back(int64_t uid, uint8_t message_flags);
+  /// Removes the messages at `positions` (ascending, unique).
+  void erase_positions(const std::vector<size_t>& positions);
 };
 
 struct Selected {
   MailboxInfo mailbox;                ///< as LIST/STATUS reports it (recent: before this SELECT)
   std::vector<std::string> keywords;  ///< keywords known in this mailbox (FLAGS)
   MailboxIndex index;
-  std::vector<int64_t> recent_uids;   ///< \Recent for this session (read-write only), ascending
+  UidMap recent_uids;                 ///< \Recent for this session (read-write only)
   IndexEntry entry(size_t pos) const { return index.entry(pos, keywords); }
 };
 

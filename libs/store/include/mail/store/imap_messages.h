@@ -102,11 +102,16 @@ struct MessageMeta {
   uint64_t size = 0;           ///< RFC822.SIZE: trace prefix + body
   uint32_t header_size = 0;    ///< bytes of the header section, trace prefix included
   int64_t internal_date = 0;   ///< seconds since the epoch
+  /// Its MODSEQ (RFC 7162), flags and keywords as one consistent state.
+  int64_t modseq = 0;
+  int flags = 0;  ///< store::Flag bits
+  std::vector<std::string> keywords;
 };
 
-/// The messages of `uids` that exist in the mailbox, ascending UID.
+/// The messages of `uids` that exist in the mailbox, ascending UID; with
+/// `changed_since` > 0 only those whose MODSEQ is above it (CHANGEDSINCE).
 Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
-                                              const std::vector<int64_t>& uids);
+                                              const std::vector<int64_t>& uids, int64_t changed_since = 0);
 
 /// The header section of one message as FETCH sends it (trace prefix, then
 /// the blob's header section): what SEARCH and SORT read of most messages.
