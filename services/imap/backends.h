@@ -72,6 +72,13 @@ class MailStore {
   /// changed_since > 0 only those whose MODSEQ is above it.
   virtual common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
       int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids, int64_t changed_since) = 0;
+  /// The stored search fields of the messages of `uids` that still exist,
+  /// ascending UID (store::read_search_fields), and the write-back of
+  /// those computed for messages stored without them.
+  virtual common::Result<store::Result<std::vector<store::MessageSearchFields>>> read_search_fields(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) = 0;
+  virtual common::Result<size_t> save_search_fields(
+      int64_t account, const std::vector<std::pair<int64_t, std::string>>& by_message) = 0;
   /// A message as FETCH sends it (trace prefix, then the body): its first
   /// `max_bytes` (the header section, when that is all an item needs), or
   /// all of it with SIZE_MAX.

@@ -96,6 +96,16 @@ common::Result<store::Quota> PgMailStore::quota(int64_t account) {
 // ---- end QUOTA ----------------------------------------------------------------
 // ---- FETCH and STORE (wt-fetch) ----
 
+common::Result<store::Result<std::vector<store::MessageSearchFields>>> PgMailStore::read_search_fields(
+    int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) {
+  return in_transaction([&](pqxx::work& tx) { return store::read_search_fields(tx, account, mailbox_id, uids); });
+}
+
+common::Result<size_t> PgMailStore::save_search_fields(int64_t account,
+                                                       const std::vector<std::pair<int64_t, std::string>>& by_message) {
+  return in_transaction([&](pqxx::work& tx) { return store::save_search_fields(tx, account, by_message); });
+}
+
 common::Result<store::Result<std::vector<store::MessageMeta>>> PgMailStore::fetch_meta(
     int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids, int64_t changed_since) {
   return in_transaction(

@@ -44,6 +44,10 @@ class PgMailStore final : public MailStore {
       int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) override;
   common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(
       int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids, int64_t changed_since) override;
+  common::Result<store::Result<std::vector<store::MessageSearchFields>>> read_search_fields(
+      int64_t account, int64_t mailbox_id, const std::vector<int64_t>& uids) override;
+  common::Result<size_t> save_search_fields(
+      int64_t account, const std::vector<std::pair<int64_t, std::string>>& by_message) override;
   common::Result<store::Result<std::string>> read_message(int64_t account, int64_t message_id,
                                                           size_t max_bytes) override;
   common::Result<store::Result<store::StoreResult>> store_flags(int64_t account, int64_t mailbox_id,

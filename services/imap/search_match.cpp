@@ -45,6 +45,7 @@ struct Compiler {
   const SearchProgram::Resolver& resolve;
   int64_t now;
   bool uses_modseq = false;
+  unsigned levels = 0;
 
   std::string needle(const std::string& raw) const {
     const std::string cs = charset ? *charset : "US-ASCII";
@@ -54,6 +55,7 @@ struct Compiler {
   Node compile(const imap::SearchKey& key) {
     Node n;
     std::visit([&](const auto& k) { fill(n, k); }, key.node);
+    if (n.op != Node::kAnd && n.op != Node::kOr && n.op != Node::kNot) levels |= 1u << static_cast<int>(n.level);
     for (const auto& c : n.children) n.level = std::max(n.level, c.level);
     return n;
   }
@@ -72,13 +74,13 @@ struct Compiler {
     n.field = k.field;
     n.text = needle(k.value);
     n.level = k.field == imap::SearchText::kBody || k.field == imap::SearchText::kText ? SearchLevel::kBody
-                                                                                         : SearchLevel::kHeader;
+                                                                                         : SearchLevel::kFields;
   }
   void fill(Node& n, const imap::SearchHeader& k) {
     n.op = Node::kHeader;
     n.name = k.field;
     n.text = needle(k.value);
-    n.level = SearchLevel::kHeader;
+    n.level = mime::is_search_field(k.field) ? SearchLevel::kFields : SearchLevel::kHeader;
   }
   void fill(Node& n, const imap::SearchDate& k) {
     const bool sent = k.which == imap::SearchDate::kSentBefore || k.which == imap::SearchDate::kSentOn ||
@@ -86,7 +88,7 @@ struct Compiler {
     n.op = sent ? Node::kSentDate : Node::kInternalDate;
     n.which = k.which;
     n.number = common::days_from_civil(k.date.year, k.date.month, k.date.day);
-    n.level = sent ? SearchLevel::kHeader : SearchLevel::kMeta;
+    n.level = sent ? SearchLevel::kFields : SearchLevel::kMeta;
   }
   void fill(Node& n, const imap::SearchSize& k) {
     n.op = Node::kSize;
@@ -131,8 +133,16 @@ const std::vector<mime::Field>& fields_of(SearchMessage& m) {
   return *m.fields;
 }
 
+// The search fields: stored, or computed from the header section once.
+std::string_view search_fields_of(SearchMessage& m) {
+  if (m.search_fields) return *m.search_fields;
+  if (!m.computed_fields) m.computed_fields = mime::search_fields(m.header.value_or(std::string_view()));
+  return *m.computed_fields;
+}
+
 // Whether a field named `name` whose decoded value holds `needle` exists.
 bool field_holds(SearchMessage& m, std::string_view name, const std::string& needle) {
+  if (mime::is_search_field(name)) return mime::search_field_holds(search_fields_of(m), name, needle);
   for (const auto& f : fields_of(m)) {
     if (!f.valid || !common::iequals(f.name, name)) continue;
     if (needle.empty()) return true;
@@ -227,8 +237,8 @@ Tri leaf(const Node& n, SearchMessage& m, size_t max_body) {
     case Node::kInternalDate: return from_bool(day_matches(n.which, floor_day(m.meta->internal_date), n.number));
     case Node::kAge: return from_bool(n.option ? m.meta->internal_date > n.number : m.meta->internal_date <= n.number);
     case Node::kSentDate: {
-      const mime::Field* f = mime::find_field(fields_of(m), "Date");
-      const auto d = f ? mime::parse_message_date(f->value) : std::nullopt;
+      const auto f = mime::search_field(search_fields_of(m), "date");
+      const auto d = f ? mime::parse_message_date(*f) : std::nullopt;
       return from_bool(d && day_matches(n.which, common::days_from_civil(d->year, d->month, d->day), n.number));
     }
     case Node::kHeader: return from_bool(field_holds(m, n.name, n.text));
@@ -287,6 +297,7 @@ std::variant<SearchProgram, SearchError> SearchProgram::compile(const imap::Sear
   p.root_ = std::make_shared<const Node>(c.compile(key));
   p.settings_ = settings;
   p.uses_modseq_ = c.uses_modseq;
+  p.levels_ = c.levels;
   return p;
 }
 

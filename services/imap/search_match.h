@@ -39,7 +39,11 @@
 
 namespace mail::imapd {
 
-enum class SearchLevel { kIndex = 0, kMeta = 1, kHeader = 2, kBody = 3 };
+/// What a key needs loaded, cheapest first: the view (flags, keywords,
+/// sequence numbers), the meta (sizes, dates, MODSEQ), the search fields
+/// (From/To/Cc/Bcc/Subject/Date, store.messages.search_fields), the header
+/// section, the whole message.
+enum class SearchLevel { kIndex = 0, kMeta = 1, kFields = 2, kHeader = 3, kBody = 4 };
 enum class Tri { kFalse, kTrue, kUnknown };
 
 /// One message as the matcher sees it. The session fills the index fields
@@ -54,6 +58,9 @@ struct SearchMessage {
   std::vector<std::string> keywords;
   // kMeta
   const store::MessageMeta* meta = nullptr;
+  // kFields: mime::search_fields() of the header section, stored; or else
+  // the header section (below), which the matcher computes them from.
+  std::optional<std::string_view> search_fields;
   // kHeader: the header section (trace prefix included)
   std::optional<std::string_view> header;
   // kBody: the whole message
@@ -61,6 +68,7 @@ struct SearchMessage {
 
   // Caches, filled on first use.
   std::optional<std::vector<mime::Field>> fields;
+  std::optional<std::string> computed_fields;  ///< search_fields(*header), when none was stored
   std::optional<std::string> folded_header;  ///< every field, decoded and folded, for TEXT
   std::optional<std::string> folded_body;    ///< mime::body_text, folded
 };
@@ -87,6 +95,9 @@ class SearchProgram {
 
   /// The highest level any key needs.
   SearchLevel level() const;
+  /// Whether some key needs exactly `level` (so that loading it can decide
+  /// something).
+  bool needs(SearchLevel level) const { return (levels_ >> static_cast<int>(level)) & 1; }
   /// Whether a MODSEQ key appears (RFC 7162 §3.1.5: the reply then carries
   /// the highest MODSEQ of the matches).
   bool uses_modseq() const { return uses_modseq_; }
@@ -100,6 +111,7 @@ class SearchProgram {
   std::shared_ptr<const Node> root_;
   SearchSettings settings_;
   bool uses_modseq_ = false;
+  unsigned levels_ = 0;  ///< bit per SearchLevel a leaf needs
 };
 
 /// The charsets SEARCH and SORT accept (for NO [BADCHARSET (...)]).

@@ -6,9 +6,13 @@
 //
 // The view is walked kBatch messages at a time, each batch loaded only as
 // far as its undecided messages need (search_match.h): flags and the rest
-// of the index are in memory; sizes and dates come in one meta query, the
-// header sections in one read_headers() call, and a message is read whole
-// only for BODY/TEXT when nothing cheaper decided it. SORT keeps one
+// of the index are in memory; sizes, dates and MODSEQs come in one meta
+// query, the stored search fields (From, To, Cc, Bcc, Subject, Date) in
+// one read_search_fields() call (computed from the header section, and
+// saved, for a message stored before them), the header sections (other
+// HEADER keys) in one read_headers() call, and a message is read whole
+// only for BODY/TEXT when nothing cheaper decided it. A level no key
+// needs is not loaded. SORT keeps one
 // SortKeys per match, computed from its header and dropped with it.
 // "$" in the program is the result saved before this command; SAVE
 // replaces it afterwards (with MIN and/or MAX alone: just those, §2.4),
@@ -20,7 +24,9 @@
 #include <chrono>
 
 #include "imap_session.h"
+#include "mail/common/log.h"
 #include "mail/imap/response.h"
+#include "mail/mime/search_text.h"
 #include "search_match.h"
 
 namespace mail::imapd::detail {
@@ -28,6 +34,23 @@ namespace mail::imapd::detail {
 namespace {
 
 constexpr size_t kBatch = 256;
+
+// Pairs the messages of `from` with the rows of `rows` (both ascending
+// UID), calling f(message, row) for each pair; returns those paired (a
+// message without a row was expunged meanwhile: it matches nothing).
+template <class Row, class F>
+std::vector<SearchMessage*> attach(const std::vector<SearchMessage*>& from, const std::vector<Row>& rows, F&& f) {
+  std::vector<SearchMessage*> present;
+  size_t ri = 0;
+  for (SearchMessage* m : from) {
+    while (ri < rows.size() && rows[ri].uid < m->uid) ++ri;
+    if (ri < rows.size() && rows[ri].uid == m->uid) {
+      f(*m, rows[ri]);
+      present.push_back(m);
+    }
+  }
+  return present;
+}
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -89,42 +112,82 @@ net::awaitable<std::optional<std::vector<uint32_t>>> Session::search_view(
     if (!program.uses_modseq()) pending = decide(pending, SearchLevel::kIndex);
     if (pending.empty()) continue;
 
-    // Sizes and dates (and the message ids a body read needs).
     std::vector<int64_t> uids;
-    for (const SearchMessage* m : pending) uids.push_back(m->uid);
-    auto metas = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids, 0); });
-    if (!metas) co_return Out();
-    {
-      std::vector<SearchMessage*> present;  // a message expunged meanwhile matches nothing
-      size_t mi = 0;
-      for (SearchMessage* m : pending) {
-        while (mi < metas->size() && (*metas)[mi].uid < m->uid) ++mi;
-        if (mi < metas->size() && (*metas)[mi].uid == m->uid) {
-          m->meta = &(*metas)[mi];
-          m->modseq = m->meta->modseq;
-          present.push_back(m);
+    auto pending_uids = [&] {  // into uids (GCC 12: no temporaries in a co_await statement)
+      uids.clear();
+      for (const SearchMessage* m : pending) uids.push_back(m->uid);
+    };
+    // Sizes, dates and MODSEQs, and the message ids a body read needs.
+    std::vector<store::MessageMeta> metas;
+    if (program.needs(SearchLevel::kMeta) || level == SearchLevel::kBody) {
+      pending_uids();
+      auto got = co_await ask_store(cmd, [&] { return d_.store->fetch_meta(account_id_, mailbox_id, uids, 0); });
+      if (!got) co_return Out();
+      metas = std::move(*got);
+      pending = decide(attach(pending, metas, [](SearchMessage& m, const store::MessageMeta& meta) {
+                         m.meta = &meta;
+                         m.modseq = meta.modseq;
+                       }),
+                       SearchLevel::kMeta);
+    }
+    if (pending.empty() || level < SearchLevel::kFields) continue;
+
+    // The stored search fields; for a message stored before them, its
+    // header section, which they are computed from (and saved).
+    // The rows the batch's views point into: they stay put until the batch ends.
+    std::vector<store::MessageSearchFields> fields;
+    std::vector<store::MessageHeader> headers, more;
+    if (program.needs(SearchLevel::kFields)) {
+      pending_uids();
+      auto got = co_await ask_store(cmd, [&] { return d_.store->read_search_fields(account_id_, mailbox_id, uids); });
+      if (!got) co_return Out();
+      fields = std::move(*got);
+      std::vector<int64_t> missing;
+      pending = attach(pending, fields, [&](SearchMessage& m, const store::MessageSearchFields& f) {
+        if (f.fields) m.search_fields = *f.fields;
+        else missing.push_back(m.uid);
+      });
+      if (!missing.empty()) {
+        auto hs = co_await ask_store(cmd, [&] { return d_.store->read_headers(account_id_, mailbox_id, missing); });
+        if (!hs) co_return Out();
+        headers = std::move(*hs);
+        std::vector<std::pair<int64_t, std::string>> computed;
+        size_t fi = 0;
+        std::vector<SearchMessage*> lacking;
+        for (SearchMessage* m : pending)
+          if (!m->search_fields) lacking.push_back(m);
+        attach(lacking, headers, [&](SearchMessage& m, const store::MessageHeader& h) {
+          m.header = h.header;
+          m.computed_fields = mime::search_fields(h.header);
+          while (fi < fields.size() && fields[fi].uid < m.uid) ++fi;
+          if (fi < fields.size() && fields[fi].uid == m.uid) computed.emplace_back(fields[fi].message_id, *m.computed_fields);
+        });
+        // Those whose header went meanwhile are expunged: they match nothing.
+        std::erase_if(pending, [](const SearchMessage* m) { return !m->search_fields && !m->header; });
+        if (!computed.empty()) {
+          auto saved = co_await net::offload(
+              *d_.blocking, [&] { return d_.store->save_search_fields(account_id_, computed); });
+          if (!saved.ok())
+            log::warn("cannot store search fields", {{"session", id_}, {"error", saved.error().message}});
         }
       }
-      pending = decide(present, SearchLevel::kMeta);
+      pending = decide(pending, SearchLevel::kFields);
     }
     if (pending.empty() || level < SearchLevel::kHeader) continue;
 
-    uids.clear();
-    for (const SearchMessage* m : pending) uids.push_back(m->uid);
-    auto headers = co_await ask_store(cmd, [&] { return d_.store->read_headers(account_id_, mailbox_id, uids); });
-    if (!headers) co_return Out();
-    {
-      std::vector<SearchMessage*> present;
-      size_t hi = 0;
-      for (SearchMessage* m : pending) {
-        while (hi < headers->size() && (*headers)[hi].uid < m->uid) ++hi;
-        if (hi < headers->size() && (*headers)[hi].uid == m->uid) {
-          m->header = (*headers)[hi].header;
-          present.push_back(m);
-        }
-      }
-      pending = decide(present, SearchLevel::kHeader);
+    std::vector<SearchMessage*> headless;
+    for (SearchMessage* m : pending)
+      if (!m->header) headless.push_back(m);
+    if (!headless.empty()) {
+      uids.clear();
+      for (const SearchMessage* m : headless) uids.push_back(m->uid);
+      auto hs = co_await ask_store(cmd, [&] { return d_.store->read_headers(account_id_, mailbox_id, uids); });
+      if (!hs) co_return Out();
+      more = std::move(*hs);
+      attach(headless, more, [](SearchMessage& m, const store::MessageHeader& h) { m.header = h.header; });
+      std::erase_if(pending, [](const SearchMessage* m) { return !m->header; });  // expunged meanwhile
     }
+    pending = decide(pending, SearchLevel::kHeader);
 
     for (SearchMessage* m : pending) {  // BODY and TEXT: one message at a time
       const int64_t message_id = m->meta->message_id;

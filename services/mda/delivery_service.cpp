@@ -9,6 +9,7 @@
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
 #include "mail/mime/header.h"
+#include "mail/mime/search_text.h"
 #include "mail/mime/structure_codec.h"
 #include "mail/store/mailstore.h"
 
@@ -65,6 +66,9 @@ DeliveryService::BlobHead DeliveryService::inspect_blob(int64_t blob_id) {
     auto parsed = mime::parse_header(std::string_view(prefix).substr(0, head.header_size));
     if (auto* h = std::get_if<mime::Header>(&parsed)) head.received = mime::count_fields(h->fields, "Received");
     else head.received = opts_.max_received;  // too many fields to even count: treat as a loop
+    // What SEARCH matches of the header, once for every copy (none of the
+    // fields it keeps is in a trace prefix).
+    if (end) head.search_fields = mime::search_fields(std::string_view(prefix).substr(0, head.header_size));
     if (head.received < opts_.max_received && head.size <= opts_.max_structure_bytes) {
       // Parsed once here; each copy's tree is this one with its trace prefix.
       std::string body;
@@ -124,6 +128,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         cr.header_prefix = return_path + "Delivered-To: " + acct.address + "\r\n";
         if (head.tree)
           cr.structure = mime::encode_structure(mime::parse_structure_prefixed(cr.header_prefix, *head.body, *head.tree));
+        cr.search_fields = head.search_fields;
         if (acct.quota_bytes > 0 &&
             store::quota_used(tx, acct.account_id) + cr.header_prefix.size() + head.size > acct.quota_bytes) {
           // Over quota only matters when this job has no copy in the mailbox yet.

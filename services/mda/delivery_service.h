@@ -55,6 +55,7 @@ class DeliveryService final : public mail::delivery::v1::Delivery::Service {
     /// The whole body and its tree, when it is to be stored with each copy.
     std::optional<std::string> body;
     std::optional<mime::Part> tree;
+    std::optional<std::string> search_fields;  ///< mime::search_fields() of the header section
   };
   BlobHead inspect_blob(int64_t blob_id);
   mail::delivery::v1::RecipientResult deliver_one(const mail::delivery::v1::DeliverRequest& req,

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests of search_text.h's folding and subject pieces: fold_case on Latin,
 // Greek and Cyrillic (and its invariants over every code point),
-// contains_folded, and the RFC 5256 base subject on the RFC's cases.
+// contains_folded, the RFC 5256 base subject on the RFC's cases, and the
+// search fields a stored message keeps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -218,6 +220,46 @@ TEST(MimeSearchSubject, Bounded) {
   EXPECT_EQ(base_subject(inputs[0]), "[a]");
   EXPECT_EQ(base_subject(inputs[2]), "");
   EXPECT_EQ(base_subject(inputs[3]), "x");
+}
+
+TEST(MimeSearchFields, KeepsTheSearchedFieldsDecodedAndFolded) {
+  const std::string header =
+      "Received: from x by y\r\n"
+      "From: =?ISO-8859-1?Q?J=F6rg?= Sch\xC3\x96N <JOERG@Example.COM>\r\n"
+      "To: a@b.test,\r\n c@d.test\r\n"
+      "to: second@e.test\r\n"
+      "Subject: =?UTF-8?B?w5xCRVI=?= Report\r\n"
+      "Date: Wed, 15 Nov 2023\r\n 03:13:55 +0000\r\n"
+      "X-Other: not kept\r\n"
+      "Bad field without colon\r\n"
+      "\r\n";
+  const std::string f = search_fields(header);
+  EXPECT_EQ(f,
+            "from\tj\xC3\xB6rg sch\xC3\xB6n <joerg@example.com>\n"
+            "to\ta@b.test, c@d.test\n"
+            "to\tsecond@e.test\n"
+            "subject\t\xC3\xBC" "ber report\n"
+            "date\tWed, 15 Nov 2023   03:13:55 +0000\n");
+  EXPECT_TRUE(search_field_holds(f, "FROM", "j\xC3\xB6rg"));
+  EXPECT_TRUE(search_field_holds(f, "To", "second@"));
+  EXPECT_TRUE(search_field_holds(f, "to", "")) << "an empty needle asks whether the field is there";
+  EXPECT_FALSE(search_field_holds(f, "cc", ""));
+  EXPECT_FALSE(search_field_holds(f, "from", "report")) << "a needle matches within its own field only";
+  EXPECT_FALSE(search_field_holds(f, "subject", "report\nd")) << "nor across lines";
+  EXPECT_EQ(search_field(f, "Date"), "Wed, 15 Nov 2023   03:13:55 +0000");
+  EXPECT_EQ(search_field(f, "bcc"), std::nullopt);
+  EXPECT_TRUE(is_search_field("BCC"));
+  EXPECT_FALSE(is_search_field("X-Other"));
+}
+
+TEST(MimeSearchFields, AreCleanUtf8) {
+  // Raw Latin-1, a NUL and an encoded LF: none may reach a text column.
+  const std::string header = std::string("Subject: caf\xE9 a") + '\0' + "b =?UTF-8?Q?x=0Ay?=\r\n\r\n";
+  const std::string f = search_fields(header);
+  EXPECT_TRUE(mail::common::utf8_valid(f));
+  EXPECT_EQ(f.find('\0'), std::string::npos);
+  EXPECT_EQ(std::count(f.begin(), f.end(), '\n'), 1);
+  EXPECT_TRUE(search_field_holds(f, "subject", "x y"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "mail/mime/header.h"
+#include "mail/mime/search_text.h"
 #include "mail/pg/exec.h"
 #include "mail/store/blob_writer.h"
 #include "mail/store/message_structure.h"
@@ -49,21 +50,23 @@ Result<Appended> append_message(pqxx::transaction_base& tx, int64_t account_id, 
   auto end = mime::find_header_end(message);
   const auto header_size = static_cast<uint32_t>(end ? *end : message.size());
   return append_blob(tx, account_id, mailbox_id, blob_id, message.size(), header_size, req,
-                     message_structure(message));
+                     message_structure(message), mime::search_fields(message.substr(0, header_size)));
 }
 
 Result<Appended> append_blob(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t blob_id,
                              uint64_t size, uint32_t header_size, const AppendRequest& req,
-                             std::optional<std::string> structure) {
+                             std::optional<std::string> structure, std::optional<std::string> search_fields) {
   auto known = mailbox_keywords(tx, account_id, mailbox_id);
   if (!known) return Error::kNotFound;
   if (!account_quota(tx, account_id).allows(size)) return Error::kOverQuota;
-  if (!structure) {
-    // The caller wrote the body chunk by chunk and has no tree: read it back.
+  if (!structure || !search_fields) {
+    // The caller wrote the body chunk by chunk and lacks what is derived
+    // from it: read it back.
     std::string body;
     body.reserve(static_cast<size_t>(size));
     for_each_chunk(tx, blob_id, [&](std::string_view c) { body.append(c); });
-    structure = message_structure(body);
+    if (!structure) structure = message_structure(body);
+    if (!search_fields) search_fields = mime::search_fields(std::string_view(body).substr(0, header_size));
   }
   std::vector<std::string> added;
   const auto kw = detail::canonical_keywords(*known, req.keywords, &added);
@@ -71,10 +74,10 @@ Result<Appended> append_blob(pqxx::transaction_base& tx, int64_t account_id, int
   // An appended message has no trace prefix: the client wrote every header,
   // and the tree's offsets are the body's.
   auto m = pg::exec(tx,
-      "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure)"
-      " VALUES ($1, $2, ''::bytea, $3, $4, $5) RETURNING id",
+      "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure, search_fields)"
+      " VALUES ($1, $2, ''::bytea, $3, $4, $5, $6) RETURNING id",
       account_id, blob_id, static_cast<int64_t>(size), static_cast<int64_t>(header_size),
-      pqxx::binarystring(structure->data(), structure->size()));
+      pqxx::binarystring(structure->data(), structure->size()), *search_fields);
   Appended out;
   out.message_id = m[0][0].as<int64_t>();
   // Last: UID and MODSEQ (mailbox row lock), quota, index, in one statement.
@@ -209,6 +212,40 @@ Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_
     if (std::string_view(row[7].c_str()) != "{}") m.keywords = detail::parse_text_array(row[7]);
   }
   return out;
+}
+
+Result<std::vector<MessageSearchFields>> read_search_fields(pqxx::transaction_base& tx, int64_t account_id,
+                                                            int64_t mailbox_id, const std::vector<int64_t>& uids) {
+  if (!account_has_mailbox(tx, account_id, mailbox_id)) return Error::kNotFound;
+  auto r = pg::exec(tx,
+      "SELECT i.uid, m.id, m.search_fields FROM store.mail_index i JOIN store.messages m ON m.id = i.message_id"
+      " WHERE i.mailbox_id = $1 AND i.uid = ANY($2::bigint[]) ORDER BY i.uid",
+      mailbox_id, detail::int_array(uids));
+  std::vector<MessageSearchFields> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    MessageSearchFields& f = out.emplace_back();
+    f.uid = row[0].as<int64_t>();
+    f.message_id = row[1].as<int64_t>();
+    if (!row[2].is_null()) f.fields = row[2].as<std::string>();
+  }
+  return out;
+}
+
+size_t save_search_fields(pqxx::transaction_base& tx, int64_t account_id,
+                          const std::vector<std::pair<int64_t, std::string>>& by_message) {
+  if (by_message.empty()) return 0;
+  std::vector<int64_t> ids;
+  std::vector<std::string> fields;
+  for (const auto& [id, f] : by_message) {
+    ids.push_back(id);
+    fields.push_back(f);
+  }
+  auto r = pg::exec(tx,
+      "UPDATE store.messages m SET search_fields = v.f FROM unnest($2::bigint[], $3::text[]) AS v(id, f)"
+      " WHERE m.id = v.id AND m.account_id = $1 AND m.search_fields IS NULL",
+      account_id, detail::int_array(ids), detail::text_array(fields));
+  return static_cast<size_t>(r.affected_rows());
 }
 
 Result<std::vector<MessageHeader>> read_headers(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,

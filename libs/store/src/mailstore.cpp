@@ -92,10 +92,11 @@ StoredCopy store_copy(pqxx::transaction_base& tx, const CopyRequest& req) {
   // The tree goes in with the row (NULL when the caller has none).
   auto insert = [&](const auto& structure) {
     return pg::exec(tx,
-        "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO store.messages(account_id, blob_id, header_prefix, size, header_size, structure, search_fields)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         req.account_id, req.blob_id, pqxx::binarystring(req.header_prefix.data(), req.header_prefix.size()), size,
-        static_cast<int64_t>(req.header_size), structure);
+        static_cast<int64_t>(req.header_size), structure,
+        req.search_fields ? req.search_fields->c_str() : static_cast<const char*>(nullptr));
   };
   auto m = req.structure ? insert(pqxx::binarystring(req.structure->data(), req.structure->size())) : insert(nullptr);
   out.message_id = m[0][0].as<int64_t>();

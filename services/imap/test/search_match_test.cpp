@@ -65,7 +65,13 @@ TEST(SearchMatch, DecidesAtTheCheapestLevel) {
   EXPECT_EQ(at("NOT LARGER 5", seen, SearchLevel::kIndex), Tri::kUnknown);
   EXPECT_EQ(at("NOT LARGER 5", seen, SearchLevel::kMeta), Tri::kFalse);
   EXPECT_EQ(program("SEEN").level(), SearchLevel::kIndex);
-  EXPECT_EQ(program("OR SEEN SENTON 1-Jan-2020").level(), SearchLevel::kHeader);
+  EXPECT_EQ(program("OR SEEN SENTON 1-Jan-2020").level(), SearchLevel::kFields);
+  EXPECT_EQ(program("HEADER X-Foo a").level(), SearchLevel::kHeader);
+  EXPECT_EQ(program("OR FROM a HEADER subject b").level(), SearchLevel::kFields);
+  EXPECT_TRUE(program("OR FROM a LARGER 5").needs(SearchLevel::kMeta));
+  EXPECT_FALSE(program("OR FROM a SEEN").needs(SearchLevel::kMeta));
+  EXPECT_TRUE(program("OR FROM a SEEN").needs(SearchLevel::kFields));
+  EXPECT_FALSE(program("NOT TEXT x").needs(SearchLevel::kHeader)) << "TEXT is a body key (that reads the header too)";
   EXPECT_EQ(program("NOT TEXT x").level(), SearchLevel::kBody);
   EXPECT_EQ(at("4 MODSEQ 9", seen, SearchLevel::kIndex), Tri::kUnknown) << "MODSEQs come with the meta";
   EXPECT_EQ(at("4 MODSEQ 9", seen, SearchLevel::kMeta), Tri::kTrue);

@@ -51,6 +51,28 @@ TEST_F(Search, FlagAndSetKeysNeedNoMessageData) {
   EXPECT_TRUE(store_.reads.empty());
 }
 
+TEST_F(Search, HeaderFieldKeysReadTheStoredSearchFields) {
+  start(true);
+  auto c = logged_in();
+  select_inbox(*c);
+  // The fake's messages (UIDs 3, 5, 9) were stored before search fields:
+  // the first SEARCH computes them from the headers and saves them.
+  EXPECT_EQ(search(*c, "FROM alice"), "* SEARCH 1\r\nq OK SEARCH completed\r\n");
+  EXPECT_EQ(store_.header_calls.load(), 1);
+  EXPECT_EQ(store_.saved_fields.size(), 3u);
+  EXPECT_TRUE(store_.saved_fields.count(300) && store_.saved_fields.count(500) && store_.saved_fields.count(900));
+  EXPECT_EQ(store_.meta_calls.load(), 0) << "FROM needs no sizes or dates";
+  // From then on the stored fields answer, headers unread.
+  EXPECT_EQ(search(*c, "OR SUBJECT par SENTON 6-Jan-2025"), "* SEARCH 1 2\r\nq OK SEARCH completed\r\n");
+  EXPECT_EQ(search(*c, "HEADER TO bob"), "* SEARCH 1\r\nq OK SEARCH completed\r\n");
+  EXPECT_EQ(store_.header_calls.load(), 1);
+  EXPECT_EQ(store_.fields_calls, 3);
+  // A field they do not keep needs the header section.
+  EXPECT_EQ(search(*c, "HEADER Message-ID m3@"), "* SEARCH 1\r\nq OK SEARCH completed\r\n");
+  EXPECT_EQ(store_.header_calls.load(), 2);
+  EXPECT_EQ(store_.fields_calls, 3);
+}
+
 TEST_F(Search, SizeDateHeaderAndBodyKeys) {
   start(true);
   auto c = logged_in();

@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "mail/mime/search_text.h"
 #include "mail/net/server.h"
 #include "mail/net/testing/client.h"
 #include "mail/net/tls.h"
@@ -233,6 +234,30 @@ class FakeStore : public MailStore {
     for (int64_t uid : out.uids) messages.erase(uid);
     return store::Result<store::Expunged>(out);
   }
+  // Stored search fields for even UIDs; odd ones predate them, so the
+  // session computes theirs from the header and saves them (saved_fields).
+  common::Result<store::Result<std::vector<store::MessageSearchFields>>> read_search_fields(
+      int64_t, int64_t, const std::vector<int64_t>& uids) override {
+    ++fields_calls;
+    std::vector<store::MessageSearchFields> out;
+    for (int64_t uid : uids) {
+      if (!messages.count(uid) || vanished.count(uid)) continue;
+      store::MessageSearchFields f{uid, uid * 100, std::nullopt};
+      if (uid % 2 == 0 || saved_fields.count(uid * 100)) {
+        const std::string& m = messages[uid];
+        f.fields = mime::search_fields(m.substr(0, m.find("\r\n\r\n") + 4));
+      }
+      out.push_back(std::move(f));
+    }
+    return store::Result<std::vector<store::MessageSearchFields>>(std::move(out));
+  }
+  common::Result<size_t> save_search_fields(int64_t,
+                                            const std::vector<std::pair<int64_t, std::string>>& by_message) override {
+    for (const auto& [id, f] : by_message) saved_fields[id] = f;
+    return by_message.size();
+  }
+  int fields_calls = 0;
+  std::map<int64_t, std::string> saved_fields;  // by message id
   common::Result<store::Result<std::vector<store::MessageMeta>>> fetch_meta(int64_t, int64_t,
                                                                             const std::vector<int64_t>& uids,
                                                                             int64_t changed_since) override {

@@ -307,6 +307,11 @@ TEST_F(DeliveryTest, EachCopyIsStoredWithTheTreeOfItsPrefixAndBody) {
     stored.push_back(*t[0]);
   }
   EXPECT_NE(stored[0], stored[1]) << "Delivered-To differs, and so do the offsets";
+  // And with the search fields of the body's header (trace lines have none of them).
+  pqxx::work tx(*admin_);
+  auto f = tx.exec_params("SELECT search_fields FROM store.messages WHERE account_id = $1", a);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0][0].as<std::string>(), "from\ta@else.test\nsubject\tparts\n");
 }
 
 class DeliverySmallParse : public DeliveryTest {

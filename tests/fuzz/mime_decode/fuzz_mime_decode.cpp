@@ -6,7 +6,8 @@
 // its size bound; base64 and quoted-printable round-trip; fold_case is
 // idempotent, never lengthens, and a folded piece cut at character starts
 // is found again by contains_folded; base_subject is idempotent, folded and
-// space-normalised; body_text keeps its cap at a character boundary.
+// space-normalised; body_text keeps its cap at a character boundary;
+// search_fields is clean UTF-8 in its line format.
 // Invariant failures abort, so the replay gtest fails on them too.
 #include <cstdint>
 #include <cstdio>
@@ -124,6 +125,25 @@ void check_body_text(std::string_view msg) {
 
 }  // namespace
 
+// The input as a header section, the way a stored message keeps it for
+// SEARCH: valid UTF-8 without NUL, one "name<TAB>value" line per kept
+// field, each named by is_search_field(), and each From value found again.
+void check_search_fields(std::string_view in) {
+  const std::string fields = search_fields(in);
+  FUZZ_CHECK(utf8_valid(fields));
+  FUZZ_CHECK(fields.find('\0') == std::string::npos);
+  FUZZ_CHECK(fields.empty() || fields.back() == '\n');
+  size_t pos = 0;
+  while (pos < fields.size()) {
+    const size_t end = fields.find('\n', pos);
+    const std::string_view line = std::string_view(fields).substr(pos, end - pos);
+    const size_t tab = line.find('\t');
+    FUZZ_CHECK(tab != std::string_view::npos && is_search_field(line.substr(0, tab)));
+    if (line.substr(0, tab) == "from") FUZZ_CHECK(search_field_holds(fields, "FROM", line.substr(tab + 1)));
+    pos = end + 1;
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(bytes), size);
   check_header(in);
@@ -132,6 +152,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   check_fold(in);
   check_subject(in);
   check_body_text(in);
+  check_search_fields(in);
   // The Subject of the input as a message, the way SORT would see it.
   Header h = parse_header_prefix(in);
   if (const Field* f = find_field(h.fields, "Subject")) check_header(f->value);

@@ -7,6 +7,7 @@
 // text: in the message and the tree), output bounded. No diagnostics.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,5 +74,29 @@ inline constexpr size_t kMaxReparse = 3;
 /// base subjects are equal bytes. Empty when nothing is left
 /// ("Re: (fwd)"). Idempotent; linear in the subject.
 std::string base_subject(std::string_view decoded_subject);
+
+// ---- Search fields --------------------------------------------------------
+
+/// The header fields SEARCH names with keys of their own (RFC 3501 §6.4.4
+/// FROM, TO, CC, BCC, SUBJECT, and SENTBEFORE/ON/SINCE's Date), kept with
+/// each stored message so that SEARCH reads a few hundred bytes of text
+/// rather than the header section: one line per valid field of those names
+/// in `header_section` (parse_header_prefix(), default Limits), in order,
+/// "name\tvalue\n" with the name lowercased; the value is
+/// fold_case(decode_header_value()) of the field's, except Date's, which
+/// stays as written (for parse_message_date()). CR and LF in a value
+/// become spaces, and the text is valid UTF-8 without NULs (anything else
+/// becomes U+FFFD), so it fits a PostgreSQL text column.
+std::string search_fields(std::string_view header_section);
+
+/// Whether `name` (any case) is one search_fields() keeps.
+bool is_search_field(std::string_view name);
+
+/// Whether a line of `fields` (search_fields()' text) named `name` (any
+/// case) holds folded_needle; an empty needle asks whether there is one.
+bool search_field_holds(std::string_view fields, std::string_view name, std::string_view folded_needle);
+
+/// The value of the first line named `name` (any case), or nullopt.
+std::optional<std::string_view> search_field(std::string_view fields, std::string_view name);
 
 }  // namespace mail::mime

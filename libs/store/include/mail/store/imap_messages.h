@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mail/store/errors.h"
@@ -67,11 +68,13 @@ Result<Appended> append_message(pqxx::transaction_base& tx, int64_t account_id, 
 /// APPEND of a body the caller has already written with a store::BlobWriter
 /// (a large literal, chunk by chunk): `size` bytes, the first `header_size`
 /// of them the header section. `structure` is its tree's stored form
-/// (store::message_structure()) when the caller has it; without it the
+/// (store::message_structure()) and `search_fields` mime::search_fields()
+/// of its header section, when the caller has them; without either the
 /// blob is read back here to compute it. Same checks as append_message().
 Result<Appended> append_blob(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id, int64_t blob_id,
                              uint64_t size, uint32_t header_size, const AppendRequest& req,
-                             std::optional<std::string> structure = std::nullopt);
+                             std::optional<std::string> structure = std::nullopt,
+                             std::optional<std::string> search_fields = std::nullopt);
 
 struct Copied {
   int64_t uidvalidity = 0;          ///< of the destination
@@ -112,6 +115,27 @@ struct MessageMeta {
 /// `changed_since` > 0 only those whose MODSEQ is above it (CHANGEDSINCE).
 Result<std::vector<MessageMeta>> message_meta(pqxx::transaction_base& tx, int64_t account_id, int64_t mailbox_id,
                                               const std::vector<int64_t>& uids, int64_t changed_since = 0);
+
+/// What SEARCH matches of the header fields of a message (migration 006):
+/// mime::search_fields() of its header section, nullopt when the row
+/// predates it (the caller computes it from the header section, and may
+/// save it with save_search_fields()).
+struct MessageSearchFields {
+  int64_t uid = 0;
+  int64_t message_id = 0;
+  std::optional<std::string> fields;
+};
+
+/// The search fields of the messages of `uids` that exist in the mailbox,
+/// ascending UID. kNotFound for a mailbox that is not the account's.
+Result<std::vector<MessageSearchFields>> read_search_fields(pqxx::transaction_base& tx, int64_t account_id,
+                                                            int64_t mailbox_id, const std::vector<int64_t>& uids);
+
+/// Writes the search fields of the account's messages that have none yet
+/// ((message id, fields) pairs; a row another reader filled is left).
+/// Returns how many it wrote.
+size_t save_search_fields(pqxx::transaction_base& tx, int64_t account_id,
+                          const std::vector<std::pair<int64_t, std::string>>& by_message);
 
 /// The header section of one message as FETCH sends it (trace prefix, then
 /// the blob's header section): what SEARCH and SORT read of most messages.

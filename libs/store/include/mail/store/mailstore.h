@@ -63,6 +63,9 @@ struct CopyRequest {
   /// (message_structure.h); nullopt leaves it to the first FETCH that
   /// needs it (a body too large to parse at delivery).
   std::optional<std::string> structure;
+  /// mime::search_fields() of the blob's header section (migration 006);
+  /// nullopt leaves it to the first SEARCH that needs it.
+  std::optional<std::string> search_fields;
 };
 
 /// Stores one copy into the account's INBOX (creating the default mailboxes

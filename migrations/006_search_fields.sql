@@ -1,0 +1,15 @@
+-- SPDX-License-Identifier: Apache-2.0
+-- 006: the header fields IMAP SEARCH matches with keys of their own (From,
+-- To, Cc, Bcc, Subject decoded and case-folded, Date as written), kept with
+-- each stored message so that SEARCH FROM/TO/CC/BCC/SUBJECT/SENT* reads a
+-- few hundred bytes of text per message instead of its header section.
+-- Applied by mail-migrate in one transaction; see docs/schema.md.
+--
+-- On store.messages, the row COPY and MOVE share. The text is libs/mime's
+-- search_fields() of the blob's header section: "name<TAB>value" lines,
+-- valid UTF-8. The mda and APPEND write it with the row; rows from before
+-- this migration stay NULL until the first SEARCH that needs them computes
+-- it from the header and writes it back (UPDATE ... WHERE search_fields IS
+-- NULL), so this migration rewrites nothing. mail_mda and mail_imap already
+-- have UPDATE on store.messages (001).
+ALTER TABLE store.messages ADD COLUMN search_fields text;
