@@ -81,6 +81,23 @@ class ImapStoreTest : public ::testing::Test {
     tx.commit();
     return r.ok() ? *r : store::Appended{};
   }
+  /// A delivery of `text` as the mda makes it: the blob committed (as the
+  /// mta would), and the request for one copy into this account's INBOX.
+  store::CopyRequest delivery(const std::string& text, uint32_t header_size, int64_t job_id) {
+    pqxx::work tx(*admin_);
+    auto b = tx.exec_params("INSERT INTO store.blobs(size, chunks) VALUES ($1, 1) RETURNING id", int64_t(text.size()));
+    tx.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, 0, $2)", b[0][0].as<int64_t>(),
+                   pqxx::binarystring(text));
+    tx.commit();
+    store::CopyRequest cr;
+    cr.job_id = job_id;
+    cr.recipient_id = 1;
+    cr.account_id = account_;
+    cr.blob_id = b[0][0].as<int64_t>();
+    cr.blob_size = text.size();
+    cr.header_size = header_size;
+    return cr;
+  }
   // One sweep batch as the mda runs it (mail_mda), committed.
   store::SweepResult sweep(std::chrono::seconds grace, size_t limit = 1000, int64_t blobs_after = 0) {
     auto mda = connect("mail_mda");

@@ -80,20 +80,9 @@ TEST_F(ImapStoreTest, AppendBlobComputesTheTreeOfAWrittenBody) {
 
 TEST_F(ImapStoreTest, DeliveredCopyKeepsTheTreeOfItsPrefixAndBody) {
   const int64_t in = inbox();
-  pqxx::work tx(*admin_);
-  auto b = tx.exec_params("INSERT INTO store.blobs(size, chunks) VALUES ($1, 1) RETURNING id", int64_t(kMultipart.size()));
-  tx.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, 0, $2)", b[0][0].as<int64_t>(),
-                 pqxx::binarystring(kMultipart));
-  tx.commit();
+  store::CopyRequest cr = delivery(kMultipart, 80, 77);
   auto mda = connect("mail_mda");
   pqxx::work d(*mda);
-  store::CopyRequest cr;
-  cr.job_id = 77;
-  cr.recipient_id = 1;
-  cr.account_id = account_;
-  cr.blob_id = b[0][0].as<int64_t>();
-  cr.blob_size = kMultipart.size();
-  cr.header_size = 80;
   cr.header_prefix = "Return-Path: <a@b.test>\r\nDelivered-To: u@i.test\r\n";
   const std::string whole = cr.header_prefix + kMultipart;
   cr.structure = mime::encode_structure(mime::parse_structure_prefixed(cr.header_prefix, kMultipart,

@@ -41,21 +41,9 @@ TEST_F(ImapStoreTest, AppendAndDeliveryStoreTheSearchFields) {
   tx.commit();
 
   // Delivery: what the mda computed goes in with the row, or NULL.
-  pqxx::work adm(*admin_);
-  auto blob = adm.exec_params("INSERT INTO store.blobs(size, chunks) VALUES ($1, 1) RETURNING id",
-                              int64_t(kHeader.size() + kBody.size()));
-  adm.exec_params("INSERT INTO store.blob_chunks(blob_id, seq, data) VALUES ($1, 0, $2)", blob[0][0].as<int64_t>(),
-                  pqxx::binarystring(kHeader + kBody));
-  adm.commit();
+  store::CopyRequest cr = delivery(kHeader + kBody, static_cast<uint32_t>(kHeader.size()), 91);
   auto mda = connect("mail_mda");
   pqxx::work d(*mda);
-  store::CopyRequest cr;
-  cr.job_id = 91;
-  cr.recipient_id = 1;
-  cr.account_id = account_;
-  cr.blob_id = blob[0][0].as<int64_t>();
-  cr.blob_size = kHeader.size() + kBody.size();
-  cr.header_size = static_cast<uint32_t>(kHeader.size());
   cr.header_prefix = "Return-Path: <a@b.test>\r\n";
   cr.search_fields = mime::search_fields(kHeader);
   const auto c1 = store::store_copy(d, cr);
