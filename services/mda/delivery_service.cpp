@@ -8,6 +8,7 @@
 
 #include "mail/common/log.h"
 #include "mail/common/strings.h"
+#include "mail/directory/names.h"
 #include "mail/mime/header.h"
 #include "mail/mime/search_text.h"
 #include "mail/mime/structure_codec.h"
@@ -46,6 +47,19 @@ const char* outcome_name(pb::Outcome o) {
     case pb::PERMFAIL: return "permfail";
     default: return "unknown";
   }
+}
+
+// The Delivered-To of a copy: the recipient as the envelope gave it when
+// it reached the account itself (with its subaddress, "alice+tag@", as
+// Dovecot's LMTP keeps it, so that filters and clients can sort on it);
+// the account's address when an alias led there.
+std::string delivered_to(const std::string& received, const std::string& normalized,
+                         const directory::ResolvedAccount& acct, std::string_view separators) {
+  const bool direct = acct.address == normalized || directory::strip_subaddress(normalized, separators) == acct.address;
+  const bool printable = std::all_of(received.begin(), received.end(), [](char c) {
+    return static_cast<unsigned char>(c) > ' ' && c != 0x7f;
+  });
+  return direct && printable && !received.empty() ? received : acct.address;
 }
 
 }  // namespace
@@ -125,7 +139,8 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         cr.blob_id = req.blob_id();
         cr.blob_size = head.size;
         cr.header_size = head.header_size;
-        cr.header_prefix = return_path + "Delivered-To: " + acct.address + "\r\n";
+        cr.header_prefix = return_path + "Delivered-To: " +
+                           delivered_to(rcpt.address(), address, acct, opts_.resolve.subaddress_separators) + "\r\n";
         if (head.tree)
           cr.structure = mime::encode_structure(mime::parse_structure_prefixed(cr.header_prefix, *head.body, *head.tree));
         cr.search_fields = head.search_fields;

@@ -166,6 +166,28 @@ TEST_F(DeliveryTest, RepeatedDeliverMakesOneCopy) {
   EXPECT_EQ(state(req.recipients(0).recipient_id()), "delivered");
 }
 
+TEST_F(DeliveryTest, DeliveredToKeepsTheSubaddressAsReceived) {
+  const int64_t id = account("sub@d.test");
+  const int64_t other = account("target@d.test");
+  {
+    pqxx::work tx(*admin_);
+    tx.exec_params("INSERT INTO directory.aliases(domain_id, address, target) VALUES ($1, $2, $3)", domain_, at("team"),
+                   at("target"));
+    tx.commit();
+  }
+  ASSERT_EQ(deliver(job(kBody, {"sub+Lists@" + name_})).results(0).outcome(), pb::DELIVERED);
+  ASSERT_EQ(deliver(job(kBody, {at("team")})).results(0).outcome(), pb::DELIVERED);
+  ASSERT_EQ(deliver(job(kBody, {at("sub")})).results(0).outcome(), pb::DELIVERED);
+  auto msgs = inbox(id);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0], "Return-Path: <from@else.test>\r\nDelivered-To: sub+Lists@" + name_ + "\r\n" + kBody);
+  EXPECT_EQ(msgs[1], "Return-Path: <from@else.test>\r\nDelivered-To: " + at("sub") + "\r\n" + kBody);
+  auto via_alias = inbox(other);
+  ASSERT_EQ(via_alias.size(), 1u);
+  EXPECT_EQ(via_alias[0], "Return-Path: <from@else.test>\r\nDelivered-To: " + at("target") + "\r\n" + kBody)
+      << "an alias names the mailbox it led to";
+}
+
 TEST_F(DeliveryTest, PostmasterExistsAndUnknownUserFailsForGood) {
   int64_t owner = account("owner@d.test");
   auto req = job(kBody, {"postmaster@d.test", "ghost@d.test"});
