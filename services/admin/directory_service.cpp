@@ -79,6 +79,10 @@ grpc::Status DirectoryService::CheckRecipient(Ctx* ctx, const pb::CheckRecipient
       rep->set_status(pb::LOCAL_OVER_QUOTA);
       metrics_.recipient("local_over_quota");
       break;
+    case S::local_too_large:
+      rep->set_status(pb::LOCAL_TOO_LARGE);
+      metrics_.recipient("local_too_large");
+      break;
     case S::not_local:
       rep->set_status(pb::NOT_LOCAL);
       metrics_.recipient("not_local");

@@ -58,6 +58,8 @@ smtp::Reply recipient_reply(RecipientVerdict verdict, std::string_view address, 
     case RecipientVerdict::kLocalUnknown:
       return {550, "5.1.1", "<" + a + ">: Recipient address rejected: User unknown"};
     case RecipientVerdict::kLocalOverQuota: return {452, "4.2.2", "<" + a + ">: Mailbox full"};
+    case RecipientVerdict::kLocalTooLarge:
+      return {552, "5.2.2", "<" + a + ">: Message is larger than the mailbox can ever hold"};
     case RecipientVerdict::kNotLocal:
       // Outbound delivery (the mta's SMTP client) is a later issue; until it
       // lands, authenticated users get a clear permanent refusal instead of

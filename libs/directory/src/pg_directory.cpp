@@ -444,7 +444,8 @@ Result<RecipientCheck> PgDirectory::check_recipient(std::string_view address, ui
           uint64_t used = u.empty() ? 0 : u[0][0].as<uint64_t>();
           // An unknown size (0) still needs one byte of room: a full mailbox is full.
           uint64_t need = std::max<uint64_t>(size, 1);
-          if (used >= e.quota_bytes || need > e.quota_bytes - used) out.status = RecipientStatus::local_over_quota;
+          if (size > e.quota_bytes) out.status = RecipientStatus::local_too_large;
+          else if (used >= e.quota_bytes || need > e.quota_bytes - used) out.status = RecipientStatus::local_over_quota;
           break;
         }
       }

@@ -124,7 +124,9 @@ void fill(mail::test::FakeDirectory& f) {
   f.add_recipient("nobody@example.test", R{pb::LOCAL_UNKNOWN, std::nullopt, grpc::StatusCode::OK});
   f.set_recipient_rule([](const pb::CheckRecipientRequest& req) -> std::optional<R> {
     const std::string& a = req.address();
-    if (a == "quota@example.test") return R{req.size() <= 1000 ? pb::LOCAL_OK : pb::LOCAL_OVER_QUOTA, std::nullopt, {}};
+    if (a == "quota@example.test")
+      return R{req.size() <= 1000 ? pb::LOCAL_OK : req.size() <= 5000 ? pb::LOCAL_OVER_QUOTA : pb::LOCAL_TOO_LARGE,
+               std::nullopt, {}};
     if (a.ends_with("@example.test")) return R{pb::LOCAL_OK, std::nullopt, {}};
     return std::nullopt;
   });
@@ -372,9 +374,12 @@ TEST_F(ClientTest, RecipientCacheDependsOnSize) {
   EXPECT_EQ(fake_.rcpt_calls.load(), 2) << "full for 2000 is full for 3000";
   EXPECT_EQ(c->check_recipient("quota@example.test", 900).verdict, RecipientVerdict::kLocalOk);
   EXPECT_EQ(fake_.rcpt_calls.load(), 3) << "full for 2000 says nothing about 900";
+  EXPECT_EQ(c->check_recipient("quota@example.test", 9000).verdict, RecipientVerdict::kLocalTooLarge);
+  EXPECT_EQ(c->check_recipient("quota@example.test", 9999).verdict, RecipientVerdict::kLocalTooLarge);
+  EXPECT_EQ(fake_.rcpt_calls.load(), 4) << "too large for 9000 is too large for 9999";
   EXPECT_EQ(c->check_recipient("nobody@example.test", 5).verdict, RecipientVerdict::kLocalUnknown);
   EXPECT_EQ(c->check_recipient("nobody@example.test", 5000).verdict, RecipientVerdict::kLocalUnknown);
-  EXPECT_EQ(fake_.rcpt_calls.load(), 4) << "existence does not depend on the size";
+  EXPECT_EQ(fake_.rcpt_calls.load(), 5) << "existence does not depend on the size";
 }
 
 TEST_F(ClientTest, RecipientCacheHasItsOwnTtl) {

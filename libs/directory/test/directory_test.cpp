@@ -251,7 +251,9 @@ TEST_F(DirectoryTest, QuotaAndUsage) {
   EXPECT_EQ(check(100), RecipientStatus::local_ok);
   EXPECT_EQ(check(101), RecipientStatus::local_over_quota);
   EXPECT_EQ(check(0), RecipientStatus::local_ok);
-  EXPECT_EQ(check(UINT64_MAX), RecipientStatus::local_over_quota);
+  EXPECT_EQ(check(1000), RecipientStatus::local_over_quota) << "fits the quota, not what is left of it";
+  EXPECT_EQ(check(1001), RecipientStatus::local_too_large) << "larger than the whole quota: never fits";
+  EXPECT_EQ(check(UINT64_MAX), RecipientStatus::local_too_large);
 
   auto unl = dir_->set_quota(at("q"), 0);
   ASSERT_TRUE(unl.ok());

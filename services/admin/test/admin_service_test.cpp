@@ -121,7 +121,8 @@ class FakeDirectory final : public directory::Directory {
     using S = directory::RecipientStatus;
     std::string a(address);
     if (a == "garbage") return Error{ErrorCode::invalid_argument, "invalid address: garbage"};
-    if (a == "a@x.test") return directory::RecipientCheck{size > 100 ? S::local_over_quota : S::local_ok, a};
+    if (a == "a@x.test")
+      return directory::RecipientCheck{size > 5000 ? S::local_too_large : size > 100 ? S::local_over_quota : S::local_ok, a};
     if (a.ends_with("@x.test")) return directory::RecipientCheck{S::local_unknown, a};
     return directory::RecipientCheck{S::not_local, a};
   }
@@ -397,6 +398,7 @@ TEST_F(ServiceTest, DirectoryQuestions) {
   const std::tuple<std::string, uint64_t, dpb::RecipientStatus> checks[] = {
       {"a@x.test", 10, dpb::LOCAL_OK},
       {"a@x.test", 1000, dpb::LOCAL_OVER_QUOTA},
+      {"a@x.test", 6000, dpb::LOCAL_TOO_LARGE},
       {"zz@x.test", 0, dpb::LOCAL_UNKNOWN},
       {"zz@elsewhere.example", 0, dpb::NOT_LOCAL},
   };
@@ -416,6 +418,7 @@ TEST_F(ServiceTest, DirectoryQuestions) {
   dpb::CheckRecipientReply rep;
   EXPECT_EQ(dir_stub_->CheckRecipient(&ctx, req, &rep).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(metric("mail_admin_recipient_checks_total", {"status=\"local_over_quota\""}), "1");
+  EXPECT_EQ(metric("mail_admin_recipient_checks_total", {"status=\"local_too_large\""}), "1");
 }
 
 TEST_F(ServiceTest, PasswordsNeverLogged) {

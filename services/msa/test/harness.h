@@ -47,6 +47,7 @@ class FakeDirectory : public mail::test::FakeDirectory {
     add_account("demo@example.test", {"secret", 1, "demo@example.test", {"demo@example.test", "Alias@Example.Test"}});
     for (const char* ok : {"demo@example.test", "postmaster@example.test", "other@example.test"}) add_recipient(ok);
     add_recipient("full@example.test", R{dpb::LOCAL_OVER_QUOTA, std::nullopt, grpc::StatusCode::OK});
+    add_recipient("small@example.test", R{dpb::LOCAL_TOO_LARGE, std::nullopt, grpc::StatusCode::OK});
     add_recipient("down@example.test", R{dpb::LOCAL_OK, std::nullopt, grpc::StatusCode::UNAVAILABLE});
     set_recipient_rule([](const dpb::CheckRecipientRequest& req) -> std::optional<R> {
       if (req.address().ends_with("@example.test")) return R{dpb::LOCAL_UNKNOWN, std::nullopt, grpc::StatusCode::OK};

@@ -61,6 +61,9 @@ TEST(Session, MxTransactionReachesTheMtaRewritten) {
             "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown\r\n");
   EXPECT_EQ(c.cmd("RCPT TO:<victim@remote.invalid>"), "550 5.7.1 <victim@remote.invalid>: Relay access denied\r\n");
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<full@example.test>"), "452 4.2.2"));
+  EXPECT_EQ(c.cmd("RCPT TO:<small@example.test>"),
+            "552 5.2.2 <small@example.test>: Message is larger than the mailbox can ever hold\r\n")
+      << "SIZE= above the whole quota is permanent";
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<down@example.test>"), "451 4.3.0"));
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<Demo@Example.Test>"), "250 2.1.5"));
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<demo@example.test>"), "250 2.1.5"));  // duplicate: once

@@ -113,7 +113,8 @@ RecipientAnswer GrpcDirectoryClient::check_recipient(const std::string& address,
     // "Fits" holds for smaller messages, "full" for larger ones.
     bool reuse = true;
     if (hit->answer.verdict == RecipientVerdict::kLocalOk) reuse = size <= hit->size;
-    if (hit->answer.verdict == RecipientVerdict::kLocalOverQuota) reuse = size >= hit->size;
+    if (hit->answer.verdict == RecipientVerdict::kLocalOverQuota || hit->answer.verdict == RecipientVerdict::kLocalTooLarge)
+      reuse = size >= hit->size;
     if (reuse) return hit->answer;
   }
   pb::CheckRecipientRequest req;
@@ -137,6 +138,7 @@ RecipientAnswer GrpcDirectoryClient::check_recipient(const std::string& address,
     case pb::LOCAL_OK: a.verdict = RecipientVerdict::kLocalOk; break;
     case pb::LOCAL_UNKNOWN: a.verdict = RecipientVerdict::kLocalUnknown; break;
     case pb::LOCAL_OVER_QUOTA: a.verdict = RecipientVerdict::kLocalOverQuota; break;
+    case pb::LOCAL_TOO_LARGE: a.verdict = RecipientVerdict::kLocalTooLarge; break;
     case pb::NOT_LOCAL: a.verdict = RecipientVerdict::kNotLocal; break;
     default:
       log::warn("directory answered an unknown recipient status", {{"status", static_cast<int>(rep.status())}});

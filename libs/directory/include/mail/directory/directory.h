@@ -41,7 +41,10 @@ struct AuthResult {
   std::string address;  ///< the account's address, normalized
 };
 
-enum class RecipientStatus { local_ok, local_unknown, local_over_quota, not_local };
+/// local_too_large: the size asked about is larger than the account's whole
+/// quota, so it can never fit (a permanent refusal); local_over_quota: it
+/// does not fit now.
+enum class RecipientStatus { local_ok, local_unknown, local_over_quota, not_local, local_too_large };
 
 struct RecipientCheck {
   RecipientStatus status = RecipientStatus::local_unknown;

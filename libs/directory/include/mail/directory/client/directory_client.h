@@ -43,6 +43,7 @@ enum class RecipientVerdict {
   kLocalOk,         ///< exists and has room for the size asked about
   kLocalUnknown,    ///< one of our domains, no such user
   kLocalOverQuota,  ///< exists, no room for the size asked about
+  kLocalTooLarge,   ///< exists, the size is above its whole quota: it never fits
   kNotLocal,        ///< not one of our domains
   kBadAddress,      ///< the directory refused the address as malformed
   kUnavailable,     ///< the directory could not answer now
