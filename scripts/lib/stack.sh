@@ -101,8 +101,7 @@ CONF
 
 stop_postgres() {
   local dir; dir=$(pg_dir)
-  [ -f "$dir/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
-  return 0
+  if [ -f "$dir/data/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
 }
 
 redis_cli() { redis-cli -h 127.0.0.1 -p "$P_REDIS" "$@"; }
@@ -120,7 +119,9 @@ start_redis() {
   echo "redis did not start"; tail -5 "$RUN/redis/redis.log"; return 1
 }
 
-stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1; return 0; }
+# The stop functions succeed when there is nothing to stop, also under set -e
+# (scripts/run --stop must reach PostgreSQL when Redis is already down).
+stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1 || true; }
 
 migrate() {
   "$BUILD/services/migrate/mail-migrate" --db "host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB" --dir "$ROOT/migrations"
@@ -249,7 +250,7 @@ stop_service() {  # stop_service NAME [SIGNAL]
   [ -n "$p" ] || return 0
   kill "-$sig" "$p" 2>/dev/null || true  # it may have gone already (Ctrl-C reaches the whole group)
   for _ in $(seq 100); do pid_alive "$p" || break; sleep 0.1; done
-  pid_alive "$p" && kill -KILL "$p" 2>/dev/null
+  if pid_alive "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
   rm -f "$RUN/pid/$svc.pid"
 }
 
