@@ -6,16 +6,25 @@
 # by tests that restart or kill services:
 #   scripts/lib/stack.sh {start|stop|kill|restart} SERVICE   (env: MAIL_RUN_DIR)
 #   scripts/lib/stack.sh {start|stop|restart} redis
+#   scripts/lib/stack.sh --env FILE ...      (the same for an instance of scripts/run --env)
 # Every port derives from MAIL_PORT_OFFSET (0 for scripts/run, 20000 for tests).
+# An instance described by an env file (scripts/run --env FILE, docs/operations.md)
+# goes through stack_load_env first: STACK_BIND then names the address every
+# listener binds and every local client dials (127.0.0.1 without it), and
+# STACK_STANDARD_PORTS=1 puts the mail ports on 25, 587, 465, 110, 995, 143, 993.
 
 SERVICES="admin mta mda msa pop3 imap"
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 
 stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
   ROOT=$1; RUN=$2; OFF=${3:-0}; BUILD=$4
+  BIND=${STACK_BIND:-127.0.0.1}
   export MAIL_RUN_DIR=$RUN MAIL_PORT_OFFSET=$OFF MAIL_BUILD_DIR=$BUILD MAIL_ROOT=$ROOT
   P_SMTP=$((2525 + OFF)); P_SUBMIT=$((2587 + OFF)); P_SUBMITS=$((2465 + OFF))
   P_POP3=$((2110 + OFF)); P_POP3S=$((2995 + OFF)); P_IMAP=$((2143 + OFF)); P_IMAPS=$((2993 + OFF))
+  if [ "${STACK_STANDARD_PORTS:-0}" = 1 ]; then
+    P_SMTP=25; P_SUBMIT=587; P_SUBMITS=465; P_POP3=110; P_POP3S=995; P_IMAP=143; P_IMAPS=993
+  fi
   P_ADMIN=$((7001 + OFF)); P_MTA=$((7002 + OFF)); P_MDA=$((7003 + OFF))
   H_MSA=$((9101 + OFF)); H_MDA=$((9102 + OFF)); H_MTA=$((9103 + OFF)); H_IMAP=$((9104 + OFF))
   H_POP3=$((9105 + OFF)); H_ADMIN=$((9106 + OFF))
@@ -24,11 +33,139 @@ stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
   export P_SMTP P_SUBMIT P_SUBMITS P_POP3 P_POP3S P_IMAP P_IMAPS P_ADMIN P_MTA P_MDA \
     H_MSA H_MDA H_MTA H_IMAP H_POP3 H_ADMIN P_PG P_REDIS
   PG_DB=mail
-  export MAIL_TEST_PG="host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB"
-  export MAIL_TEST_REDIS="127.0.0.1:$P_REDIS"
-  export MAILCTL_SERVER="127.0.0.1:$P_ADMIN"
+  export MAIL_TEST_PG="host=$BIND port=$P_PG user=postgres dbname=$PG_DB"
+  export MAIL_TEST_REDIS="$BIND:$P_REDIS"
+  export MAILCTL_SERVER="$BIND:$P_ADMIN"
   SECRETS=$RUN/secrets
   export MAILCTL_TOKEN_FILE=$SECRETS/admin.token
+}
+
+# The settings an instance's env file may give (scripts/run --env FILE;
+# docs/operations.md "Several instances on one machine").
+STACK_ENV_KEYS="STACK_RUN_DIR STACK_BIND STACK_STANDARD_PORTS STACK_PORT_OFFSET STACK_HOSTNAME
+  STACK_DOMAIN STACK_USER STACK_PASSWORD STACK_DNS STACK_QUEUE_RETRY_MIN STACK_QUEUE_RETRY_MAX
+  STACK_QUEUE_MAX_AGE STACK_QUEUE_LEASE STACK_QUEUE_RECONCILE STACK_AUTH_CACHE_TTL STACK_LOG_LEVEL
+  STACK_THROTTLE_PAIR STACK_THROTTLE_ADDRESS STACK_CLIENT_LIMIT_EXCEPTIONS"
+
+# stack_load_env FILE: reads KEY=VALUE lines (# comments and blank lines
+# skipped; a value bare, or in single or double quotes taken literally: no
+# escapes, no expansion), checks every key and value, and exports them. The
+# file describes the whole instance: STACK_ variables of the caller's
+# environment are dropped first. Diagnostics name the file and line; returns 1
+# on the first error. Trusts: nothing in the file; never prints the password.
+stack_load_env() {
+  local file=$1 line key value n=0 seen=" " v
+  if [ ! -f "$file" ] || [ ! -r "$file" ]; then echo "$file: not a readable file" >&2; return 1; fi
+  for v in $(compgen -v STACK_ || true); do
+    case $v in STACK_ENV_KEYS) ;; *) unset "$v" ;; esac
+  done
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    line=${line#"${line%%[![:space:]]*}"}
+    case $line in '' | '#'*) continue ;; esac
+    if ! [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
+      echo "$file:$n: not KEY=VALUE (no spaces around =): $line" >&2; return 1
+    fi
+    key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    case " $(echo $STACK_ENV_KEYS) " in
+      *" $key "*) ;;
+      *) echo "$file:$n: unknown key $key; known keys: $(echo $STACK_ENV_KEYS)" >&2; return 1 ;;
+    esac
+    case $seen in *" $key "*) echo "$file:$n: $key is given twice" >&2; return 1 ;; esac
+    seen="$seen$key "
+    if [[ $value =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
+      value=${BASH_REMATCH[1]}
+    elif [[ $value =~ ^\"([^\"\$\`\\]*)\"[[:space:]]*(#.*)?$ ]]; then
+      value=${BASH_REMATCH[1]}
+    elif [[ $value =~ ^[\'\"] ]]; then
+      echo "$file:$n: $key: a quoted value must end with its quote (only a # comment may follow);" \
+        "double quotes may not hold \$, \` or \\ (nothing is expanded: use single quotes)" >&2
+      return 1
+    else
+      [[ $value =~ ^(.*[^[:space:]])?[[:space:]]+#.*$ ]] && value=${BASH_REMATCH[1]}
+      value=${value%"${value##*[![:space:]]}"}
+      if [[ $value =~ [[:space:]\'\"\`\$\\] ]]; then
+        echo "$file:$n: $key: a value with spaces, quotes, \$, \` or \\ must be in single quotes" >&2; return 1
+      fi
+    fi
+    export "$key=$value"
+  done <"$file"
+  stack_check_env "$file"
+}
+
+# Checks the values stack_load_env exported (they end up in YAML and command
+# lines) and completes them: STACK_RUN_DIR relative to the env file's folder,
+# STACK_USER as a whole address.
+stack_check_env() {
+  local file=$1 bad="" d
+  local name_re='^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$'
+  local ip_re='^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$'
+  local dur_re='^[0-9]+(ms|s|m|h)?$'
+  fail() { bad="$bad"$'\n'"  $1"; }  # collects every complaint, reported together
+  if [ -z "${STACK_RUN_DIR:-}" ]; then fail "STACK_RUN_DIR is required (the instance's data, logs and pids)"
+  else
+    case $STACK_RUN_DIR in /*) ;; *) STACK_RUN_DIR=$(cd "$(dirname "$file")" && pwd)/$STACK_RUN_DIR ;; esac
+    export STACK_RUN_DIR=${STACK_RUN_DIR%/}
+    [[ $STACK_RUN_DIR =~ [[:space:]\"\\\'] ]] && fail "STACK_RUN_DIR=$STACK_RUN_DIR: a path without spaces, quotes or \\"
+  fi
+  [ -z "${STACK_BIND:-}" ] || [[ $STACK_BIND =~ $ip_re ]] || fail "STACK_BIND=$STACK_BIND: not an IPv4 address"
+  [ -z "${STACK_STANDARD_PORTS:-}" ] || [[ $STACK_STANDARD_PORTS =~ ^[01]$ ]] ||
+    fail "STACK_STANDARD_PORTS=$STACK_STANDARD_PORTS: 1 or 0"
+  [ -z "${STACK_PORT_OFFSET:-}" ] || { [[ $STACK_PORT_OFFSET =~ ^[0-9]{1,5}$ ]] && [ "$STACK_PORT_OFFSET" -le 50000 ]; } ||
+    fail "STACK_PORT_OFFSET=$STACK_PORT_OFFSET: a number from 0 to 50000"
+  for v in STACK_HOSTNAME STACK_DOMAIN; do
+    d=${!v:-}
+    [ -z "$d" ] || { [[ $d =~ $name_re ]] && [ ${#d} -le 253 ]; } || fail "$v=$d: not a host name"
+  done
+  if [ -n "${STACK_USER:-}" ]; then
+    if [[ $STACK_USER =~ ^([A-Za-z0-9._+-]+)(@(.+))?$ ]]; then
+      d=${BASH_REMATCH[3]}
+      if [ -z "$d" ]; then
+        [ -n "${STACK_DOMAIN:-}" ] && export STACK_USER=$STACK_USER@$STACK_DOMAIN ||
+          fail "STACK_USER=$STACK_USER: without @domain it needs STACK_DOMAIN"
+      elif [ -z "${STACK_DOMAIN:-}" ]; then
+        export STACK_DOMAIN=$d
+        [[ $d =~ $name_re ]] || fail "STACK_USER=$STACK_USER: not a mail address"
+      elif [ "${d,,}" != "${STACK_DOMAIN,,}" ]; then
+        fail "STACK_USER=$STACK_USER: not in STACK_DOMAIN=$STACK_DOMAIN"
+      fi
+    else
+      fail "STACK_USER=$STACK_USER: not a local part or mail address"
+    fi
+    [ -n "${STACK_PASSWORD:-}" ] || fail "STACK_USER needs STACK_PASSWORD"
+  elif [ -n "${STACK_PASSWORD:-}" ]; then
+    fail "STACK_PASSWORD needs STACK_USER"
+  fi
+  if [ -n "${STACK_DNS:-}" ]; then
+    if [[ $STACK_DNS =~ ^(.+):([0-9]{1,5})$ ]] && [ "${BASH_REMATCH[2]}" -ge 1 ] && [ "${BASH_REMATCH[2]}" -le 65535 ] &&
+      { [[ ${BASH_REMATCH[1]} =~ $ip_re ]] || [[ ${BASH_REMATCH[1]} =~ ^\[[0-9A-Fa-f:.]+\]$ ]]; }; then :
+    else fail "STACK_DNS=$STACK_DNS: not address:port (127.0.0.1:53, [::1]:53)"; fi
+  fi
+  for v in STACK_QUEUE_RETRY_MIN STACK_QUEUE_RETRY_MAX STACK_QUEUE_LEASE STACK_QUEUE_RECONCILE STACK_AUTH_CACHE_TTL; do
+    [ -z "${!v:-}" ] || [[ ${!v} =~ $dur_re ]] || fail "$v=${!v}: not a duration (250ms, 30s, 5m, 1h)"
+  done
+  # The mta keeps queue.max_age in whole hours (libs/queue QueueOptions): a
+  # shorter age would be cut to 0, which gives every deferred message up at once.
+  if [ -n "${STACK_QUEUE_MAX_AGE:-}" ]; then
+    if [[ $STACK_QUEUE_MAX_AGE =~ ^([0-9]+)(ms|s|m|h)?$ ]]; then
+      local secs=${BASH_REMATCH[1]}
+      case ${BASH_REMATCH[2]} in ms) secs=$((secs / 1000)) ;; m) secs=$((secs * 60)) ;; h) secs=$((secs * 3600)) ;; esac
+      { [ "$secs" -ge 3600 ] && [ $((secs % 3600)) -eq 0 ]; } ||
+        fail "STACK_QUEUE_MAX_AGE=$STACK_QUEUE_MAX_AGE: the mta counts the queue's maximum age in whole hours (1h or more)"
+    else fail "STACK_QUEUE_MAX_AGE=$STACK_QUEUE_MAX_AGE: not a duration (120h)"; fi
+  fi
+  [ -z "${STACK_LOG_LEVEL:-}" ] || [[ $STACK_LOG_LEVEL =~ ^(debug|info|warn|warning|error)$ ]] ||
+    fail "STACK_LOG_LEVEL=$STACK_LOG_LEVEL: debug, info, warn or error"
+  for v in STACK_THROTTLE_PAIR STACK_THROTTLE_ADDRESS; do
+    [ -z "${!v:-}" ] || [[ ${!v} =~ ^[0-9]{1,9}$ ]] || fail "$v=${!v}: not a number"
+  done
+  [ -z "${STACK_CLIENT_LIMIT_EXCEPTIONS:-}" ] || [[ $STACK_CLIENT_LIMIT_EXCEPTIONS =~ ^[0-9A-Fa-f.:/,]+$ ]] ||
+    fail "STACK_CLIENT_LIMIT_EXCEPTIONS=$STACK_CLIENT_LIMIT_EXCEPTIONS: CIDRs separated by commas"
+  unset -f fail
+  [ -z "$bad" ] && return 0
+  echo "$file:$bad" >&2
+  return 1
 }
 
 # Service tokens (DESIGN: trust between services), made once per run folder,
@@ -78,7 +215,7 @@ start_postgres() {
     as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log"; return 1; }
     cat >>"$dir/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$BIND'
 port = $P_PG
 unix_socket_directories = '$dir'
 max_connections = 300
@@ -95,22 +232,21 @@ CONF
     as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
       { tail -20 "$dir/postgres.log"; return 1; }
   fi
-  psql -h 127.0.0.1 -p "$P_PG" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1 ||
-    psql -h 127.0.0.1 -p "$P_PG" -U postgres -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+  psql -h "$BIND" -p "$P_PG" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1 ||
+    psql -h "$BIND" -p "$P_PG" -U postgres -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
 }
 
 stop_postgres() {
   local dir; dir=$(pg_dir)
-  [ -f "$dir/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
-  return 0
+  if [ -f "$dir/data/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
 }
 
-redis_cli() { redis-cli -h 127.0.0.1 -p "$P_REDIS" "$@"; }
+redis_cli() { redis-cli -h "$BIND" -p "$P_REDIS" "$@"; }
 
 start_redis() {
   mkdir -p "$RUN/redis"
   redis_cli ping >/dev/null 2>&1 && return 0
-  redis-server --port "$P_REDIS" --bind 127.0.0.1 --daemonize yes --dir "$RUN/redis" \
+  redis-server --port "$P_REDIS" --bind "$BIND" --daemonize yes --dir "$RUN/redis" \
     --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log" \
     --maxmemory-policy noeviction --save "" --appendonly no >/dev/null
   for _ in $(seq 50); do
@@ -120,19 +256,21 @@ start_redis() {
   echo "redis did not start"; tail -5 "$RUN/redis/redis.log"; return 1
 }
 
-stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1; return 0; }
+# The stop functions succeed when there is nothing to stop, also under set -e
+# (scripts/run --stop must reach PostgreSQL when Redis is already down).
+stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1 || true; }
 
 migrate() {
-  "$BUILD/services/migrate/mail-migrate" --db "host=127.0.0.1 port=$P_PG user=postgres dbname=$PG_DB" --dir "$ROOT/migrations"
+  "$BUILD/services/migrate/mail-migrate" --db "host=$BIND port=$P_PG user=postgres dbname=$PG_DB" --dir "$ROOT/migrations"
 }
 
 # Writes one YAML config per service into $RUN/etc (the same keys compose and Helm use).
 write_configs() {
   ensure_secrets
-  local etc=$RUN/etc db="host=127.0.0.1 port=$P_PG dbname=$PG_DB"
+  local etc=$RUN/etc db="host=$BIND port=$P_PG dbname=$PG_DB"
   local level=${STACK_LOG_LEVEL:-info}
   (umask 027; mkdir -p "$etc" "$RUN/tls")
-  local redis="redis: {host: 127.0.0.1, port: $P_REDIS}" old_umask; old_umask=$(umask)
+  local redis="redis: {host: $BIND, port: $P_REDIS}" old_umask; old_umask=$(umask)
   # The failed-login throttle the edges share through Redis (the admin reads
   # it to show and lift blocks). Every client of these stacks is 127.0.0.x:
   # the whole test suite sits behind one address, as behind a NAT, so the
@@ -144,8 +282,8 @@ write_configs() {
   umask 027
   cat >"$etc/admin.yaml" <<Y
 log: {level: $level}
-admin: {listen: "127.0.0.1:$P_ADMIN"}
-http: {listen: "127.0.0.1:$H_ADMIN"}
+admin: {listen: "$BIND:$P_ADMIN"}
+http: {listen: "$BIND:$H_ADMIN"}
 db: {url: "$db user=mail_admin", pool_size: 4}
 $redis
 $throttle
@@ -153,18 +291,28 @@ $(auth_yaml - admin msa pop3 imap)
 Y
   cat >"$etc/mta.yaml" <<Y
 log: {level: $level}
-transfer: {listen: "127.0.0.1:$P_MTA"}
-http: {listen: "127.0.0.1:$H_MTA"}
+transfer: {listen: "$BIND:$P_MTA"}
+http: {listen: "$BIND:$H_MTA"}
 db: {url: "$db user=mail_mta", pool_size: 16}
-redis: {host: 127.0.0.1, port: $P_REDIS}
-mda: {address: "127.0.0.1:$P_MDA"}
-queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}}
+redis: {host: $BIND, port: $P_REDIS}
+mda: {address: "$BIND:$P_MDA"}
+queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}, max_age: ${STACK_QUEUE_MAX_AGE:-120h}}
 $(auth_yaml mta msa mda)
 Y
+  # The host name that names us in bounces, when the instance has one (else
+  # the mta takes the machine's). The outbound keys are for outbound delivery
+  # (issue 8): the mta does not read them yet. Each is written only when its
+  # STACK_ setting is given, so that without one the OS picks the source
+  # address and the system's resolver is asked.
+  [ -n "${STACK_HOSTNAME:-}" ] && echo "mta: {hostname: \"$STACK_HOSTNAME\"}" >>"$etc/mta.yaml"
+  if [ -n "${STACK_BIND:-}${STACK_DNS:-}" ]; then
+    printf 'outbound: {%s%s%s}\n' "${STACK_BIND:+source_address: \"$STACK_BIND\"}" \
+      "${STACK_BIND:+${STACK_DNS:+, }}" "${STACK_DNS:+resolver: \"$STACK_DNS\"}" >>"$etc/mta.yaml"
+  fi
   cat >"$etc/mda.yaml" <<Y
 log: {level: $level}
-delivery: {listen: "127.0.0.1:$P_MDA"}
-http: {listen: "127.0.0.1:$H_MDA"}
+delivery: {listen: "$BIND:$P_MDA"}
+http: {listen: "$BIND:$H_MDA"}
 db: {url: "$db user=mail_mda", pool_size: 16}
 $redis
 $(auth_yaml mda mta)
@@ -174,11 +322,11 @@ log: {level: $level}
 # Every client of these stacks is on loopback (tests, benchmarks): exempt
 # from the per-client connection cap, as Postfix's mynetworks are.
 net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
-smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "127.0.0.1:$P_SMTP", submission_listen: "127.0.0.1:$P_SUBMIT", submissions_listen: "127.0.0.1:$P_SUBMITS", reverse_lookup: false}
+smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "$BIND:$P_SMTP", submission_listen: "$BIND:$P_SUBMIT", submissions_listen: "$BIND:$P_SUBMITS", reverse_lookup: false}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
-http: {listen: "127.0.0.1:$H_MSA"}
-mta: {address: "127.0.0.1:$P_MTA"}
-directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+http: {listen: "$BIND:$H_MSA"}
+mta: {address: "$BIND:$P_MTA"}
+directory: {address: "$BIND:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 $redis
 $throttle
 auth: {token_file: "$SECRETS/msa.token"}
@@ -186,11 +334,11 @@ Y
   cat >"$etc/pop3.yaml" <<Y
 log: {level: $level}
 net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
-pop3: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_POP3", pop3s_listen: "127.0.0.1:$P_POP3S"}
+pop3: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "$BIND:$P_POP3", pop3s_listen: "$BIND:$P_POP3S"}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
-http: {listen: "127.0.0.1:$H_POP3"}
+http: {listen: "$BIND:$H_POP3"}
 db: {url: "$db user=mail_pop3", pool_size: 8}
-directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+directory: {address: "$BIND:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 $redis
 $throttle
 auth: {token_file: "$SECRETS/pop3.token"}
@@ -198,11 +346,11 @@ Y
   cat >"$etc/imap.yaml" <<Y
 log: {level: $level}
 net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
-imap: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "127.0.0.1:$P_IMAP", imaps_listen: "127.0.0.1:$P_IMAPS"}
+imap: {hostname: "${STACK_HOSTNAME:-mail.example.test}", listen: "$BIND:$P_IMAP", imaps_listen: "$BIND:$P_IMAPS"}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
-http: {listen: "127.0.0.1:$H_IMAP"}
+http: {listen: "$BIND:$H_IMAP"}
 db: {url: "$db user=mail_imap", pool_size: 8}
-directory: {address: "127.0.0.1:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
+directory: {address: "$BIND:$P_ADMIN", cache_ttl: ${STACK_AUTH_CACHE_TTL:-30s}}
 $redis
 $throttle
 auth: {token_file: "$SECRETS/imap.token"}
@@ -216,7 +364,7 @@ ensure_cert() {
   mkdir -p "$RUN/tls"
   local host=${STACK_HOSTNAME:-mail.example.test}
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$host" \
-    -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1" \
+    -addext "subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1${STACK_BIND:+,IP:$STACK_BIND}" \
     -keyout "$RUN/tls/key.pem" -out "$RUN/tls/cert.pem" >/dev/null 2>&1
   chmod 600 "$RUN/tls/key.pem"
 }
@@ -249,14 +397,14 @@ stop_service() {  # stop_service NAME [SIGNAL]
   [ -n "$p" ] || return 0
   kill "-$sig" "$p" 2>/dev/null || true  # it may have gone already (Ctrl-C reaches the whole group)
   for _ in $(seq 100); do pid_alive "$p" || break; sleep 0.1; done
-  pid_alive "$p" && kill -KILL "$p" 2>/dev/null
+  if pid_alive "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
   rm -f "$RUN/pid/$svc.pid"
 }
 
 wait_ready() {  # wait_ready NAME [SECONDS]
   local svc=$1 t=${2:-60} port; port=$(svc_health "$svc")
   for _ in $(seq $((t * 10))); do
-    curl -sf -m 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    curl -sf -m 1 "http://$BIND:$port/readyz" >/dev/null 2>&1 && return 0
     svc_running "$svc" || { echo "$svc exited; last log lines:"; tail -15 "$RUN/log/$svc.log"; return 1; }
     sleep 0.1
   done
@@ -280,9 +428,21 @@ stop_services() {
   for svc in $(echo "$SERVICES" | tr ' ' '\n' | tac); do stop_service "$svc"; done
 }
 
-# The demo domain and account (idempotent).
+# The demo domain and account (idempotent); for an instance with STACK_DOMAIN
+# (and STACK_USER, STACK_PASSWORD), that domain and account instead.
 seed_demo() {
   local ctl=$BUILD/services/mailctl/mailctl pw=$RUN/demo-password
+  if [ -n "${STACK_DOMAIN:-}" ]; then
+    "$ctl" domain list 2>/dev/null | awk -v d="${STACK_DOMAIN,,}" 'tolower($1) == d { f = 1 } END { exit !f }' ||
+      "$ctl" domain add "$STACK_DOMAIN" >/dev/null || return 1
+    [ -n "${STACK_USER:-}" ] || return 0
+    "$ctl" account show "$STACK_USER" >/dev/null 2>&1 && return 0
+    pw=$SECRETS/first-account.password
+    (umask 077; printf '%s' "$STACK_PASSWORD" >"$pw")
+    "$ctl" account add "$STACK_USER" --password-file "$pw" --quota 1G >/dev/null; local rc=$?
+    rm -f "$pw"
+    return $rc
+  fi
   (umask 077; printf 'demo-password' >"$pw"); chmod 600 "$pw"
   "$ctl" domain list 2>/dev/null | grep -qw example.test || "$ctl" domain add example.test >/dev/null
   "$ctl" account show demo@example.test >/dev/null 2>&1 ||
@@ -292,7 +452,13 @@ seed_demo() {
 # CLI entry for tests: stack.sh {start|stop|kill|restart} SERVICE
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   here=$(cd "$(dirname "$0")/../.." && pwd)
-  stack_env "$here" "${MAIL_RUN_DIR:?set MAIL_RUN_DIR}" "${MAIL_PORT_OFFSET:-0}" "${MAIL_BUILD_DIR:-$here/build}"
+  if [ "${1:-}" = --env ]; then  # stack.sh --env FILE ...: a service of that instance
+    stack_load_env "${2:?usage: stack.sh --env FILE COMMAND SERVICE}" || exit 2
+    shift 2
+    stack_env "$here" "$STACK_RUN_DIR" "${STACK_PORT_OFFSET:-0}" "${MAIL_BUILD_DIR:-$here/build}"
+  else
+    stack_env "$here" "${MAIL_RUN_DIR:?set MAIL_RUN_DIR}" "${MAIL_PORT_OFFSET:-0}" "${MAIL_BUILD_DIR:-$here/build}"
+  fi
   if [ "${2:-}" = redis ]; then  # Redis holds only hints: a restart loses them, as FLUSHALL does
     case "$1" in
       start) start_redis ;; stop|kill) stop_redis ;; restart) stop_redis; start_redis ;;
