@@ -145,15 +145,10 @@ stack_check_env() {
   for v in STACK_QUEUE_RETRY_MIN STACK_QUEUE_RETRY_MAX STACK_QUEUE_LEASE STACK_QUEUE_RECONCILE STACK_AUTH_CACHE_TTL; do
     [ -z "${!v:-}" ] || [[ ${!v} =~ $dur_re ]] || fail "$v=${!v}: not a duration (250ms, 30s, 5m, 1h)"
   done
-  # The mta keeps queue.max_age in whole hours (libs/queue QueueOptions): a
-  # shorter age would be cut to 0, which gives every deferred message up at once.
+  # The mta counts queue.max_age in whole seconds, at least one.
   if [ -n "${STACK_QUEUE_MAX_AGE:-}" ]; then
-    if [[ $STACK_QUEUE_MAX_AGE =~ ^([0-9]+)(ms|s|m|h)?$ ]]; then
-      local secs=${BASH_REMATCH[1]}
-      case ${BASH_REMATCH[2]} in ms) secs=$((secs / 1000)) ;; m) secs=$((secs * 60)) ;; h) secs=$((secs * 3600)) ;; esac
-      { [ "$secs" -ge 3600 ] && [ $((secs % 3600)) -eq 0 ]; } ||
-        fail "STACK_QUEUE_MAX_AGE=$STACK_QUEUE_MAX_AGE: the mta counts the queue's maximum age in whole hours (1h or more)"
-    else fail "STACK_QUEUE_MAX_AGE=$STACK_QUEUE_MAX_AGE: not a duration (120h)"; fi
+    [[ $STACK_QUEUE_MAX_AGE =~ ^([0-9]+)(s|m|h)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] ||
+      fail "STACK_QUEUE_MAX_AGE=$STACK_QUEUE_MAX_AGE: a duration of at least 1s (30s, 10m, 120h)"
   fi
   [ -z "${STACK_LOG_LEVEL:-}" ] || [[ $STACK_LOG_LEVEL =~ ^(debug|info|warn|warning|error)$ ]] ||
     fail "STACK_LOG_LEVEL=$STACK_LOG_LEVEL: debug, info, warn or error"
@@ -299,12 +294,13 @@ mda: {address: "$BIND:$P_MDA"}
 queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}, max_age: ${STACK_QUEUE_MAX_AGE:-120h}}
 $(auth_yaml mta msa mda)
 Y
-  # The host name that names us in bounces, when the instance has one (else
-  # the mta takes the machine's). The outbound keys are for outbound delivery
+  # The host name the msa greets with also names us in bounces
+  # (Reporting-MTA, MAILER-DAEMON@; the mta would otherwise take the
+  # machine's short name). The outbound keys are for outbound delivery
   # (issue 8): the mta does not read them yet. Each is written only when its
   # STACK_ setting is given, so that without one the OS picks the source
   # address and the system's resolver is asked.
-  [ -n "${STACK_HOSTNAME:-}" ] && echo "mta: {hostname: \"$STACK_HOSTNAME\"}" >>"$etc/mta.yaml"
+  echo "mta: {hostname: \"${STACK_HOSTNAME:-mail.example.test}\"}" >>"$etc/mta.yaml"
   if [ -n "${STACK_BIND:-}${STACK_DNS:-}" ]; then
     printf 'outbound: {%s%s%s}\n' "${STACK_BIND:+source_address: \"$STACK_BIND\"}" \
       "${STACK_BIND:+${STACK_DNS:+, }}" "${STACK_DNS:+resolver: \"$STACK_DNS\"}" >>"$etc/mta.yaml"

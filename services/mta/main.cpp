@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     qopts.lease = cfg.duration("queue.lease", 60s);
     qopts.retry_min = cfg.duration("queue.retry_min", 60s);
     qopts.retry_max = cfg.duration("queue.retry_max", 3600s);
-    qopts.max_age = std::chrono::duration_cast<std::chrono::hours>(cfg.duration("queue.max_age", 120h));
+    qopts.max_age = std::chrono::duration_cast<std::chrono::seconds>(cfg.duration("queue.max_age", 120h));
+    if (qopts.max_age < std::chrono::seconds(1)) throw common::ConfigError("queue.max_age must be at least 1s");
     char hostname[256] = "localhost";
     gethostname(hostname, sizeof hostname - 1);
     qopts.hostname = cfg.str("mta.hostname", hostname);

@@ -348,6 +348,9 @@ class MX(unittest.TestCase):
         """A bounce has a null reverse-path and says it was sent automatically."""
         self.assertEqual(env.header_values(bounce, "return-path"), [b"<>"])
         self.assertEqual([v.lower() for v in env.header_values(bounce, "auto-submitted")], [b"auto-replied"])
+        # Named by the host name the msa greets with, not the machine's.
+        self.assertIn(b"Reporting-MTA: dns; mail.example.test", bounce)
+        self.assertIn(b"MAILER-DAEMON@mail.example.test", env.header_values(bounce, "from")[0])
 
     def test_failed_delivery_bounces_to_sender(self):
         """Accepted, then failed for good at delivery (an alias whose only target does

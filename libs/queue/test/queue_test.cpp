@@ -142,6 +142,32 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
   EXPECT_GE(st.depth, 0);
 }
 
+TEST_F(QueueTest, ATempfailPastTheMaximumAgeFailsForGood) {
+  queue::QueueOptions o = fast_options();
+  o.max_age = 1s;  // counted in seconds: a test's short age is not cut to zero
+  queue::PgQueue q(*pool_, o);
+  auto acc = submit("x\r\n", {"late@local.test"});
+  auto first = q.claim(acc.job_id, "w");
+  ASSERT_TRUE(first);
+  auto r1 = q.finish(*first, "w", {{first->pending[0].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
+  EXPECT_TRUE(r1.next) << "young: retried";
+  EXPECT_EQ(r1.bounce_job, 0);
+  std::this_thread::sleep_for(1200ms);
+  auto again = q.claim(acc.job_id, "w");
+  ASSERT_TRUE(again);
+  auto r2 = q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
+  EXPECT_FALSE(r2.next) << "older than max_age: given up";
+  ASSERT_GT(r2.bounce_job, 0);
+  pool_->with([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params("SELECT state, last_code, last_error FROM queue.recipients WHERE job_id = $1", acc.job_id);
+    EXPECT_EQ(r[0][0].as<std::string>(), "failed");
+    EXPECT_EQ(r[0][1].as<std::string>(), "4.4.7");
+    EXPECT_EQ(r[0][2].as<std::string>(), "message expired in queue: mailbox full");
+    return 0;
+  });
+}
+
 TEST_F(QueueTest, IdempotencyKeyReturnsFirstQueueId) {
   std::string key = "k-" + common::random_hex(4);
   auto a = submit("one\r\n", {"a@local.test"}, key);

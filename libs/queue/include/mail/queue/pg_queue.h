@@ -92,7 +92,7 @@ struct QueueOptions {
   std::chrono::milliseconds lease{60000};
   std::chrono::milliseconds retry_min{60000};
   std::chrono::milliseconds retry_max{3600000};
-  std::chrono::hours max_age{24 * 5};
+  std::chrono::seconds max_age{24 * 5 * 3600};
   std::string hostname = "localhost";  // names us in bounces
   size_t chunk_size = 256 * 1024;
 };
