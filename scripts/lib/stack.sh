@@ -274,12 +274,18 @@ write_configs() {
   # suite's deliberate failures cost little time. Production keeps the
   # defaults (login_throttle.h, docs/operations.md).
   local throttle="auth_throttle: {delay_start: 50ms, delay_max: 100ms, max_failures_per_pair: ${STACK_THROTTLE_PAIR:-5}, max_failures_per_address: ${STACK_THROTTLE_ADDRESS:-100}, block_time: 10m}"
+  # postmaster@ and abuse@ of a domain without such an alias go to the
+  # first account (the demo one, or STACK_USER); none without one.
+  local pm=demo@example.test
+  [ -n "${STACK_DOMAIN:-}" ] && pm=${STACK_USER:-}
+  local postmaster="directory: {postmaster: \"$pm\"}"
   umask 027
   cat >"$etc/admin.yaml" <<Y
 log: {level: $level}
 admin: {listen: "$BIND:$P_ADMIN"}
 http: {listen: "$BIND:$H_ADMIN"}
 db: {url: "$db user=mail_admin", pool_size: 4}
+$postmaster
 $redis
 $throttle
 $(auth_yaml - admin msa pop3 imap)
@@ -310,6 +316,7 @@ log: {level: $level}
 delivery: {listen: "$BIND:$P_MDA"}
 http: {listen: "$BIND:$H_MDA"}
 db: {url: "$db user=mail_mda", pool_size: 16}
+$postmaster
 $redis
 $(auth_yaml mda mta)
 Y

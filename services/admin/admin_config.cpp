@@ -3,6 +3,7 @@
 #include "admin_config.h"
 
 #include "mail/common/host_port.h"
+#include "mail/common/strings.h"
 
 namespace mail::admin {
 namespace {
@@ -42,6 +43,9 @@ AdminConfig load_admin_config(const common::Config& c) {
   d.argon2.parallelism = bounded<uint32_t>(c, "argon2.parallelism", d.argon2.parallelism, 1, 64);
   d.argon2.max_concurrent = bounded<uint32_t>(c, "argon2.max_concurrent", d.argon2.max_concurrent, 0, 1024);
   d.subaddress_separators = c.str("directory.recipient_delimiter", d.subaddress_separators);
+  d.postmaster = c.str("directory.postmaster", "");
+  if (!d.postmaster.empty() && common::normalize_address(d.postmaster).empty())
+    throw common::ConfigError("config directory.postmaster: not an address");
   for (char ch : d.subaddress_separators)
     if (ch == '@' || ch == '.' || static_cast<unsigned char>(ch) <= 0x20)
       throw common::ConfigError("config directory.recipient_delimiter: '@', '.' and spaces are not allowed");

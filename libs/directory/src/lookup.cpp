@@ -40,7 +40,6 @@ Entry lookup(pqxx::transaction_base& tx, const std::string& normalized, std::str
     e.kind = Entry::Kind::not_local;
     return e;
   }
-  int64_t domain_id = d[0][0].as<int64_t>();
 
   if (find_account(tx, normalized, e) || find_alias(tx, normalized, e)) return e;
   std::string base = normalized;
@@ -49,17 +48,8 @@ Entry lookup(pqxx::transaction_base& tx, const std::string& normalized, std::str
     if (find_account(tx, base, e) || find_alias(tx, base, e)) return e;
   }
   if (is_role_local_part(common::address_local(base))) {
-    e.kind = Entry::Kind::role;
+    e.kind = Entry::Kind::role;  // the caller sends it to the platform's postmaster, if any
     e.address = base;
-    pqxx::result r = pg::exec(tx, 
-        "SELECT id, address, quota_bytes, disabled FROM directory.accounts WHERE domain_id = $1 ORDER BY id LIMIT 1",
-        domain_id);
-    if (!r.empty()) {
-      e.account_id = r[0][0].as<int64_t>();
-      e.address = r[0][1].as<std::string>();
-      e.quota_bytes = r[0][2].as<uint64_t>();
-      e.disabled = r[0][3].as<bool>();
-    }
     return e;
   }
   e.kind = Entry::Kind::none;

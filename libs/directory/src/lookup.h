@@ -16,9 +16,9 @@ struct Entry {
   enum class Kind {
     not_local,  ///< domain is not one of ours
     none,       ///< local domain, nothing by that name
-    account,    ///< an account (possibly after subaddress removal or as role fallback)
+    account,    ///< an account (possibly after subaddress removal)
     alias,      ///< an alias; `address` is the alias key to expand
-    role,       ///< postmaster/abuse with no account or alias: account_id 0 if the domain is empty
+    role,       ///< postmaster/abuse with no account or alias of that name (RFC 2142)
   };
   Kind kind = Kind::none;
   std::string address;  ///< the matched key (account or alias address)

@@ -433,8 +433,10 @@ Result<RecipientCheck> PgDirectory::check_recipient(std::string_view address, ui
         case detail::Entry::Kind::not_local: out.status = RecipientStatus::not_local; break;
         case detail::Entry::Kind::none: out.status = RecipientStatus::local_unknown; break;
         case detail::Entry::Kind::alias:  // targets are checked at delivery
-        case detail::Entry::Kind::role:   // RFC 2142: always accepted
           out.status = RecipientStatus::local_ok;
+          break;
+        case detail::Entry::Kind::role:  // RFC 2142: to the platform's postmaster, when there is one
+          out.status = options_.postmaster.empty() ? RecipientStatus::local_unknown : RecipientStatus::local_ok;
           break;
         case detail::Entry::Kind::account: {
           out.status = RecipientStatus::local_ok;

@@ -34,12 +34,15 @@ class Walker {
       case Entry::Kind::none:
         if (seen_unknown_.insert(address).second) out_.unknown.push_back(address);
         return;
-      case Entry::Kind::role:
-        if (e.account_id == 0) {
+      case Entry::Kind::role: {
+        const std::string postmaster = common::normalize_address(options_.postmaster);
+        if (postmaster.empty() || postmaster == address) {
           if (seen_unknown_.insert(address).second) out_.unknown.push_back(address);
           return;
         }
-        [[fallthrough]];
+        visit(postmaster, depth + 1);  // a postmaster that is itself a role address ends as a loop
+        return;
+      }
       case Entry::Kind::account:
         if (seen_accounts_.insert(e.account_id).second)
           out_.accounts.push_back(ResolvedAccount{e.account_id, e.address, e.quota_bytes});

@@ -352,22 +352,38 @@ TEST_F(DirectoryTest, AliasLoopsAndDepth) {
   EXPECT_EQ(resolve_as_mda(at("c0")).status, ResolveStatus::loop);
 }
 
-TEST_F(DirectoryTest, RoleAddressesAlwaysExist) {
+TEST_F(DirectoryTest, RoleAddressesGoToTheirAliasElseThePlatformsPostmaster) {
+  add_account(at("first"));
+  add_account(at("second"));
+  // No platform postmaster (this fixture's directory has none): postmaster@
+  // and abuse@ without an alias of their own are unknown, refused at RCPT,
+  // not accepted and bounced later, nor sent to some account of the domain.
   for (const char* role : {"postmaster", "abuse", "Postmaster"}) {
     auto c = dir_->check_recipient(std::string(role) + "@" + domain_, 0);
     ASSERT_TRUE(c.ok());
-    EXPECT_EQ(c->status, RecipientStatus::local_ok) << role;
+    EXPECT_EQ(c->status, RecipientStatus::local_unknown) << role;
   }
-  EXPECT_EQ(resolve_as_mda(at("postmaster")).status, ResolveStatus::unknown);  // no account yet
-  add_account(at("first"));
-  add_account(at("second"));
-  Resolution r = resolve_as_mda(at("postmaster"));
-  EXPECT_EQ(r.status, ResolveStatus::ok);
-  EXPECT_EQ(addresses(r), (std::vector<std::string>{at("first")}));
-  EXPECT_EQ(addresses(resolve_as_mda(at("abuse+spam"))), (std::vector<std::string>{at("first")}));
+  EXPECT_EQ(resolve_as_mda(at("postmaster")).status, ResolveStatus::unknown);
+  // The domain's own alias decides.
   add_alias(at("abuse"), {at("second")});
+  EXPECT_EQ(dir_->check_recipient(at("abuse"), 0)->status, RecipientStatus::local_ok);
   EXPECT_EQ(addresses(resolve_as_mda(at("abuse"))), (std::vector<std::string>{at("second")}));
-  EXPECT_EQ(dir_->check_recipient(at("webmaster"), 0)->status, RecipientStatus::local_unknown);
+  // The platform's postmaster takes the rest, resolved like any address.
+  ResolveOptions o;
+  o.postmaster = "Second+Reports@" + domain_;
+  Resolution r = resolve_as_mda(at("postmaster"), o);
+  EXPECT_EQ(r.status, ResolveStatus::ok);
+  EXPECT_EQ(addresses(r), (std::vector<std::string>{at("second")}));
+  EXPECT_EQ(addresses(resolve_as_mda(at("postmaster+spam"), o)), (std::vector<std::string>{at("second")}));
+  o.postmaster = "postmaster@" + domain_;  // itself: nowhere to go
+  EXPECT_EQ(resolve_as_mda(at("postmaster"), o).status, ResolveStatus::unknown);
+  o.postmaster = "abuse@" + domain_;  // via the domain's abuse alias
+  EXPECT_EQ(addresses(resolve_as_mda(at("postmaster"), o)), (std::vector<std::string>{at("second")}));
+  DirectoryOptions with;
+  with.postmaster = at("first");
+  PgDirectory pm(*admin_pool_, with);
+  EXPECT_EQ(pm.check_recipient(at("postmaster"), 0)->status, RecipientStatus::local_ok);
+  EXPECT_EQ(pm.check_recipient(at("webmaster"), 0)->status, RecipientStatus::local_unknown);
 }
 
 TEST_F(DirectoryTest, Subaddresses) {

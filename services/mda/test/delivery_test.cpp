@@ -35,7 +35,10 @@ class DeliveryTest : public ::testing::Test {
   void SetUp() override {
     admin_ = std::make_unique<pqxx::connection>(db_->conninfo());
     pool_ = std::make_unique<pg::Pool>(db_->conninfo() + " user=mail_mda", 2);
+    // A domain of its own per test; its pm@ is the platform's postmaster.
+    name_ = "d" + std::to_string(++counter_) + ".test";
     mda::DeliveryOptions opts = options_;
+    opts.resolve.postmaster = at("pm");
     opts.announce = [this](const store::MailboxNotice& n) {
       std::lock_guard lock(announced_mu_);
       announced_.push_back(n);
@@ -48,8 +51,6 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_TRUE(server_);
     stub_ = stub(kMtaToken);
     pqxx::work tx(*admin_);
-    // A domain of its own per test: postmaster@ goes to the domain's oldest account.
-    name_ = "d" + std::to_string(++counter_) + ".test";
     auto d = tx.exec_params("INSERT INTO directory.domains(name) VALUES ($1) RETURNING id", name_);
     domain_ = d[0][0].as<int64_t>();
     tx.commit();
@@ -188,15 +189,18 @@ TEST_F(DeliveryTest, DeliveredToKeepsTheSubaddressAsReceived) {
       << "an alias names the mailbox it led to";
 }
 
-TEST_F(DeliveryTest, PostmasterExistsAndUnknownUserFailsForGood) {
-  int64_t owner = account("owner@d.test");
-  auto req = job(kBody, {"postmaster@d.test", "ghost@d.test"});
+TEST_F(DeliveryTest, PostmasterGoesToThePlatformsAndUnknownUserFailsForGood) {
+  const int64_t oldest = account("oldest@d.test");
+  const int64_t pm = account("pm@d.test");  // this fixture's directory.postmaster
+  auto req = job(kBody, {"postmaster@d.test", "abuse@d.test", "ghost@d.test"});
   auto reply = deliver(req);
-  ASSERT_EQ(reply.results_size(), 2);
+  ASSERT_EQ(reply.results_size(), 3);
   EXPECT_EQ(reply.results(0).outcome(), pb::DELIVERED);
-  EXPECT_EQ(reply.results(1).outcome(), pb::PERMFAIL);
-  EXPECT_EQ(reply.results(1).enhanced_code(), "5.1.1");
-  EXPECT_EQ(inbox(owner).size(), 1u) << "postmaster@ goes to the domain's first account";
+  EXPECT_EQ(reply.results(1).outcome(), pb::DELIVERED);
+  EXPECT_EQ(reply.results(2).outcome(), pb::PERMFAIL);
+  EXPECT_EQ(reply.results(2).enhanced_code(), "5.1.1");
+  EXPECT_EQ(inbox(pm).size(), 1u) << "one copy per mailbox for the two role addresses";
+  EXPECT_TRUE(inbox(oldest).empty()) << "not the domain's oldest account";
 }
 
 TEST_F(DeliveryTest, HundredReceivedHeadersIsALoop) {

@@ -21,6 +21,9 @@ struct DirectoryOptions {
   std::string subaddress_separators = "+";
   /// Upper bound on the targets of one alias.
   size_t max_alias_targets = 1000;
+  /// Where postmaster@ and abuse@ of a domain without their own alias go
+  /// (resolve.h rule 4); empty: such recipients are unknown at RCPT.
+  std::string postmaster;
 };
 
 class PgDirectory final : public Directory {

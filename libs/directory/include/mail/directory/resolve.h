@@ -10,8 +10,8 @@
 //   3. the same two for the address without its subaddress
 //      ("user+tag@d" -> "user@d", separators configurable)
 //   4. postmaster@ / abuse@ (RFC 2142) of a local domain with no account or
-//      alias of that name -> the domain's oldest account (lowest id); unknown
-//      when the domain has no account at all
+//      alias of that name -> the platform's postmaster (ResolveOptions,
+//      resolved by these same rules); unknown when none is configured
 //   5. otherwise unknown; a target outside our domains is listed in `remote`.
 // Disabled accounts still receive mail (disabled only stops logins).
 // An alias met again on its own expansion path, or nesting deeper than
@@ -30,6 +30,9 @@ struct ResolveOptions {
   std::string subaddress_separators = "+";
   int max_depth = 10;
   size_t max_expansions = 1000;  ///< addresses looked up per call; beyond -> loop
+  /// Where postmaster@ and abuse@ of a domain without their own alias go
+  /// (directory.postmaster); empty: nowhere, they are unknown.
+  std::string postmaster;
 };
 
 enum class ResolveStatus {
