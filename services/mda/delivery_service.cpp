@@ -62,6 +62,30 @@ std::string delivered_to(const std::string& received, const std::string& normali
   return direct && printable && !received.empty() ? received : acct.address;
 }
 
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& a : v) out += (out.empty() ? "" : ", ") + a;
+  return out;
+}
+
+// The outcome of a recipient some of whose mailboxes have no copy yet:
+// permanent when one can never get it (larger than its whole quota, or over
+// quota longer than delivery.over_quota_retry), else temporary; the text
+// says which got it and which did not, for the bounce or the queue listing.
+pb::RecipientResult partial_result(int64_t id, const std::string& address, size_t delivered,
+                                   const std::vector<std::string>& full, const std::vector<std::string>& too_large,
+                                   const std::vector<std::string>& remote) {
+  std::string done = delivered > 0 ? " (the other " + std::to_string(delivered) + " got it)" : "";
+  if (!too_large.empty())
+    return make_result(id, pb::PERMFAIL, "5.2.2", "mailbox full, the message does not fit: " + joined(too_large) + done);
+  if (!full.empty()) return make_result(id, pb::TEMPFAIL, "4.2.2", "mailbox full: " + joined(full) + done);
+  // Forwarding to remote targets needs outbound delivery, which is not there
+  // yet: keep that part queued rather than drop it.
+  return make_result(id, pb::TEMPFAIL, "4.3.0",
+                     "alias " + address + " forwards to " + joined(remote) +
+                         "; outbound delivery is not available" + done);
+}
+
 }  // namespace
 
 DeliveryService::BlobHead DeliveryService::inspect_blob(int64_t blob_id) {
@@ -114,23 +138,16 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         case directory::ResolveStatus::invalid:
           return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.3", "bad recipient address: " + address);
       }
-      if (!res.remote.empty()) {
-        // Forwarding to remote targets needs outbound delivery, which is not
-        // there yet: keep the message queued rather than drop part of it.
-        return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.3.0",
-                           "alias " + address + " forwards to a remote address; outbound delivery is not available");
-      }
       auto accounts = res.accounts;
       std::sort(accounts.begin(), accounts.end(), [](auto& a, auto& b) { return a.account_id < b.account_id; });
-      // Mark the queue recipient first: the store's last statement takes the
-      // mailbox lock, and only the commit should follow it.
-      pg::exec(tx, 
-          "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
-          " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
-          rcpt.recipient_id(), req.job_id());
       const std::string return_path = "Return-Path: <" + req.sender() + ">\r\n";
-      int stored = 0;
-      std::vector<store::MailboxNotice> changed;
+      // Each mailbox the address expands to is delivered, deferred or
+      // failed on its own: the copies that fit are stored now (and a retry
+      // skips them: store_copy() knows each (job, recipient, account)); the
+      // queue recipient is done only when every mailbox has its copy.
+      std::vector<store::CopyRequest> copies;
+      std::vector<std::string> full, too_large;
+      int64_t job_age = -1;  // seconds since the mta accepted it, read when needed
       for (const auto& acct : accounts) {
         store::CopyRequest cr;
         cr.job_id = req.job_id();
@@ -141,21 +158,46 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         cr.header_size = head.header_size;
         cr.header_prefix = return_path + "Delivered-To: " +
                            delivered_to(rcpt.address(), address, acct, opts_.resolve.subaddress_separators) + "\r\n";
+        const uint64_t size = cr.header_prefix.size() + head.size;
+        if (acct.quota_bytes > 0 && store::quota_used(tx, acct.account_id) + size > acct.quota_bytes) {
+          // Over quota only matters when this job has no copy in the mailbox yet.
+          auto seen = pg::exec(tx, "SELECT 1 FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1",
+                               cr.job_id, cr.account_id);
+          if (seen.empty()) {
+            if (size > acct.quota_bytes) {
+              too_large.push_back(acct.address);  // can never fit
+              continue;
+            }
+            if (job_age < 0) {
+              auto j = pg::exec(tx, "SELECT extract(epoch from now() - received_at)::bigint FROM queue.jobs WHERE id = $1",
+                                req.job_id());
+              job_age = j.empty() ? 0 : std::max<int64_t>(j[0][0].as<int64_t>(), 0);
+            }
+            if (job_age >= opts_.over_quota_retry.count()) too_large.push_back(acct.address);  // given up
+            else full.push_back(acct.address);
+            continue;
+          }
+        }
         if (head.tree)
           cr.structure = mime::encode_structure(mime::parse_structure_prefixed(cr.header_prefix, *head.body, *head.tree));
         cr.search_fields = head.search_fields;
-        if (acct.quota_bytes > 0 &&
-            store::quota_used(tx, acct.account_id) + cr.header_prefix.size() + head.size > acct.quota_bytes) {
-          // Over quota only matters when this job has no copy in the mailbox yet.
-          auto seen = pg::exec(tx, "SELECT 1 FROM store.deliveries WHERE job_id = $1 AND account_id = $2 LIMIT 1",
-                                     cr.job_id, cr.account_id);
-          if (seen.empty())
-            return make_result(rcpt.recipient_id(), pb::TEMPFAIL, "4.2.2", "mailbox full: " + acct.address);
-        }
+        copies.push_back(std::move(cr));
+      }
+      const bool complete = full.empty() && too_large.empty() && res.remote.empty();
+      // Mark the queue recipient first when it is done: the store's last
+      // statement takes the mailbox lock, and only the commit should follow.
+      if (complete)
+        pg::exec(tx,
+                 "UPDATE queue.recipients SET state = 'delivered', last_code = '2.0.0', last_error = '', updated_at = now()"
+                 " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
+                 rcpt.recipient_id(), req.job_id());
+      int stored = 0;
+      std::vector<store::MailboxNotice> changed;
+      for (const auto& cr : copies) {
         auto copy = store::store_copy(tx, cr);
         if (!copy.already) {
           ++stored;
-          changed.push_back({acct.account_id, copy.mailbox_id, copy.modseq});
+          changed.push_back({cr.account_id, copy.mailbox_id, copy.modseq});
         }
       }
       tx.commit();
@@ -164,8 +206,11 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         for (const auto& n : changed) opts_.announce(n);
       if (stored > 0)
         log::info("delivered", {{"queue_id", req.queue_id()}, {"rcpt", address}, {"copies", stored}});
-      return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0",
-                         stored > 0 ? "delivered" : "delivered before (repeated call)");
+      if (complete)
+        return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0",
+                           stored > 0 ? "delivered" : "delivered before (repeated call)");
+      return partial_result(rcpt.recipient_id(), address, accounts.size() - full.size() - too_large.size(), full,
+                            too_large, res.remote);
     });
   } catch (const pqxx::unique_violation&) {
     // A concurrent call for the same job and recipient committed first.

@@ -18,6 +18,7 @@
 #include "mail/rpc/guard.h"
 #include "mail/store/notice.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +33,10 @@ struct DeliveryOptions {
   /// gets it at its first FETCH that needs it.
   uint64_t max_structure_bytes = 64ull * 1024 * 1024;
   directory::ResolveOptions resolve;
+  /// How long a message that does not fit a mailbox now is retried for it
+  /// before it bounces with 5.2.2 (delivery.over_quota_retry); 0, as
+  /// Dovecot's default: at once. One larger than the whole quota bounces at once.
+  std::chrono::seconds over_quota_retry{0};
   /// Called after each commit that stored copies, once per mailbox changed
   /// (a hint for IMAP sessions, mail/store/notice.h); must not block long.
   std::function<void(const store::MailboxNotice&)> announce;

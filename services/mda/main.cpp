@@ -5,6 +5,7 @@
 //   db.url, db.url_file, db.pool_size (16)
 //   delivery.max_received (100)   directory.recipient_delimiter ("+", as mail-admin)
 //   directory.postmaster (where postmaster@/abuse@ without an alias go; "" none, as mail-admin)
+//   delivery.over_quota_retry (0s: a message that does not fit bounces at once with 5.2.2, as Dovecot)
 //   delivery.max_structure_bytes (64M): bodies up to this size are parsed at
 //   delivery and stored with their MIME tree for IMAP FETCH; larger ones get
 //   it at their first FETCH that needs it
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     opts.max_structure_bytes = cfg.size("delivery.max_structure_bytes", opts.max_structure_bytes);
     opts.resolve.subaddress_separators = cfg.str("directory.recipient_delimiter", "+");  // same key as mail-admin
     opts.resolve.postmaster = cfg.str("directory.postmaster", "");                     // same key as mail-admin
+    opts.over_quota_retry = std::chrono::duration_cast<std::chrono::seconds>(cfg.duration("delivery.over_quota_retry", std::chrono::seconds(0)));
     // After each commit, a hint to IMAP sessions (and their replicas) that
     // the mailbox changed; they also poll, so a lost hint is only latency.
     pubsub::Publisher notices(

@@ -213,14 +213,97 @@ TEST_F(DeliveryTest, HundredReceivedHeadersIsALoop) {
   EXPECT_TRUE(inbox(id).empty());
 }
 
-TEST_F(DeliveryTest, FullMailboxDefers) {
+TEST_F(DeliveryTest, AFullMailboxBouncesAtOnceByDefault) {
   int64_t id = account("full@d.test", 10);
+  auto req = job(kBody, {"full@d.test"});
+  auto reply = deliver(req);
+  EXPECT_EQ(reply.results(0).outcome(), pb::PERMFAIL) << "as Dovecot: no five days of silent retries";
+  EXPECT_EQ(reply.results(0).enhanced_code(), "5.2.2");
+  EXPECT_TRUE(inbox(id).empty());
+  EXPECT_EQ(state(req.recipients(0).recipient_id()), "pending") << "the mta records the failure";
+}
+
+void set_quota(pqxx::connection& c, int64_t account_id, int64_t quota) {
+  pqxx::work tx(c);
+  tx.exec_params("UPDATE directory.accounts SET quota_bytes = $2 WHERE id = $1", account_id, quota);
+  tx.commit();
+}
+
+// Mail the mailbox already holds, as the store counts it.
+void set_used(pqxx::connection& c, int64_t account_id, int64_t bytes) {
+  pqxx::work tx(c);
+  tx.exec_params("INSERT INTO store.quota_usage(account_id, bytes, messages) VALUES ($1, $2, 1)"
+                 " ON CONFLICT (account_id) DO UPDATE SET bytes = $2", account_id, bytes);
+  tx.commit();
+}
+
+class DeliveryRetryingFull : public DeliveryTest {
+ protected:
+  void SetUp() override {
+    options_.over_quota_retry = std::chrono::hours(1);
+    DeliveryTest::SetUp();
+  }
+};
+
+TEST_F(DeliveryRetryingFull, AFullMailboxDefersUntilTheRetryTimeButOneTooLargeBounces) {
+  const int64_t id = account("full@d.test", 1000);
+  set_used(*admin_, id, 990);  // the message would fit an empty mailbox, not this one
   auto req = job(kBody, {"full@d.test"});
   auto reply = deliver(req);
   EXPECT_EQ(reply.results(0).outcome(), pb::TEMPFAIL);
   EXPECT_EQ(reply.results(0).enhanced_code(), "4.2.2");
   EXPECT_TRUE(inbox(id).empty());
   EXPECT_EQ(state(req.recipients(0).recipient_id()), "pending") << "nothing marked: the mta retries";
+  set_quota(*admin_, id, 10);  // now smaller than the message itself: it can never fit
+  reply = deliver(req);
+  EXPECT_EQ(reply.results(0).outcome(), pb::PERMFAIL);
+  EXPECT_EQ(reply.results(0).enhanced_code(), "5.2.2");
+  {
+    pqxx::work tx(*admin_);  // an old job: over quota for longer than the retry time
+    tx.exec_params("UPDATE queue.jobs SET received_at = now() - interval '2 hours' WHERE id = $1", req.job_id());
+    tx.commit();
+  }
+  set_quota(*admin_, id, 1000);
+  reply = deliver(req);
+  EXPECT_EQ(reply.results(0).outcome(), pb::PERMFAIL) << "over quota longer than delivery.over_quota_retry";
+}
+
+TEST_F(DeliveryRetryingFull, EachMailboxOfAnAliasIsDeliveredOnItsOwn) {
+  const int64_t alice = account("alice@d.test");
+  const int64_t dave = account("dave@d.test", 1000);
+  set_used(*admin_, dave, 990);
+  {
+    pqxx::work tx(*admin_);
+    for (const auto& [alias, target] : std::vector<std::pair<std::string, std::string>>{
+             {at("team"), at("alice")}, {at("team"), at("dave")}, {at("mixed"), at("alice")},
+             {at("mixed"), "someone@remote.example"}})
+      tx.exec_params("INSERT INTO directory.aliases(domain_id, address, target) VALUES ($1, $2, $3)", domain_, alias,
+                     target);
+    tx.commit();
+  }
+  // dave's mailbox is full: alice gets hers now, dave's part waits.
+  auto team = job(kBody, {at("team")});
+  auto reply = deliver(team);
+  EXPECT_EQ(reply.results(0).outcome(), pb::TEMPFAIL);
+  EXPECT_EQ(reply.results(0).enhanced_code(), "4.2.2");
+  EXPECT_NE(reply.results(0).detail().find(at("dave")), std::string::npos) << reply.results(0).detail();
+  EXPECT_EQ(inbox(alice).size(), 1u);
+  EXPECT_TRUE(inbox(dave).empty());
+  EXPECT_EQ(state(team.recipients(0).recipient_id()), "pending");
+  // The retry after dave made room stores dave's copy, and no second one for alice.
+  set_quota(*admin_, dave, 0);
+  reply = deliver(team);
+  EXPECT_EQ(reply.results(0).outcome(), pb::DELIVERED);
+  EXPECT_EQ(inbox(alice).size(), 1u) << "a retry never delivers a copy twice";
+  EXPECT_EQ(inbox(dave).size(), 1u);
+  EXPECT_EQ(state(team.recipients(0).recipient_id()), "delivered");
+  // A local and a remote target: the local one is not held back by the other.
+  auto mixed = job(kBody, {at("mixed")});
+  reply = deliver(mixed);
+  EXPECT_EQ(reply.results(0).outcome(), pb::TEMPFAIL);
+  EXPECT_EQ(inbox(alice).size(), 2u);
+  reply = deliver(mixed);
+  EXPECT_EQ(inbox(alice).size(), 2u) << "repeated: still one copy";
 }
 
 TEST_F(DeliveryTest, OnlyTheMtaDelivers) {
