@@ -15,7 +15,7 @@ const char* const kUsage =
     "\n"
     "Commands:\n"
     "  domain add DOMAIN\n"
-    "  domain delete DOMAIN                 (refused while the domain has accounts)\n"
+    "  domain delete DOMAIN                 (refused while the domain has accounts or aliases)\n"
     "  domain list\n"
     "  account add ADDRESS (--password-file FILE | --password-stdin) [--quota SIZE]\n"
     "  account delete ADDRESS               (deletes the account's mail too)\n"

@@ -101,10 +101,19 @@ Status PgDirectory::delete_domain(std::string_view name, bool force) {
       pqxx::work tx(c);
       auto id = domain_id(tx, d, /*lock=*/true);  // blocks concurrent account inserts (FK key-share lock)
       if (!id) return not_found("domain " + d + " does not exist");
-      int64_t n = tx.exec_params1("SELECT count(*) FROM directory.accounts WHERE domain_id = $1", *id)[0].as<int64_t>();
-      if (n > 0 && !force)
-        return Error{ErrorCode::failed_precondition,
-                     "domain " + d + " still has " + std::to_string(n) + (n == 1 ? " account" : " accounts")};
+      const int64_t n =
+          tx.exec_params1("SELECT count(*) FROM directory.accounts WHERE domain_id = $1", *id)[0].as<int64_t>();
+      const int64_t aliases =
+          tx.exec_params1("SELECT count(DISTINCT address) FROM directory.aliases WHERE domain_id = $1", *id)[0]
+              .as<int64_t>();
+      if ((n > 0 || aliases > 0) && !force) {
+        // Aliases go with the domain (ON DELETE CASCADE): never without a word.
+        std::string what;
+        if (n > 0) what = std::to_string(n) + (n == 1 ? " account" : " accounts");
+        if (aliases > 0)
+          what += (what.empty() ? "" : " and ") + std::to_string(aliases) + (aliases == 1 ? " alias" : " aliases");
+        return Error{ErrorCode::failed_precondition, "domain " + d + " still has " + what};
+      }
       tx.exec_params("DELETE FROM directory.domains WHERE id = $1", *id);
       tx.commit();
       return Done{};

@@ -127,6 +127,14 @@ TEST_F(DirectoryTest, DomainDeleteRefusedWhileAccountsExist) {
       EXPECT_EQ(x.accounts, 1u);
     }
   }
+  add_alias(at("team"), {at("a"), "x@elsewhere.example"});
+  add_alias(at("sales"), {at("a")});
+  EXPECT_EQ(dir_->delete_domain(domain_, false).error().message,
+            "domain " + domain_ + " still has 1 account and 2 aliases");
+  ASSERT_TRUE(dir_->delete_account(at("a")).ok());
+  // (the account's removal took "sales", whose only target it was)
+  EXPECT_EQ(dir_->delete_domain(domain_, false).error().message, "domain " + domain_ + " still has 1 alias")
+      << "aliases are not removed without a word";
   EXPECT_TRUE(dir_->delete_domain(domain_, true).ok());
   EXPECT_EQ(dir_->get_account(at("a")).error().code, ErrorCode::not_found);
 }
