@@ -124,6 +124,9 @@ grpc::Status AdminService::GetAccount(Ctx* ctx, const v1::AccountRequest* req, v
   auto r = dir_.get_account(req->address());
   if (!r) return t.finish(refused("GetAccount", ctx, req->address(), r.error()));
   fill(rep, *r);
+  auto as = dir_.sender_addresses(r->id);
+  if (!as) return t.finish(refused("GetAccount", ctx, req->address(), as.error()));
+  for (const auto& a : *as) rep->add_send_as(a);
   return t.finish(grpc::Status::OK);
 }
 

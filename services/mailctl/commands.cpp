@@ -90,6 +90,11 @@ void print_account(std::ostream& out, const pb::Account& a) {
   out << "\n"
       << "messages:  " << a.messages() << "\n"
       << "login:     " << (a.disabled() ? "disabled" : "enabled") << "\n";
+  if (a.send_as_size() > 0) {
+    out << "send as:  ";
+    for (const auto& s : a.send_as()) out << " " << clean(s);
+    out << "\n";
+  }
 }
 
 // "blocked for 14m 5s" / "not blocked".

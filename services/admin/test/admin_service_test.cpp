@@ -337,6 +337,16 @@ TEST_F(ServiceTest, AccountsAliasesReplies) {
   {
     grpc::ClientContext ctx;
     v1::AccountRequest req;
+    req.set_address("a@x.test");
+    v1::Account rep;
+    ASSERT_TRUE(admin_stub_->GetAccount(&ctx, req, &rep).ok());
+    ASSERT_EQ(rep.send_as_size(), 2) << "show says which addresses it may send as";
+    EXPECT_EQ(rep.send_as(0), "a@x.test");
+    EXPECT_EQ(rep.send_as(1), "sales@x.test");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::AccountRequest req;
     req.set_address("nobody@x.test");
     v1::Account rep;
     grpc::Status s = admin_stub_->GetAccount(&ctx, req, &rep);

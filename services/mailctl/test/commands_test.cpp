@@ -47,6 +47,8 @@ class FakeAdmin final : public pb::Admin::Service {
     rep->set_quota_bytes(1ULL << 30);
     rep->set_used_bytes(1ULL << 29);
     rep->set_messages(3);
+    rep->add_send_as("a@example.test");
+    rep->add_send_as("sales@example.test");
     return grpc::Status::OK;
   }
   grpc::Status ListAccounts(grpc::ServerContext*, const pb::ListAccountsRequest*, pb::ListAccountsReply* rep) override {
@@ -155,6 +157,7 @@ TEST_F(CommandsTest, DisableAndEnable) {
   EXPECT_EQ(out_.str(), "account a@example.test enabled\n");
   EXPECT_EQ(run({"account", "show", "a@example.test"}), kExitOk);
   EXPECT_NE(out_.str().find("login:     enabled\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("send as:   a@example.test sales@example.test\n"), std::string::npos) << out_.str();
 }
 
 TEST_F(CommandsTest, RefusedTokenIsExitOneAndSaysSo) {
