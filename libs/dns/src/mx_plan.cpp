@@ -83,13 +83,71 @@ std::optional<boost::asio::ip::address> parse_address_literal(std::string_view d
   return boost::asio::ip::address(v4);
 }
 
+namespace {
+
+// The ok case of plan_mx: `records` is not empty.
+Plan plan_hosts(const std::string& name, const std::vector<MxRecord>& records, std::mt19937_64& rng,
+                size_t max_hosts) {
+  Plan plan;
+  std::vector<Target> hosts;
+  bool root = false;
+  size_t invalid = 0;
+  for (const auto& r : records) {
+    if (r.host.empty() || r.host == ".") {
+      root = true;
+      continue;
+    }
+    std::string host = normalize_host_name(r.host);
+    if (host.empty()) {
+      ++invalid;
+      continue;
+    }
+    hosts.push_back({std::move(host), r.preference, false});
+  }
+  if (hosts.empty()) {
+    if (root && invalid == 0) {
+      plan.kind = Plan::Kind::null_mx;
+      plan.error = name + ": the domain accepts no mail (null MX, RFC 7505)";
+    } else {
+      // MX records exist but none names a usable host: not an answer we
+      // can act on, and no proof that the domain takes no mail.
+      plan.kind = Plan::Kind::tempfail;
+      plan.error = name + " MX: no usable host name in the MX records";
+    }
+    return plan;
+  }
+  // A deterministic order first (the DNS hands records out in any order),
+  // so the outcome depends only on the set and the generator.
+  std::sort(hosts.begin(), hosts.end(), [](const Target& a, const Target& b) {
+    return a.preference != b.preference ? a.preference < b.preference : a.host < b.host;
+  });
+  std::unordered_set<std::string> seen;  // the first of a host is at its best preference
+  std::erase_if(hosts, [&seen](const Target& t) { return !seen.insert(t.host).second; });
+  for (auto first = hosts.begin(); first != hosts.end();) {
+    const uint16_t preference = first->preference;
+    auto last = std::find_if(first, hosts.end(), [preference](const Target& t) { return t.preference != preference; });
+    std::shuffle(first, last, rng);
+    first = last;
+  }
+  if (hosts.size() > max_hosts) hosts.resize(max_hosts);
+  if (hosts.empty()) {
+    plan.kind = Plan::Kind::tempfail;
+    plan.error = name + " MX: no host to try (max_hosts is 0)";
+    return plan;
+  }
+  plan.kind = Plan::Kind::hosts;
+  plan.targets = std::move(hosts);
+  return plan;
+}
+
+}  // namespace
+
 Plan plan_mx(std::string_view domain, const Answer<MxRecord>& mx, std::mt19937_64& rng, size_t max_hosts) {
   Plan plan;
   const std::string name = normalize_host_name(domain);
-  const std::string shown = name.empty() ? std::string(domain.substr(0, kMaxHostName)) : name;
   if (name.empty()) {
     plan.kind = Plan::Kind::nxdomain;
-    plan.error = shown + ": not a valid domain name";
+    plan.error = std::string(domain.substr(0, kMaxHostName)) + ": not a valid domain name";
     return plan;
   }
   switch (mx.status) {
@@ -101,57 +159,13 @@ Plan plan_mx(std::string_view domain, const Answer<MxRecord>& mx, std::mt19937_6
       plan.kind = Plan::Kind::nxdomain;
       plan.error = mx.error.empty() ? name + ": no such domain (NXDOMAIN)" : mx.error;
       return plan;
+    case Status::ok:
+      if (!mx.records.empty()) return plan_hosts(name, mx.records, rng, max_hosts);
+      break;  // ok without records: as nodata
     case Status::nodata:
       break;
-    case Status::ok:
-      if (mx.records.empty()) break;  // treated as nodata
-      {
-        std::vector<Target> hosts;
-        bool root = false;
-        size_t invalid = 0;
-        for (const auto& r : mx.records) {
-          if (r.host.empty() || r.host == ".") {
-            root = true;
-            continue;
-          }
-          std::string host = normalize_host_name(r.host);
-          if (host.empty()) {
-            ++invalid;
-            continue;
-          }
-          hosts.push_back({std::move(host), r.preference, false});
-        }
-        if (hosts.empty()) {
-          if (root && invalid == 0) {
-            plan.kind = Plan::Kind::null_mx;
-            plan.error = name + ": the domain accepts no mail (null MX, RFC 7505)";
-          } else {
-            // MX records exist but none names a usable host: not an answer
-            // we can act on, and not proof that the domain takes no mail.
-            plan.kind = Plan::Kind::tempfail;
-            plan.error = name + " MX: no usable host name in the MX records";
-          }
-          return plan;
-        }
-        // A deterministic order first (the DNS hands records out in any
-        // order), so the outcome depends only on the set and the generator.
-        std::sort(hosts.begin(), hosts.end(), [](const Target& a, const Target& b) {
-          return a.preference != b.preference ? a.preference < b.preference : a.host < b.host;
-        });
-        std::unordered_set<std::string> seen;
-        std::erase_if(hosts, [&seen](const Target& t) { return !seen.insert(t.host).second; });
-        for (auto first = hosts.begin(); first != hosts.end();) {
-          auto last = std::find_if(first, hosts.end(), [&](const Target& t) { return t.preference != first->preference; });
-          std::shuffle(first, last, rng);
-          first = last;
-        }
-        if (hosts.size() > max_hosts) hosts.resize(max_hosts);
-        plan.kind = hosts.empty() ? Plan::Kind::tempfail : Plan::Kind::hosts;
-        if (hosts.empty()) plan.error = name + " MX: no host to try (max_hosts is 0)";
-        plan.targets = std::move(hosts);
-        return plan;
-      }
   }
+  // No MX: the domain itself is the implicit MX (RFC 5321 5.1).
   plan.kind = Plan::Kind::hosts;
   plan.targets.push_back({name, 0, true});
   return plan;

@@ -294,7 +294,11 @@ class Resolver::Impl : public std::enable_shared_from_this<Resolver::Impl> {
     o.tries = opts.tries;
     o.sock_state_cb = &Impl::on_sock_state;
     o.sock_state_cb_data = this;
-    int rc = ares_init_options(&channel_, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB);
+    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+    // Servers of our own are tried in the order given, whatever "options
+    // rotate" in resolv.conf says; the system's keep the system's rules.
+    if (!servers.empty()) mask |= ARES_OPT_NOROTATE;
+    int rc = ares_init_options(&channel_, &o, mask);
     if (rc != ARES_SUCCESS) throw std::runtime_error(std::string("dns: c-ares init: ") + ares_strerror(rc));
     if (!servers.empty()) {
       for (size_t i = 0; i + 1 < servers.size(); ++i) servers[i].next = &servers[i + 1];
