@@ -64,9 +64,22 @@ class ClientSession {
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
 
-  /// One transaction (see the file comment of session_send.cpp for the
-  /// rules); one outcome per msg.recipients entry, in order. When the
-  /// session is not usable(), every recipient gets a tempfail at once.
+  /// One transaction; one outcome per msg.recipients entry, in order
+  /// (`msg` and `body` must outlive the call). In short (session_send.cpp
+  /// has the whole list):
+  ///  - refused before sending: size over the server's SIZE (permfail 5.3.4
+  ///    for all), SMTPUTF8 needed but not offered (5.6.7 for all), an
+  ///    address that cannot be formatted (5.1.7 sender / 5.1.3 recipient);
+  ///  - MAIL carries SIZE= when offered and BODY=8BITMIME for an 8-bit body
+  ///    when offered (else the body goes as it is, noted);
+  ///  - MAIL and RCPTs pipelined (in groups of pipeline_group) when
+  ///    PIPELINING is offered; DATA only after an accepted RCPT;
+  ///  - MAIL 5xx: permfail for all, 4xx: tempfail for all; a refused RCPT
+  ///    gets its reply, accepted ones the reply to DATA or the final reply;
+  ///  - connection lost, timeout, malformed or unexpected reply, 421, or a
+  ///    body source error: tempfail (our words, code 0) for every recipient
+  ///    not yet finally answered, and the session is no longer usable().
+  /// When the session is not usable(), every recipient gets a tempfail at once.
   net::awaitable<std::vector<RecipientOutcome>> send(const OutboundMessage& msg, BodySource& body);
 
   /// The session may carry another message (the connection is open and the
