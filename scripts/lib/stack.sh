@@ -28,10 +28,10 @@ stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
   P_ADMIN=$((7001 + OFF)); P_MTA=$((7002 + OFF)); P_MDA=$((7003 + OFF))
   H_MSA=$((9101 + OFF)); H_MDA=$((9102 + OFF)); H_MTA=$((9103 + OFF)); H_IMAP=$((9104 + OFF))
   H_POP3=$((9105 + OFF)); H_ADMIN=$((9106 + OFF))
-  P_PG=$((5433 + OFF)); P_REDIS=$((6380 + OFF))
-  [ "$OFF" -eq 0 ] && { P_PG=25432; P_REDIS=26379; }
+  P_PG=$((5433 + OFF)); P_REDIS=$((6380 + OFF)); P_DNS=$((5353 + OFF))
+  [ "$OFF" -eq 0 ] && { P_PG=25432; P_REDIS=26379; P_DNS=25353; }
   export P_SMTP P_SUBMIT P_SUBMITS P_POP3 P_POP3S P_IMAP P_IMAPS P_ADMIN P_MTA P_MDA \
-    H_MSA H_MDA H_MTA H_IMAP H_POP3 H_ADMIN P_PG P_REDIS
+    H_MSA H_MDA H_MTA H_IMAP H_POP3 H_ADMIN P_PG P_REDIS P_DNS
   PG_DB=mail
   export MAIL_TEST_PG="host=$BIND port=$P_PG user=postgres dbname=$PG_DB"
   export MAIL_TEST_REDIS="$BIND:$P_REDIS"
@@ -45,7 +45,9 @@ stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
 STACK_ENV_KEYS="STACK_RUN_DIR STACK_BIND STACK_STANDARD_PORTS STACK_PORT_OFFSET STACK_HOSTNAME
   STACK_DOMAIN STACK_USER STACK_PASSWORD STACK_DNS STACK_QUEUE_RETRY_MIN STACK_QUEUE_RETRY_MAX
   STACK_QUEUE_MAX_AGE STACK_QUEUE_LEASE STACK_QUEUE_RECONCILE STACK_AUTH_CACHE_TTL STACK_LOG_LEVEL
-  STACK_THROTTLE_PAIR STACK_THROTTLE_ADDRESS STACK_CLIENT_LIMIT_EXCEPTIONS"
+  STACK_THROTTLE_PAIR STACK_THROTTLE_ADDRESS STACK_CLIENT_LIMIT_EXCEPTIONS STACK_RELAY_NETWORKS
+  STACK_RELAYHOST STACK_RELAYHOST_TLS STACK_RELAYHOST_USER STACK_RELAYHOST_PASSWORD STACK_OUTBOUND_PORT
+  STACK_OUTBOUND_TLS STACK_OUTBOUND_TIMEOUT"
 
 # stack_load_env FILE: reads KEY=VALUE lines (# comments and blank lines
 # skipped; a value bare, or in single or double quotes taken literally: no
@@ -155,8 +157,22 @@ stack_check_env() {
   for v in STACK_THROTTLE_PAIR STACK_THROTTLE_ADDRESS; do
     [ -z "${!v:-}" ] || [[ ${!v} =~ ^[0-9]{1,9}$ ]] || fail "$v=${!v}: not a number"
   done
-  [ -z "${STACK_CLIENT_LIMIT_EXCEPTIONS:-}" ] || [[ $STACK_CLIENT_LIMIT_EXCEPTIONS =~ ^[0-9A-Fa-f.:/,]+$ ]] ||
-    fail "STACK_CLIENT_LIMIT_EXCEPTIONS=$STACK_CLIENT_LIMIT_EXCEPTIONS: CIDRs separated by commas"
+  for v in STACK_CLIENT_LIMIT_EXCEPTIONS STACK_RELAY_NETWORKS; do
+    [ -z "${!v:-}" ] || [[ ${!v} =~ ^[0-9A-Fa-f.:/,\ ]+$ ]] || fail "$v=${!v}: CIDRs separated by commas"
+  done
+  # A smarthost: host, host:port, [host] or [host]:port (outbound_config.h).
+  [ -z "${STACK_RELAYHOST:-}" ] || [[ $STACK_RELAYHOST =~ ^(\[[A-Za-z0-9.:-]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$ ]] ||
+    fail "STACK_RELAYHOST=$STACK_RELAYHOST: host, host:port, [host] or [host]:port"
+  for v in STACK_RELAYHOST_TLS STACK_OUTBOUND_TLS; do
+    [ -z "${!v:-}" ] || [[ ${!v} =~ ^(none|may|encrypt|verify)$ ]] || fail "$v=${!v}: none, may, encrypt or verify"
+  done
+  [ -z "${STACK_RELAYHOST_USER:-}" ] || [[ $STACK_RELAYHOST_USER =~ ^[A-Za-z0-9._+@-]+$ ]] ||
+    fail "STACK_RELAYHOST_USER: letters, digits and ._+@- only"
+  [ -z "${STACK_RELAYHOST_PASSWORD:-}" ] || [ -n "${STACK_RELAYHOST_USER:-}" ] || fail "STACK_RELAYHOST_PASSWORD needs STACK_RELAYHOST_USER"
+  [ -z "${STACK_OUTBOUND_PORT:-}" ] || { [[ $STACK_OUTBOUND_PORT =~ ^[0-9]{1,5}$ ]] && [ "$STACK_OUTBOUND_PORT" -ge 1 ] && [ "$STACK_OUTBOUND_PORT" -le 65535 ]; } ||
+    fail "STACK_OUTBOUND_PORT=$STACK_OUTBOUND_PORT: not a port"
+  [ -z "${STACK_OUTBOUND_TIMEOUT:-}" ] || [[ $STACK_OUTBOUND_TIMEOUT =~ $dur_re ]] ||
+    fail "STACK_OUTBOUND_TIMEOUT=$STACK_OUTBOUND_TIMEOUT: not a duration (250ms, 30s, 5m, 1h)"
   unset -f fail
   [ -z "$bad" ] && return 0
   echo "$file:$bad" >&2
@@ -255,6 +271,36 @@ start_redis() {
 # (scripts/run --stop must reach PostgreSQL when Redis is already down).
 stop_redis() { redis_cli shutdown nosave >/dev/null 2>&1 || true; }
 
+# A DNS server of the stack's own on $BIND:$P_DNS (dnsmasq), for tests: it
+# knows only the records in $RUN/dns/records.conf (dnsmasq syntax: mx-host=,
+# host-record=), answers NXDOMAIN for the rest of .test and .invalid, and
+# asks no one else, so the mta's lookups never leave the machine. Started
+# by scripts/test, which points the mta at it (STACK_DNS).
+start_dns() {
+  mkdir -p "$RUN/dns"
+  touch "$RUN/dns/records.conf"
+  stop_dns
+  dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces --user=root \
+    --listen-address="$BIND" --port="$P_DNS" --local=/test/ --local=/invalid/ \
+    --conf-file="$RUN/dns/records.conf" --pid-file="$RUN/dns/dnsmasq.pid" --log-facility="$RUN/dns/dnsmasq.log" \
+    >/dev/null 2>&1 &
+  echo $! >"$RUN/dns/dnsmasq.bg"
+  for _ in $(seq 50); do
+    [ -s "$RUN/dns/dnsmasq.pid" ] && return 0
+    sleep 0.1
+  done
+  echo "dnsmasq did not start"; tail -5 "$RUN/dns/dnsmasq.log" 2>/dev/null; return 1
+}
+
+stop_dns() {
+  local f
+  for f in "$RUN/dns/dnsmasq.pid" "$RUN/dns/dnsmasq.bg"; do
+    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    rm -f "$f"
+  done
+  return 0
+}
+
 migrate() {
   "$BUILD/services/migrate/mail-migrate" --db "host=$BIND port=$P_PG user=postgres dbname=$PG_DB" --dir "$ROOT/migrations"
 }
@@ -302,15 +348,31 @@ $(auth_yaml mta msa mda)
 Y
   # The host name the msa greets with also names us in bounces
   # (Reporting-MTA, MAILER-DAEMON@; the mta would otherwise take the
-  # machine's short name). The outbound keys are for outbound delivery
-  # (issue 8): the mta does not read them yet. Each is written only when its
-  # STACK_ setting is given, so that without one the OS picks the source
-  # address and the system's resolver is asked.
+  # machine's short name) and in EHLO to other servers. The outbound keys
+  # are each written only when its STACK_ setting is given, so that without
+  # one the OS picks the source address and the system's resolver is asked.
   echo "mta: {hostname: \"${STACK_HOSTNAME:-mail.example.test}\"}" >>"$etc/mta.yaml"
-  if [ -n "${STACK_BIND:-}${STACK_DNS:-}" ]; then
-    printf 'outbound: {%s%s%s}\n' "${STACK_BIND:+source_address: \"$STACK_BIND\"}" \
-      "${STACK_BIND:+${STACK_DNS:+, }}" "${STACK_DNS:+resolver: \"$STACK_DNS\"}" >>"$etc/mta.yaml"
-  fi
+  {
+    echo "outbound:"
+    echo "  hostname: \"${STACK_HOSTNAME:-mail.example.test}\""
+    [ -n "${STACK_BIND:-}" ] && echo "  source_address: \"$STACK_BIND\""
+    [ -n "${STACK_DNS:-}" ] && echo "  resolver: \"$STACK_DNS\""
+    [ -n "${STACK_OUTBOUND_PORT:-}" ] && echo "  port: $STACK_OUTBOUND_PORT"
+    [ -n "${STACK_OUTBOUND_TLS:-}" ] && echo "  tls: \"$STACK_OUTBOUND_TLS\""
+    if [ -n "${STACK_OUTBOUND_TIMEOUT:-}" ]; then
+      echo "  connect_timeout: $STACK_OUTBOUND_TIMEOUT"
+      echo "  timeout: {greeting: $STACK_OUTBOUND_TIMEOUT, ehlo: $STACK_OUTBOUND_TIMEOUT, mail: $STACK_OUTBOUND_TIMEOUT, rcpt: $STACK_OUTBOUND_TIMEOUT, data_init: $STACK_OUTBOUND_TIMEOUT, data_block: $STACK_OUTBOUND_TIMEOUT, data_end: $STACK_OUTBOUND_TIMEOUT}"
+    fi
+    if [ -n "${STACK_RELAYHOST:-}" ]; then
+      echo "  relayhost: \"$STACK_RELAYHOST\""
+      [ -n "${STACK_RELAYHOST_TLS:-}" ] && echo "  relayhost_tls: \"$STACK_RELAYHOST_TLS\""
+      if [ -n "${STACK_RELAYHOST_USER:-}" ]; then
+        echo "  relayhost_user: \"$STACK_RELAYHOST_USER\""
+        (umask 077; printf '%s' "${STACK_RELAYHOST_PASSWORD:-}" >"$SECRETS/relayhost.password")
+        echo "  relayhost_password_file: \"$SECRETS/relayhost.password\""
+      fi
+    fi
+  } >>"$etc/mta.yaml"
   cat >"$etc/mda.yaml" <<Y
 log: {level: $level}
 delivery: {listen: "$BIND:$P_MDA"}
@@ -325,7 +387,7 @@ log: {level: $level}
 # Every client of these stacks is on loopback (tests, benchmarks): exempt
 # from the per-client connection cap, as Postfix's mynetworks are.
 net: {client_limit_exceptions: "${STACK_CLIENT_LIMIT_EXCEPTIONS-127.0.0.0/8}"}
-smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "$BIND:$P_SMTP", submission_listen: "$BIND:$P_SUBMIT", submissions_listen: "$BIND:$P_SUBMITS", reverse_lookup: false}
+smtp: {hostname: "${STACK_HOSTNAME:-mail.example.test}", mx_listen: "$BIND:$P_SMTP", submission_listen: "$BIND:$P_SUBMIT", submissions_listen: "$BIND:$P_SUBMITS", reverse_lookup: false, relay_networks: "${STACK_RELAY_NETWORKS:-}"}
 tls: {cert: "$RUN/tls/cert.pem", key: "$RUN/tls/key.pem"}
 http: {listen: "$BIND:$H_MSA"}
 mta: {address: "$BIND:$P_MTA"}
@@ -452,7 +514,9 @@ seed_demo() {
     "$ctl" account add demo@example.test --password-file "$pw" --quota 1G >/dev/null
 }
 
-# CLI entry for tests: stack.sh {start|stop|kill|restart} SERVICE
+# CLI entry for tests: stack.sh {start|stop|kill|restart} SERVICE, and
+# stack.sh configure (writes the services' configs again from the settings,
+# e.g. after an env file changed; restart a service to apply them).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   here=$(cd "$(dirname "$0")/../.." && pwd)
   if [ "${1:-}" = --env ]; then  # stack.sh --env FILE ...: a service of that instance
@@ -470,6 +534,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     exit $?
   fi
   case "$1" in
+    configure) write_configs ;;
     start) start_service "$2" && wait_ready "$2" 60 ;;
     stop) stop_service "$2" ;;
     kill) stop_service "$2" KILL ;;

@@ -76,6 +76,12 @@ MsaConfig load_msa_config(const common::Config& c) {
   s.command_timeout = duration(c, "smtp.command_timeout", std::chrono::minutes(5));
   s.data_timeout = duration(c, "smtp.data_timeout", std::chrono::minutes(10));
   s.reverse_lookup = c.boolean("smtp.reverse_lookup", true);
+  {
+    std::string bad;
+    auto nets = net::NetworkList::parse(c.str("smtp.relay_networks", ""), &bad);
+    if (!nets) throw common::ConfigError("config smtp.relay_networks: not a network: '" + bad + "'");
+    s.relay_networks = std::move(*nets);
+  }
   s.mta_retry_window = c.duration("mta.retry_window", std::chrono::seconds(10));
 
   m.mx_listen = parse_listen("smtp.mx_listen", c.str("smtp.mx_listen", "127.0.0.1:2525"));

@@ -33,6 +33,8 @@
 //                                      2 x mta.chunk_size and 1M
 //   smtp.max_connections       1000    concurrent sessions per listener; beyond it 421 4.7.0
 //   smtp.reverse_lookup        true    forward-confirmed reverse DNS for the Received header
+//   smtp.relay_networks     ""      CIDRs whose clients may relay without AUTH (as Postfix's
+//                                      mynetworks); authenticated clients always may
 //   smtp.postmaster_domain     hostname minus its first label: where RCPT TO:<postmaster> goes
 //   smtp.shutdown_grace        5s      on SIGTERM, how long sessions may finish their transaction
 //   tls.cert, tls.key          PEM files; without them no STARTTLS, no AUTH, no 465 listener
@@ -62,6 +64,7 @@
 
 #include "mail/common/config.h"
 #include "mail/directory/client/client_settings.h"
+#include "mail/net/cidr.h"
 #include "mail/smtp/limits.h"
 
 namespace mail::msa {
@@ -90,6 +93,9 @@ struct SmtpSettings {
   bool reverse_lookup = true;
   std::chrono::milliseconds mta_retry_window{10000};
   std::string recipient_delimiter = "+";  ///< directory.recipient_delimiter (as mail-admin): alice+tag@ is alice@'s
+  /// smtp.relay_networks: clients that may send to other domains without
+  /// AUTH (Postfix's mynetworks); empty: only authenticated clients may.
+  net::NetworkList relay_networks;
 };
 
 struct MsaConfig {

@@ -61,10 +61,9 @@ smtp::Reply recipient_reply(RecipientVerdict verdict, std::string_view address, 
     case RecipientVerdict::kLocalTooLarge:
       return {552, "5.2.2", "<" + a + ">: Message is larger than the mailbox can ever hold"};
     case RecipientVerdict::kNotLocal:
-      // Outbound delivery (the mta's SMTP client) is a later issue; until it
-      // lands, authenticated users get a clear permanent refusal instead of
-      // mail that would sit in the queue and bounce.
-      if (authenticated) return {550, "5.7.1", "<" + a + ">: Delivery to remote domains is not enabled yet"};
+      // Clients that may relay (authenticated, or in smtp.relay_networks)
+      // are answered 250 by the session before it gets here.
+      (void)authenticated;
       return {550, "5.7.1", "<" + a + ">: Relay access denied"};
     case RecipientVerdict::kBadAddress: return {501, "5.1.3", "Bad recipient address syntax"};
     case RecipientVerdict::kUnavailable:

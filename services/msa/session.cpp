@@ -317,10 +317,21 @@ net::awaitable<void> Session::do_rcpt(const smtp::Command& cmd) {
   const uint64_t size = txn_.size.value_or(0);
   directory::RecipientAnswer a =
       co_await net::offload(ctx_.blocking, [this, &rcpt, size] { return ctx_.directory.check_recipient(rcpt, size); });
-  smtp::Reply r = recipient_reply(a.verdict, rcpt, authenticated_);
-  if (a.verdict == RecipientVerdict::kLocalOk) {
-    // The normalized form is the directory's (it may canonicalise further).
+  // Another domain's address: carried by the mta for clients that may
+  // relay (authenticated ones, or those in smtp.relay_networks).
+  const bool relay = a.verdict == RecipientVerdict::kNotLocal &&
+                     (authenticated_ || settings_.relay_networks.contains(conn().peer_ip()));
+  smtp::Reply r = relay ? smtp::Reply{250, "2.1.5", "Ok"} : recipient_reply(a.verdict, rcpt, authenticated_);
+  if (a.verdict == RecipientVerdict::kLocalOk || relay) {
+    // The normalized form is the directory's (it may canonicalise further);
+    // another domain's local part keeps its case (RFC 5321 2.4).
     std::string accepted = a.normalized.empty() ? rcpt : a.normalized;
+    if (relay) {
+      const std::string_view local = common::address_local(cmd.address);
+      accepted = local.find('"') == std::string_view::npos && common::ascii_lower(local) == common::address_local(rcpt)
+                     ? std::string(local) + "@" + std::string(common::address_domain(rcpt))
+                     : rcpt;
+    }
     if (std::find(txn_.recipients.begin(), txn_.recipients.end(), accepted) == txn_.recipients.end())
       txn_.recipients.push_back(std::move(accepted));
   } else {

@@ -12,10 +12,11 @@ namespace pb = mail::delivery::v1;
 using namespace std::chrono_literals;
 
 Dispatcher::Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda,
-                       DispatcherOptions opts, metrics::Registry& registry)
+                       DispatcherOptions opts, metrics::Registry& registry, Outbound* outbound)
     : queue_(queue),
       mda_(pb::Delivery::NewStub(std::move(mda))),
       opts_(std::move(opts)),
+      outbound_(outbound),
       announcer_(std::make_unique<queue::RedisSignals>(opts_.redis)),
       outcomes_(registry.counter_family("mail_mta_recipient_outcomes_total",
                                         "Delivery attempts per recipient, by route and outcome")),
@@ -45,9 +46,9 @@ void Dispatcher::stop() {
   threads_.clear();
 }
 
-void Dispatcher::announce(int64_t job_id) {
+void Dispatcher::announce(int64_t leg_id) {
   std::lock_guard g(announce_mu_);
-  if (!announcer_->announce(job_id)) log::warn("redis announce failed; the reconciler will pick the job up", {{"job", job_id}});
+  if (!announcer_->announce(leg_id)) log::warn("redis announce failed; the reconciler will pick the leg up", {{"leg", leg_id}});
 }
 
 bool Dispatcher::redis_ok() {
@@ -90,30 +91,34 @@ void Dispatcher::worker_loop(int index) {
   }
 }
 
-void Dispatcher::process(queue::RedisSignals& redis, int64_t job_id, const std::string& owner) {
-  auto job = queue_.claim(job_id, owner);
-  if (!job) return;  // someone else has it, it is done, or not due yet
+void Dispatcher::process(queue::RedisSignals& redis, int64_t leg_id, const std::string& owner) {
+  auto job = queue_.claim(leg_id, owner);
+  if (!job) return;  // someone else has it, it is done or held, or not due yet
+  if (!job->local() && outbound_) {
+    // The SMTP conversation runs on the outbound io thread; this worker
+    // goes back to the stream (it waits here only while every outbound
+    // connection is busy).
+    outbound_->submit(std::move(*job), owner);
+    return;
+  }
   busy_.Increment();
   auto start = std::chrono::steady_clock::now();
-  std::vector<const queue::Recipient*> local;
   std::vector<queue::RecipientResult> results;
-  for (const auto& r : job->pending) {
-    if (r.route == "local") {
-      local.push_back(&r);
-    } else {
-      results.push_back({r.id, queue::Outcome::tempfail, "4.4.0", "outbound delivery is not available yet"});
+  if (job->local()) {
+    std::vector<const queue::Recipient*> local;
+    for (const auto& r : job->pending) local.push_back(&r);
+    if (!local.empty()) results = deliver_local(*job, local);
+  } else {
+    for (const auto& r : job->pending) {
+      results.push_back({r.id, queue::Outcome::tempfail, "4.4.0", "outbound delivery is disabled (outbound.enabled)"});
       outcomes_.Add({{"route", "remote"}, {"outcome", "tempfail"}}).Increment();
     }
-  }
-  if (!local.empty()) {
-    auto local_results = deliver_local(*job, local);
-    results.insert(results.end(), local_results.begin(), local_results.end());
   }
   auto done = queue_.finish(*job, owner, results);
   busy_.Decrement();
   attempt_duration_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (done.next) redis.schedule(job_id, *done.next);
-  if (done.bounce_job != 0) redis.announce(done.bounce_job);
+  if (done.next) redis.schedule(leg_id, *done.next);
+  for (int64_t leg : done.bounce_legs) redis.announce(leg);
 }
 
 std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& job,

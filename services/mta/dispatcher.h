@@ -19,6 +19,7 @@
 #include "mail/delivery/v1/delivery.grpc.pb.h"
 #include "mail/queue/pg_queue.h"
 #include "mail/queue/redis_signals.h"
+#include "outbound.h"
 
 namespace mail::mta {
 
@@ -33,21 +34,23 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
+  /// `outbound` carries remote legs (nullptr: outbound delivery disabled,
+  /// remote recipients wait in the queue).
   Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda, DispatcherOptions opts,
-             metrics::Registry& registry);
+             metrics::Registry& registry, Outbound* outbound);
   ~Dispatcher();
   void start();
   /// Stop taking work, let in-flight deliveries finish, join the threads.
   void stop();
-  /// Wake a worker for a newly committed job (best effort; the reconciler is the safety net).
-  void announce(int64_t job_id);
+  /// Wake a worker for a newly committed leg (best effort; the reconciler is the safety net).
+  void announce(int64_t leg_id);
   bool redis_ok();
 
  private:
   void worker_loop(int index);
   void scheduler_loop();
   void reconciler_loop();
-  void process(queue::RedisSignals& redis, int64_t job_id, const std::string& owner);
+  void process(queue::RedisSignals& redis, int64_t leg_id, const std::string& owner);
   std::vector<queue::RecipientResult> deliver_local(const queue::Job& job,
                                                     const std::vector<const queue::Recipient*>& rcpts);
   void sleep_for(std::chrono::milliseconds d);
@@ -55,6 +58,7 @@ class Dispatcher {
   queue::PgQueue& queue_;
   std::unique_ptr<mail::delivery::v1::Delivery::Stub> mda_;
   DispatcherOptions opts_;
+  Outbound* outbound_;
   std::atomic<bool> running_{false};
   std::vector<std::thread> threads_;
   std::mutex announce_mu_;

@@ -10,6 +10,7 @@
 //   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
 //   mta.hostname (the host name; names us in bounces)
+//   outbound.* (outbound_config.h): MX delivery, smarthosts, TLS policy, limits
 //   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
 //   transfer.staging_grace (1h): a staging blob (Stage/Append without Commit) untouched
 //   this long is garbage; transfer.staging_sweep_interval (5m): how often the sweep runs
@@ -64,7 +65,13 @@ int main(int argc, char** argv) {
     rpc::CallGuard transfer_guard(callers, "transfer", rpc::allowed_callers(cfg, "transfer", {"msa", "mda"}),
                                   proc.metrics());
     auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token, rpc::channel_security(cfg));
-    mta::Dispatcher dispatcher(pgq, mda, dopts, proc.metrics());
+    // Mail for other domains: by MX or a smarthost (outbound_config.h).
+    mta::OutboundOptions oopts = mta::outbound_options(cfg, qopts.hostname);
+    oopts.lease = qopts.lease;
+    oopts.max_age = qopts.max_age;
+    std::unique_ptr<mta::Outbound> outbound;
+    if (oopts.enabled) outbound = std::make_unique<mta::Outbound>(pgq, work_pool, oopts, dopts.redis, proc.metrics());
+    mta::Dispatcher dispatcher(pgq, mda, dopts, proc.metrics(), outbound.get());
 
     mta::TransferOptions topts;
     topts.max_message_size = cfg.size("limits.max_message_size", 50ull << 20);
@@ -87,8 +94,10 @@ int main(int argc, char** argv) {
     proc.set_ready([&] { return pool.ping(); });
     proc.after_stop([&] {
       dispatcher.stop();
+      if (outbound) outbound->stop();
       sweeper.stop();
     });
+    if (outbound) outbound->start();
     dispatcher.start();
     sweeper.start();
     return proc.run();

@@ -111,7 +111,7 @@ void TransferService::queued(const queue::Accepted& acc, const queue::Envelope& 
   bytes_.Increment(static_cast<double>(acc.size));
   log::info("queued", {{"queue_id", acc.queue_id}, {"size", acc.size}, {"from", env.sender},
                        {"nrcpt", env.recipients.size()}, {"client", env.client_ip}});
-  announce_(acc.job_id);
+  for (int64_t leg : acc.legs) announce_(leg);  // a duplicate has none: it was announced before
 }
 
 }  // namespace mail::mta

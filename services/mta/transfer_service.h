@@ -38,7 +38,8 @@ struct TransferOptions {
 
 class TransferService final : public mail::transfer::v1::Transfer::Service {
  public:
-  /// `announce(job_id)` wakes a worker after commit (best effort).
+  /// `announce(leg_id)` wakes a worker after commit for each of the job's
+  /// legs (best effort).
   /// Only callers that `guard` accepts may submit (the msa; the mda later).
   TransferService(pg::Pool& pool, TransferOptions opts, std::function<void(int64_t)> announce,
                   metrics::Registry& registry, const rpc::CallGuard& guard);

@@ -370,7 +370,8 @@ class TwoInstances(unittest.TestCase):
             with self.subTest(instance=inst.domain):
                 with open(os.path.join(inst.run, "etc", "mta.yaml")) as f:
                     mta = f.read()
-                self.assertIn(f'outbound: {{source_address: "{inst.addr}", resolver: "127.0.0.1:5353"}}', mta)
+                self.assertIn(f'outbound:\n  hostname: "{inst.hostname}"\n  source_address: "{inst.addr}"\n'
+                              '  resolver: "127.0.0.1:5353"\n', mta)
                 self.assertIn(f'mta: {{hostname: "{inst.hostname}"}}', mta)
                 self.assertRegex(mta, r"queue: \{.*retry_min: 1s, retry_max: 5s, max_age: 1h\}")
                 self.assertIn(f'transfer: {{listen: "{inst.addr}:7002"}}', mta)

@@ -58,6 +58,13 @@ std::string Config::env_name(const std::string& key) {
   return name;
 }
 
+std::vector<std::string> Config::keys_with_prefix(const std::string& prefix) const {
+  std::vector<std::string> out;
+  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    out.push_back(it->first);
+  return out;
+}
+
 std::optional<std::string> Config::raw(const std::string& key) const {
   if (const char* env = std::getenv(env_name(key).c_str())) return std::string(env);
   auto it = values_.find(key);

@@ -2,6 +2,7 @@
 // Integration tests of the queue against the real PostgreSQL and Redis that
 // scripts/test starts: commit, leases (expiry and reclaim), results and
 // retries, idempotency keys, and the Redis stream/retry set surviving a flush.
+#include <map>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -76,23 +77,23 @@ TEST_F(QueueTest, CommitStoresBodyJobAndRoutedRecipients) {
 TEST_F(QueueTest, LeaseExcludesOthersUntilItExpires) {
   queue::PgQueue q(*pool_, fast_options());
   auto acc = submit("x\r\n", {"a@local.test"});
-  auto a = q.claim(acc.job_id, "worker-a");
+  auto a = q.claim(acc.legs[0], "worker-a");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->pending.size(), 1u);
-  EXPECT_FALSE(q.claim(acc.job_id, "worker-b")) << "a leased job must not be claimed twice";
-  EXPECT_TRUE(q.renew(acc.job_id, "worker-a"));
-  EXPECT_FALSE(q.renew(acc.job_id, "worker-b"));
+  EXPECT_FALSE(q.claim(acc.legs[0], "worker-b")) << "a leased job must not be claimed twice";
+  EXPECT_TRUE(q.renew(acc.legs[0], "worker-a"));
+  EXPECT_FALSE(q.renew(acc.legs[0], "worker-b"));
   std::this_thread::sleep_for(450ms);
-  auto b = q.claim(acc.job_id, "worker-b");
+  auto b = q.claim(acc.legs[0], "worker-b");
   ASSERT_TRUE(b) << "an expired lease must be reclaimable";
   EXPECT_EQ(b->attempts, 2);
-  EXPECT_FALSE(q.renew(acc.job_id, "worker-a")) << "the old owner lost its lease";
+  EXPECT_FALSE(q.renew(acc.legs[0], "worker-a")) << "the old owner lost its lease";
 }
 
 TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
   queue::PgQueue q(*pool_, fast_options());
   auto acc = submit("x\r\n", {"a@local.test", "b@local.test"});
-  auto job = q.claim(acc.job_id, "w");
+  auto job = q.claim(acc.legs[0], "w");
   ASSERT_TRUE(job);
   ASSERT_EQ(job->pending.size(), 2u);
   {
@@ -107,24 +108,24 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
                         {job->pending[1].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
   ASSERT_TRUE(next.next);
   EXPECT_GT(*next.next, std::chrono::system_clock::now());
-  EXPECT_EQ(next.bounce_job, 0) << "nothing failed for good yet";
-  EXPECT_FALSE(q.claim(acc.job_id, "w")) << "not due yet";
+  EXPECT_TRUE(next.bounce_legs.empty()) << "nothing failed for good yet";
+  EXPECT_FALSE(q.claim(acc.legs[0], "w")) << "not due yet";
   auto sched = q.scheduled(100);
-  EXPECT_TRUE(std::any_of(sched.begin(), sched.end(), [&](auto& p) { return p.first == acc.job_id; }));
+  EXPECT_TRUE(std::any_of(sched.begin(), sched.end(), [&](auto& p) { return p.first == acc.legs[0]; }));
   std::this_thread::sleep_for(300ms);
-  auto again = q.claim(acc.job_id, "w");
+  auto again = q.claim(acc.legs[0], "w");
   ASSERT_TRUE(again);
   ASSERT_EQ(again->pending.size(), 1u) << "the delivered recipient is not retried";
   EXPECT_EQ(again->pending[0].address, "b@local.test");
   auto done = q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::permfail, "5.1.1", "gone"}});
   EXPECT_FALSE(done.next) << "finished";
-  ASSERT_GT(done.bounce_job, 0) << "the permanent failure is bounced to the sender";
+  ASSERT_EQ(done.bounce_legs.size(), 1u) << "the permanent failure is bounced to the sender";
   pool_->with([&](pqxx::connection& c) {
     pqxx::work tx(c);
     auto r = tx.exec_params(
         "SELECT j.sender, r.address, string_agg(encode(bc.data, 'escape'), '' ORDER BY bc.seq) FROM queue.jobs j"
         " JOIN queue.recipients r ON r.job_id = j.id JOIN store.blob_chunks bc ON bc.blob_id = j.blob_id"
-        " WHERE j.id = $1 GROUP BY j.sender, r.address", done.bounce_job);
+        " WHERE j.id = (SELECT job_id FROM queue.legs WHERE id = $1) GROUP BY j.sender, r.address", done.bounce_legs[0]);
     EXPECT_EQ(r[0][0].as<std::string>(), "") << "bounces have a null sender";
     EXPECT_EQ(r[0][1].as<std::string>(), "sender@remote.test");
     std::string body = r[0][2].as<std::string>();
@@ -134,10 +135,10 @@ TEST_F(QueueTest, TempfailSchedulesRetryAndDeliveredFinishes) {
     return 0;
   });
   // The bounce itself fails: a null-sender message is never bounced.
-  auto bjob = q.claim(done.bounce_job, "w");
+  auto bjob = q.claim(done.bounce_legs[0], "w");
   ASSERT_TRUE(bjob);
   auto bdone = q.finish(*bjob, "w", {{bjob->pending[0].id, queue::Outcome::permfail, "5.1.1", "no such sender"}});
-  EXPECT_EQ(bdone.bounce_job, 0);
+  EXPECT_TRUE(bdone.bounce_legs.empty());
   auto st = q.stats();
   EXPECT_GE(st.depth, 0);
 }
@@ -147,17 +148,17 @@ TEST_F(QueueTest, ATempfailPastTheMaximumAgeFailsForGood) {
   o.max_age = 1s;  // counted in seconds: a test's short age is not cut to zero
   queue::PgQueue q(*pool_, o);
   auto acc = submit("x\r\n", {"late@local.test"});
-  auto first = q.claim(acc.job_id, "w");
+  auto first = q.claim(acc.legs[0], "w");
   ASSERT_TRUE(first);
   auto r1 = q.finish(*first, "w", {{first->pending[0].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
   EXPECT_TRUE(r1.next) << "young: retried";
-  EXPECT_EQ(r1.bounce_job, 0);
+  EXPECT_TRUE(r1.bounce_legs.empty());
   std::this_thread::sleep_for(1200ms);
-  auto again = q.claim(acc.job_id, "w");
+  auto again = q.claim(acc.legs[0], "w");
   ASSERT_TRUE(again);
   auto r2 = q.finish(*again, "w", {{again->pending[0].id, queue::Outcome::tempfail, "4.2.2", "mailbox full"}});
   EXPECT_FALSE(r2.next) << "older than max_age: given up";
-  ASSERT_GT(r2.bounce_job, 0);
+  ASSERT_FALSE(r2.bounce_legs.empty());
   pool_->with([&](pqxx::connection& c) {
     pqxx::work tx(c);
     auto r = tx.exec_params("SELECT state, last_code, last_error FROM queue.recipients WHERE job_id = $1", acc.job_id);
@@ -183,10 +184,94 @@ TEST_F(QueueTest, OverdueFindsJobsRedisForgot) {
   auto acc = submit("x\r\n", {"a@local.test"});
   std::this_thread::sleep_for(150ms);
   auto ids = q.overdue(100ms, 1000);
-  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.job_id) != ids.end());
-  ASSERT_TRUE(q.claim(acc.job_id, "w"));
+  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.legs[0]) != ids.end());
+  ASSERT_TRUE(q.claim(acc.legs[0], "w"));
   ids = q.overdue(0ms, 1000);
-  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.job_id) == ids.end()) << "a leased job is not overdue";
+  EXPECT_TRUE(std::find(ids.begin(), ids.end(), acc.legs[0]) == ids.end()) << "a leased job is not overdue";
+}
+
+TEST_F(QueueTest, EachDestinationIsALegOfItsOwn) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto acc = submit("x\r\n", {"a@local.test", "b@Remote.test", "c@remote.test", "d@other.test"});
+  ASSERT_EQ(acc.legs.size(), 3u) << "local, remote.test and other.test";
+  std::map<std::string, queue::Job> legs;
+  for (int64_t id : acc.legs) {
+    auto job = q.claim(id, "w-" + std::to_string(id));
+    ASSERT_TRUE(job) << "each leg has its own lease";
+    EXPECT_EQ(job->id, acc.job_id);
+    legs[job->destination] = *job;
+  }
+  ASSERT_EQ(legs.count(""), 1u);
+  EXPECT_TRUE(legs[""].local());
+  ASSERT_EQ(legs["remote.test"].pending.size(), 2u) << "the domain is matched without regard to case";
+  EXPECT_EQ(legs["remote.test"].pending[0].route, "remote");
+  ASSERT_EQ(legs["other.test"].pending.size(), 1u);
+  // other.test answers at once; remote.test is slow and retried; the job waits for it.
+  const auto& other = legs["other.test"];
+  auto r1 = q.finish(other, "w-" + std::to_string(other.leg_id),
+                     {{other.pending[0].id, queue::Outcome::delivered, "2.0.0", "250 2.0.0 Ok: queued as X"}});
+  EXPECT_FALSE(r1.next);
+  const auto& remote = legs["remote.test"];
+  auto r2 = q.finish(remote, "w-" + std::to_string(remote.leg_id),
+                     {{remote.pending[0].id, queue::Outcome::tempfail, "4.4.1", "connect to mx: refused"},
+                      {remote.pending[1].id, queue::Outcome::tempfail, "4.4.1", "connect to mx: refused"}});
+  ASSERT_TRUE(r2.next);
+  const auto& local = legs[""];
+  q.finish(local, "w-" + std::to_string(local.leg_id), {{local.pending[0].id, queue::Outcome::permfail, "5.1.1", "gone"}});
+  auto state = [&] {
+    return pool_->with([&](pqxx::connection& c) {
+      pqxx::work tx(c);
+      auto r = tx.exec_params(
+          "SELECT j.state, (SELECT string_agg(destination || '=' || state || '/' || attempts || '/' || last_error, ','"
+          " ORDER BY destination) FROM queue.legs WHERE job_id = j.id),"
+          " (SELECT state FROM queue.recipients WHERE job_id = j.id AND address = 'd@other.test')"
+          " FROM queue.jobs j WHERE j.id = $1",
+          acc.job_id);
+      return r[0][0].as<std::string>() + " " + r[0][1].as<std::string>() + " " + r[0][2].as<std::string>();
+    });
+  };
+  EXPECT_EQ(state(), "queued =done/1/gone,other.test=done/1/,remote.test=queued/1/connect to mx: refused delivered")
+      << "a remote 250 is recorded by the queue; the job waits for its last leg";
+  std::this_thread::sleep_for(250ms);
+  auto again = q.claim(remote.leg_id, "w");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 2);
+  q.finish(*again, "w",
+           {{again->pending[0].id, queue::Outcome::delivered, "2.0.0", "250 ok"},
+            {again->pending[1].id, queue::Outcome::delivered, "2.0.0", "250 ok"}});
+  EXPECT_EQ(state().substr(0, 5), "done ") << "every leg done: the job is done";
+}
+
+TEST_F(QueueTest, ADeferredLegCountsNoAttempt) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto acc = submit("x\r\n", {"a@backed-off.test"});
+  auto job = q.claim(acc.legs[0], "w");
+  ASSERT_TRUE(job);
+  q.defer(*job, "w", std::chrono::system_clock::now() + 200ms, "destination backed off");
+  EXPECT_FALSE(q.claim(acc.legs[0], "w")) << "not due before the time given";
+  std::this_thread::sleep_for(250ms);
+  auto again = q.claim(acc.legs[0], "w");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 1) << "the deferral was not an attempt";
+}
+
+TEST_F(QueueTest, ADestinationThatKeepsFailingIsBackedOffAsAWhole) {
+  queue::PgQueue q(*pool_, fast_options());
+  const std::string name = "down-" + common::random_hex(3) + ".test";
+  EXPECT_EQ(q.destination(name).failures, 0);
+  EXPECT_FALSE(q.destination(name).backoff_until);
+  q.record_destination(name, false, "connect to 127.0.0.9:25: refused");
+  auto st = q.destination(name);
+  EXPECT_EQ(st.failures, 1);
+  ASSERT_TRUE(st.backoff_until);
+  EXPECT_GT(*st.backoff_until, std::chrono::system_clock::now());
+  EXPECT_EQ(st.last_error, "connect to 127.0.0.9:25: refused");
+  q.record_destination(name, false, "again");
+  EXPECT_EQ(q.destination(name).failures, 2);
+  q.record_destination(name, true, "");
+  st = q.destination(name);
+  EXPECT_EQ(st.failures, 0) << "one success clears the record";
+  EXPECT_FALSE(st.backoff_until);
 }
 
 namespace {

@@ -82,7 +82,7 @@ TEST(RecipientReply, Verdicts) {
       {RecipientVerdict::kLocalOverQuota, false, 452, "4.2.2", "Mailbox full"},
       {RecipientVerdict::kLocalTooLarge, false, 552, "5.2.2", "larger than the mailbox can ever hold"},
       {RecipientVerdict::kNotLocal, false, 550, "5.7.1", "Relay access denied"},
-      {RecipientVerdict::kNotLocal, true, 550, "5.7.1", "Delivery to remote domains is not enabled yet"},
+      {RecipientVerdict::kNotLocal, true, 550, "5.7.1", "Relay access denied"},
       {RecipientVerdict::kBadAddress, false, 501, "5.1.3", "Bad recipient address syntax"},
       {RecipientVerdict::kUnavailable, false, 451, "4.3.0", "try again"},
   };

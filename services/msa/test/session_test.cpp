@@ -315,8 +315,7 @@ void SubmissionAfterTls(Msa& msa, Client& c) {
   EXPECT_TRUE(starts(c.cmd("RSET"), "250"));
   EXPECT_TRUE(starts(c.cmd("MAIL FROM:<other+demo@example.test>"), "553 5.7.1"));
   EXPECT_TRUE(starts(c.cmd("MAIL FROM:<ALIAS@example.test>"), "250 2.1.0"));
-  EXPECT_EQ(c.cmd("RCPT TO:<someone@remote.invalid>"),
-            "550 5.7.1 <someone@remote.invalid>: Delivery to remote domains is not enabled yet\r\n");
+  EXPECT_EQ(c.cmd("RCPT TO:<Someone@Remote.Invalid>"), "250 2.1.5 Ok\r\n") << "an authenticated client may relay";
   EXPECT_TRUE(starts(c.cmd("RCPT TO:<other@example.test>"), "250"));
   EXPECT_TRUE(starts(c.cmd("DATA"), "354"));
   c.send("From: alias@example.test\r\nReturn-Path:\r\n <x@y>\r\nSubject: s\r\n\r\nhello\r\n.\r\n");
@@ -327,6 +326,8 @@ void SubmissionAfterTls(Msa& msa, Client& c) {
   EXPECT_EQ(env.sender(), "alias@example.test");
   EXPECT_EQ(env.protocol(), "ESMTPSA");
   EXPECT_EQ(env.auth_user(), "demo@example.test");
+  ASSERT_EQ(env.recipients_size(), 2);
+  EXPECT_EQ(env.recipients(0), "Someone@remote.invalid") << "the remote recipient goes to the queue";
   const std::string& m = msa.transfer_svc.messages[0];
   EXPECT_TRUE(has(m, "with ESMTPSA id")) << m;
   EXPECT_TRUE(has(m, "(using TLSv1.")) << m;
@@ -564,6 +565,32 @@ TEST(Session, MetricsCount) {
   EXPECT_TRUE(has(text, "mail_msa_replies_total{code=\"354\"} 1")) << text;
   EXPECT_TRUE(has(text, "mail_msa_connections_total{listener=\"mx\"} 1")) << text;
   EXPECT_TRUE(has(text, "mail_msa_submit_duration_seconds_count 1")) << text;
+}
+
+TEST(Session, ClientsInTheRelayNetworksMayRelayWithoutAuth) {
+  SmtpSettings s = test_settings();
+  s.relay_networks = *mail::net::NetworkList::parse("10.0.0.0/8, 127.0.0.0/8");
+  Msa msa(s);
+  Client c(msa.port(Listener::kMx));
+  c.reply();
+  ehlo(c);
+  EXPECT_TRUE(starts(c.cmd("MAIL FROM:<app@example.test>"), "250"));
+  EXPECT_EQ(c.cmd("RCPT TO:<someone@remote.invalid>"), "250 2.1.5 Ok\r\n");
+  EXPECT_TRUE(starts(c.cmd("DATA"), "354"));
+  c.send("Subject: s\r\n\r\nx\r\n.\r\n");
+  EXPECT_EQ(c.reply(), "250 2.0.0 Ok: queued as Q1\r\n");
+  ASSERT_EQ(msa.transfer_svc.count(), 1u);
+  EXPECT_EQ(msa.transfer_svc.envelopes[0].recipients(0), "someone@remote.invalid");
+
+  SmtpSettings other = test_settings();
+  other.relay_networks = *mail::net::NetworkList::parse("10.0.0.0/8");
+  Msa closed(other);
+  Client d(closed.port(Listener::kMx));
+  d.reply();
+  ehlo(d);
+  EXPECT_TRUE(starts(d.cmd("MAIL FROM:<app@example.test>"), "250"));
+  EXPECT_EQ(d.cmd("RCPT TO:<someone@remote.invalid>"), "550 5.7.1 <someone@remote.invalid>: Relay access denied\r\n")
+      << "a client outside the relay networks may not";
 }
 
 }  // namespace

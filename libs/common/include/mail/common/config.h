@@ -38,6 +38,9 @@ class Config {
   std::string secret(const std::string& key, const std::string& def) const;
 
   static std::string env_name(const std::string& key);
+  /// Keys set in the file (or map) that start with `prefix`, in order (for
+  /// maps such as "outbound.routes.<domain>.relayhost").
+  std::vector<std::string> keys_with_prefix(const std::string& prefix) const;
 
  private:
   std::map<std::string, std::string> values_;

@@ -30,6 +30,9 @@ struct Accepted {
   uint64_t size = 0;
   bool duplicate = false;  // the idempotency key was seen before
   int local_recipients = 0;
+  /// The job's legs (one per destination), to announce after commit; empty
+  /// for a duplicate.
+  std::vector<int64_t> legs;
 };
 
 /// Chunked body writes, shared with IMAP APPEND (libs/store).
@@ -37,8 +40,9 @@ using BlobWriter = store::BlobWriter;
 
 /// The job an idempotency key already made, if any.
 std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::string& key);
-/// Inserts the job and one row per recipient (route: local when the domain is
-/// in directory.domains, else remote) in the caller's transaction.
+/// Inserts the job, one row per recipient (route: local when the domain is
+/// in directory.domains, else remote, with its domain as destination) and one
+/// leg per destination, in the caller's transaction.
 Accepted insert_job(pqxx::transaction_base& tx, const Envelope& env, int64_t blob_id, uint64_t size);
 
 /// One message being written: chunks go to store.blob_chunks as they fill;
@@ -64,14 +68,19 @@ struct Recipient {
   int attempts = 0;
 };
 
+/// A claimed leg: one job's pending recipients for one destination.
 struct Job {
-  int64_t id = 0;
+  int64_t id = 0;            // the job
+  int64_t leg_id = 0;        // the leg claimed
+  std::string destination;   // '' = local, else the remote domain
   std::string queue_id;
   int64_t blob_id = 0;
   std::string sender;
-  int attempts = 0;
+  uint64_t size = 0;
+  int attempts = 0;          // of this leg, this one included
   std::chrono::system_clock::time_point received_at;
   std::vector<Recipient> pending;
+  bool local() const { return destination.empty(); }
 };
 
 enum class Outcome { delivered, tempfail, permfail };
@@ -98,10 +107,17 @@ struct QueueOptions {
 };
 
 struct FinishResult {
-  /// When the job's next attempt is due; nullopt when it is finished.
+  /// When the leg's next attempt is due; nullopt when it is finished.
   std::optional<std::chrono::system_clock::time_point> next;
-  /// A bounce queued in the same transaction (0: none): announce it.
-  int64_t bounce_job = 0;
+  /// The legs of a bounce queued in the same transaction: announce them.
+  std::vector<int64_t> bounce_legs;
+};
+
+/// A remote destination's standing (queue.destinations).
+struct DestinationState {
+  int failures = 0;
+  std::optional<std::chrono::system_clock::time_point> backoff_until;  // in the future, if backed off
+  std::string last_error;
 };
 
 class PgQueue {
@@ -112,27 +128,40 @@ class PgQueue {
   /// message, a delivery) is committed elsewhere with fsync.
   PgQueue(pg::Pool& pool, QueueOptions opts) : pool_(pool), opts_(opts) {}
 
-  /// Claim a due, unleased, queued job for `owner`; nullopt when someone else
-  /// holds it, it is done, or it is not due yet.
-  std::optional<Job> claim(int64_t job_id, const std::string& owner);
+  /// Claim a due, unleased, queued leg for `owner`; nullopt when someone else
+  /// holds it, it is done or held, or it is not due yet.
+  std::optional<Job> claim(int64_t leg_id, const std::string& owner);
   /// Extend the lease while working (false when the lease was lost).
-  bool renew(int64_t job_id, const std::string& owner);
-  /// Apply delivery results and release the lease. Recipients that failed
-  /// for good are reported to the sender in a bounce (RFC 3464, null sender),
-  /// queued in the same transaction, which then commits with fsync; a message
-  /// with a null sender is never bounced.
+  bool renew(int64_t leg_id, const std::string& owner);
+  /// Apply delivery results and release the lease. Remote recipients
+  /// delivered are marked here (local ones were marked by the mda in its own
+  /// transaction). Recipients that failed for good are reported to the
+  /// sender in a bounce (RFC 3464, null sender), queued in the same
+  /// transaction, which then commits with fsync; a message with a null
+  /// sender is never bounced. The job is done once all its legs are.
   FinishResult finish(const Job& job, const std::string& owner, const std::vector<RecipientResult>& results);
-  /// Jobs that should have been worked on by now but are not leased: the
+  /// Give the leg back without an attempt, due again at `when` (a destination
+  /// backed off or at its connection limit).
+  void defer(const Job& job, const std::string& owner, std::chrono::system_clock::time_point when,
+             const std::string& reason);
+  /// Legs that should have been worked on by now but are not leased: the
   /// reconciler announces them again (after a Redis flush or a lost worker).
   std::vector<int64_t> overdue(std::chrono::milliseconds grace, int limit);
-  /// Jobs whose retry time is in the future (to rebuild the retry set).
+  /// Legs whose retry time is in the future (to rebuild the retry set).
   std::vector<std::pair<int64_t, std::chrono::system_clock::time_point>> scheduled(int limit);
   Stats stats();
+
+  /// The destination's standing; backoff_until only when still in the future.
+  DestinationState destination(const std::string& name);
+  /// After a delivery attempt to `name`: a success (any server answered the
+  /// transaction) clears its failures; a failure to reach or use any of its
+  /// servers counts one more and backs the destination off by backoff().
+  void record_destination(const std::string& name, bool reached, const std::string& error);
 
   std::chrono::milliseconds backoff(int attempts) const;
 
  private:
-  int64_t queue_bounce(pqxx::transaction_base& tx, const Job& job);
+  std::vector<int64_t> queue_bounce(pqxx::transaction_base& tx, const Job& job);
   pg::Pool& pool_;
   QueueOptions opts_;
 };
