@@ -376,6 +376,7 @@ Y
   cat >"$etc/mda.yaml" <<Y
 log: {level: $level}
 delivery: {listen: "$BIND:$P_MDA"}
+mta: {address: "$BIND:$P_MTA"}
 http: {listen: "$BIND:$H_MDA"}
 db: {url: "$db user=mail_mda", pool_size: 16}
 $postmaster

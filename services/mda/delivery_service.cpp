@@ -74,16 +74,16 @@ std::string joined(const std::vector<std::string>& v) {
 // says which got it and which did not, for the bounce or the queue listing.
 pb::RecipientResult partial_result(int64_t id, const std::string& address, size_t delivered,
                                    const std::vector<std::string>& full, const std::vector<std::string>& too_large,
-                                   const std::vector<std::string>& remote) {
+                                   const std::vector<std::string>& remote, const std::string& forward_error) {
   std::string done = delivered > 0 ? " (the other " + std::to_string(delivered) + " got it)" : "";
   if (!too_large.empty())
     return make_result(id, pb::PERMFAIL, "5.2.2", "mailbox full, the message does not fit: " + joined(too_large) + done);
   if (!full.empty()) return make_result(id, pb::TEMPFAIL, "4.2.2", "mailbox full: " + joined(full) + done);
-  // Forwarding to remote targets needs outbound delivery, which is not there
-  // yet: keep that part queued rather than drop it.
+  // The remote targets could not be handed to the mta: keep that part
+  // queued rather than drop it (the forward is idempotent: retried safely).
   return make_result(id, pb::TEMPFAIL, "4.3.0",
-                     "alias " + address + " forwards to " + joined(remote) +
-                         "; outbound delivery is not available" + done);
+                     "alias " + address + " forwards to " + joined(remote) + "; " +
+                         (forward_error.empty() ? "forwarding is not configured" : forward_error) + done);
 }
 
 }  // namespace
@@ -138,6 +138,22 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         case directory::ResolveStatus::invalid:
           return make_result(rcpt.recipient_id(), pb::PERMFAIL, "5.1.3", "bad recipient address: " + address);
       }
+      // Targets in other domains go back to the mta as a new job on the same
+      // body; its idempotency key names this job and recipient, so however
+      // often this delivery is repeated, they are forwarded once.
+      bool forwarded = false;
+      std::string forward_error;
+      if (!res.remote.empty() && opts_.forward) {
+        const std::string key = "fwd:" + std::to_string(req.job_id()) + ":" + std::to_string(rcpt.recipient_id());
+        auto fwd = opts_.forward(req.job_id(), res.remote, key);
+        if (fwd) {
+          forwarded = true;
+          log::info("forwarded", {{"queue_id", req.queue_id()}, {"rcpt", address}, {"to", joined(res.remote)},
+                                  {"new_queue_id", *fwd}});
+        } else {
+          forward_error = "forwarding failed: " + fwd.error().message;
+        }
+      }
       auto accounts = res.accounts;
       std::sort(accounts.begin(), accounts.end(), [](auto& a, auto& b) { return a.account_id < b.account_id; });
       const std::string return_path = "Return-Path: <" + req.sender() + ">\r\n";
@@ -183,7 +199,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         cr.search_fields = head.search_fields;
         copies.push_back(std::move(cr));
       }
-      const bool complete = full.empty() && too_large.empty() && res.remote.empty();
+      const bool complete = full.empty() && too_large.empty() && (res.remote.empty() || forwarded);
       // Mark the queue recipient first when it is done: the store's last
       // statement takes the mailbox lock, and only the commit should follow.
       if (complete)
@@ -210,7 +226,7 @@ pb::RecipientResult DeliveryService::deliver_one(const pb::DeliverRequest& req, 
         return make_result(rcpt.recipient_id(), pb::DELIVERED, "2.0.0",
                            stored > 0 ? "delivered" : "delivered before (repeated call)");
       return partial_result(rcpt.recipient_id(), address, accounts.size() - full.size() - too_large.size(), full,
-                            too_large, res.remote);
+                            too_large, forwarded ? std::vector<std::string>{} : res.remote, forward_error);
     });
   } catch (const pqxx::unique_violation&) {
     // A concurrent call for the same job and recipient committed first.

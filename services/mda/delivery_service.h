@@ -9,6 +9,7 @@
 // Trusts: nothing in the request beyond its types (ids are checked by the
 // database; addresses are normalized again).
 #pragma once
+#include "mail/common/result.h"
 
 #include "mail/metrics/registry.h"
 #include "mail/delivery/v1/delivery.grpc.pb.h"
@@ -40,6 +41,10 @@ struct DeliveryOptions {
   /// Called after each commit that stored copies, once per mailbox changed
   /// (a hint for IMAP sessions, mail/store/notice.h); must not block long.
   std::function<void(const store::MailboxNotice&)> announce;
+  /// Hands an alias's targets in other domains back to the mta
+  /// (Transfer.Forward): (job id, recipients, idempotency key) -> the new
+  /// queue id, or why not. Empty: such targets wait in the queue (4.3.0).
+  std::function<common::Result<std::string>(int64_t, const std::vector<std::string>&, const std::string&)> forward;
 };
 
 class DeliveryService final : public mail::delivery::v1::Delivery::Service {

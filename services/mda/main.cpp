@@ -22,7 +22,9 @@
 #include "mail/pubsub/pubsub.h"
 #include "mail/rpc/guard.h"
 #include "mail/store/notice.h"
+#include "mail/rpc/channel.h"
 #include "mail/service/process.h"
+#include "mail/transfer/v1/transfer.grpc.pb.h"
 
 using namespace mail;
 
@@ -43,6 +45,27 @@ int main(int argc, char** argv) {
         pubsub::endpoint_from_config(cfg, "store.notice_channel", std::string(store::kMailboxNoticeChannel)));
     if (notices.enabled())
       opts.announce = [&notices](const store::MailboxNotice& n) { notices.publish(store::format_mailbox_notice(n)); };
+    // An alias's targets in other domains go back to the mta (Transfer.Forward),
+    // with our own token; mta.address "" turns forwarding off.
+    const std::string mta_address = cfg.str("mta.address", "127.0.0.1:7002");
+    std::unique_ptr<transfer::v1::Transfer::Stub> mta;
+    if (!mta_address.empty()) {
+      mta = transfer::v1::Transfer::NewStub(rpc::make_channel(mta_address, rpc::own_token(cfg), rpc::channel_security(cfg)));
+      const auto deadline = cfg.duration("mta.deadline", std::chrono::seconds(30));
+      opts.forward = [&mta, deadline](int64_t job, const std::vector<std::string>& rcpts,
+                                      const std::string& key) -> common::Result<std::string> {
+        transfer::v1::ForwardRequest req;
+        req.set_job_id(job);
+        for (const auto& r : rcpts) req.add_recipients(r);
+        req.set_idempotency_key(key);
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+        transfer::v1::SubmitReply reply;
+        auto st = mta->Forward(&ctx, req, &reply);
+        if (!st.ok()) return common::Error{common::ErrorCode::unavailable, "mta: " + st.error_message()};
+        return reply.queue_id();
+      };
+    }
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard guard(callers, "delivery", rpc::allowed_callers(cfg, "delivery", {"mta"}), proc.metrics());
     mda::DeliveryService delivery(pool, opts, proc.metrics(), guard);

@@ -54,6 +54,8 @@ class TransferService final : public mail::transfer::v1::Transfer::Service {
                       mail::transfer::v1::SubmitReply* reply) override;
   grpc::Status Discard(grpc::ServerContext* ctx, const mail::transfer::v1::DiscardRequest* req,
                        mail::transfer::v1::DiscardReply* reply) override;
+  grpc::Status Forward(grpc::ServerContext* ctx, const mail::transfer::v1::ForwardRequest* req,
+                       mail::transfer::v1::SubmitReply* reply) override;
 
  private:
   /// Checks and normalizes an envelope from the wire into `env`.

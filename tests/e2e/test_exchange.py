@@ -19,6 +19,9 @@ only that server (STACK_DNS). Then, with Python's standard library clients:
    company2 is back.
 4. A message for gone.test, whose server never answers, bounces after the
    (shortened) maximum age.
+5. An alias of company1 whose targets are abc@mailcompany1.test and
+   xyz@mailcompany2.test: a message to it reaches both, each once (the mda
+   hands the remote target back to the mta, which carries it by MX).
 
 Short retry intervals (1s..5s) and a 40s maximum age, never sleeps of
 minutes. Leaves nothing behind (instances stopped, run folders and dnsmasq
@@ -254,6 +257,20 @@ class Exchange(unittest.TestCase):
         self.assertIn(b"Status: 4.4.7", bounce)
         self.assertIn(b"expired", bounce)
         self.assertIn(b"127.0.0.9", bounce, "the last error names the server that did not answer")
+
+    def test_5_an_alias_forwards_to_another_domain_once(self):
+        tag = f"alias-{os.urandom(5).hex()}"
+        alias = f"team-{tag}@{self.a.domain}"
+        r = self.a.mailctl("alias", "add", alias, self.a.user, self.b.user)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(submit(self.b, alias, tag, b"to the whole team\r\n"), {})
+        pattern = rb"(?m)^Subject: " + tag.encode() + rb"\r$"
+        for inst in (self.a, self.b):
+            got = self.wait_for(inst, pattern, what=f"{tag} at {inst.user}")
+            self.assertTrue(got.endswith(b"\r\n\r\nto the whole team\r\n"), got[-100:])
+        time.sleep(3)  # a duplicate would be right behind
+        for inst in (self.a, self.b):
+            self.assertEqual(sum(1 for m in messages(inst) if re.search(pattern, m)), 1, inst.user)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,20 @@ Accepted insert_job(pqxx::transaction_base& tx, const Envelope& env, int64_t blo
   return acc;
 }
 
+std::optional<Accepted> forward_job(pqxx::connection& conn, int64_t job_id, Envelope env) {
+  pqxx::work tx(conn);
+  if (auto dup = find_idempotent(tx, env.idempotency_key)) {
+    tx.abort();
+    return dup;
+  }
+  auto r = pg::exec(tx, "SELECT blob_id, size, sender FROM queue.jobs WHERE id = $1", job_id);
+  if (r.empty()) return std::nullopt;
+  env.sender = r[0][2].as<std::string>();
+  Accepted acc = insert_job(tx, env, r[0][0].as<int64_t>(), r[0][1].as<uint64_t>());
+  tx.commit();
+  return acc;
+}
+
 Submission::Submission(pqxx::connection& conn, size_t chunk_size) : tx_(conn), blob_(tx_, chunk_size) {}
 
 Accepted Submission::commit(const Envelope& env) {

@@ -423,6 +423,62 @@ TEST_F(DeliveryTest, EachCopyIsStoredWithTheTreeOfItsPrefixAndBody) {
   EXPECT_EQ(f[0][0].as<std::string>(), "from\ta@else.test\nsubject\tparts\n");
 }
 
+// The mta side of Transfer.Forward, as a small fake of our own interface:
+// it records each call, and fails while `down`.
+class DeliveryForwarding : public DeliveryTest {
+ protected:
+  struct Call {
+    int64_t job;
+    std::vector<std::string> rcpts;
+    std::string key;
+  };
+  void SetUp() override {
+    options_.forward = [this](int64_t job, const std::vector<std::string>& rcpts,
+                              const std::string& key) -> common::Result<std::string> {
+      calls_.push_back({job, rcpts, key});
+      if (down_) return common::Error{common::ErrorCode::unavailable, "mta: connection refused"};
+      return std::string("FWD") + std::to_string(calls_.size());
+    };
+    DeliveryTest::SetUp();
+  }
+  std::vector<Call> calls_;
+  bool down_ = false;
+};
+
+TEST_F(DeliveryForwarding, RemoteTargetsOfAnAliasGoBackToTheMtaOnce) {
+  const int64_t alice = account("alice@d.test");
+  {
+    pqxx::work tx(*admin_);
+    for (const auto& target : {at("alice"), std::string("someone@remote.example"), std::string("other@far.example")})
+      tx.exec_params("INSERT INTO directory.aliases(domain_id, address, target) VALUES ($1, $2, $3)", domain_,
+                     at("mixed"), target);
+    tx.commit();
+  }
+  auto mixed = job(kBody, {at("mixed")});
+  down_ = true;
+  auto reply = deliver(mixed);
+  EXPECT_EQ(reply.results(0).outcome(), pb::TEMPFAIL) << "the mta is away: the remote part waits";
+  EXPECT_NE(reply.results(0).detail().find("forwarding failed: mta: connection refused"), std::string::npos)
+      << reply.results(0).detail();
+  EXPECT_EQ(inbox(alice).size(), 1u) << "the local target is not held back";
+  EXPECT_EQ(state(mixed.recipients(0).recipient_id()), "pending");
+  down_ = false;
+  reply = deliver(mixed);
+  EXPECT_EQ(reply.results(0).outcome(), pb::DELIVERED);
+  EXPECT_EQ(inbox(alice).size(), 1u) << "a retry never stores a second copy";
+  EXPECT_EQ(state(mixed.recipients(0).recipient_id()), "delivered");
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[1].job, mixed.job_id());
+  std::vector<std::string> rcpts = calls_[1].rcpts;
+  std::sort(rcpts.begin(), rcpts.end());
+  EXPECT_EQ(rcpts, (std::vector<std::string>{"other@far.example", "someone@remote.example"}));
+  EXPECT_EQ(calls_[0].key, calls_[1].key) << "the same key each time: the mta forwards once";
+  EXPECT_EQ(calls_[1].key, "fwd:" + std::to_string(mixed.job_id()) + ":" + std::to_string(mixed.recipients(0).recipient_id()));
+  // A purely local alias never calls the mta.
+  deliver(job(kBody, {at("alice")}));
+  EXPECT_EQ(calls_.size(), 2u);
+}
+
 class DeliverySmallParse : public DeliveryTest {
  protected:
   void SetUp() override {

@@ -109,3 +109,53 @@ TEST_F(TransferTest, OnlyAcceptedCallersSubmit) {
   EXPECT_TRUE(submit({"x: y\r\n\r\nbody\r\n"}, &reply).ok()) << "the msa's token works";
   EXPECT_EQ(jobs(), before + 1);
 }
+
+TEST_F(TransferTest, ForwardQueuesTheSameBodyOnceForOtherRecipients) {
+  pb::SubmitReply first;
+  const std::string msg = "Subject: to an alias\r\n\r\nforward me\r\n";
+  ASSERT_TRUE(submit({msg}, &first).ok());
+  const int64_t job = count("SELECT id FROM queue.jobs WHERE queue_id = $1", first.queue_id());
+  const size_t announced = announced_.size();
+  pb::ForwardRequest req;
+  req.set_job_id(job);
+  req.add_recipients("Target@Remote.Example");
+  req.add_recipients("second@elsewhere.example");
+  req.set_idempotency_key("fwd:" + std::to_string(job) + ":1");
+  pb::SubmitReply a, b;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->Forward(&ctx, req, &a).ok());
+  }
+  EXPECT_NE(a.queue_id(), first.queue_id());
+  EXPECT_EQ(job_body(a.queue_id()), msg) << "the forwarded job carries the same body";
+  EXPECT_EQ(count("SELECT count(DISTINCT blob_id) FROM queue.jobs WHERE queue_id IN ($1, '" + first.queue_id() + "')",
+                  a.queue_id()),
+            1)
+      << "and shares it: no bytes were copied";
+  EXPECT_EQ(count("SELECT count(*) FROM queue.jobs WHERE queue_id = $1 AND sender = 'a@remote.test'", a.queue_id()), 1)
+      << "the envelope sender is kept";
+  EXPECT_EQ(count("SELECT count(*) FROM queue.legs l JOIN queue.jobs j ON j.id = l.job_id WHERE j.queue_id = $1",
+                  a.queue_id()),
+            2)
+      << "one leg per destination";
+  EXPECT_EQ(announced_.size(), announced + 2);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->Forward(&ctx, req, &b).ok());
+  }
+  EXPECT_EQ(b.queue_id(), a.queue_id()) << "a repeated forward returns the first job";
+  EXPECT_EQ(announced_.size(), announced + 2) << "and queues nothing new";
+
+  req.set_job_id(job + 100000);
+  req.set_idempotency_key("fwd:none");
+  grpc::ClientContext ctx1;
+  EXPECT_EQ(stub_->Forward(&ctx1, req, &b).error_code(), grpc::StatusCode::NOT_FOUND);
+  req.set_job_id(job);
+  req.clear_idempotency_key();
+  grpc::ClientContext ctx2;
+  EXPECT_EQ(stub_->Forward(&ctx2, req, &b).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext ctx3;
+  req.set_idempotency_key("fwd:x");
+  EXPECT_EQ(stub(kMtaToken)->Forward(&ctx3, req, &b).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "only accepted callers forward";
+}

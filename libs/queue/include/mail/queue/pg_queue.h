@@ -45,6 +45,12 @@ std::optional<Accepted> find_idempotent(pqxx::transaction_base& tx, const std::s
 /// leg per destination, in the caller's transaction.
 Accepted insert_job(pqxx::transaction_base& tx, const Envelope& env, int64_t blob_id, uint64_t size);
 
+/// A new job for `env`'s recipients on the body (and with the sender) of
+/// job `job_id`, committed in its own transaction: nullopt when there is no
+/// such job. env.idempotency_key is required; a repeat returns the first job
+/// (duplicate = true).
+std::optional<Accepted> forward_job(pqxx::connection& conn, int64_t job_id, Envelope env);
+
 /// One message being written: chunks go to store.blob_chunks as they fill;
 /// nothing is visible until commit(). Destroying it without commit rolls back.
 class Submission {
