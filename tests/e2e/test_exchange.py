@@ -22,6 +22,10 @@ only that server (STACK_DNS). Then, with Python's standard library clients:
 5. An alias of company1 whose targets are abc@mailcompany1.test and
    xyz@mailcompany2.test: a message to it reaches both, each once (the mda
    hands the remote target back to the mta, which carries it by MX).
+6. Through a smarthost with AUTH over STARTTLS: company1 relays everything
+   through company2's submission port as xyz (who may send as abc@ there);
+   with a wrong password the message waits with the relay's 535 as its
+   error, and goes once the password is right.
 
 Short retry intervals (1s..5s) and a 40s maximum age, never sleeps of
 minutes. Leaves nothing behind (instances stopped, run folders and dnsmasq
@@ -47,6 +51,10 @@ STACK_SH = os.path.join(ti.ROOT, "scripts", "lib", "stack.sh")
 class Company(ti.Instance):
     def __init__(self, base, n, addr):
         super().__init__(base, n, addr)
+        self.write_env()
+
+    def write_env(self, extra=""):
+        n, addr = self.n, self.addr
         with open(self.env_file, "w") as f:
             f.write(f"""STACK_RUN_DIR=company{n}
 STACK_BIND={addr}
@@ -61,7 +69,7 @@ STACK_QUEUE_RETRY_MAX=4s
 STACK_QUEUE_MAX_AGE={MAX_AGE}s
 STACK_QUEUE_RECONCILE=1s
 STACK_OUTBOUND_TIMEOUT=5s
-""")
+""" + extra)
 
     def stack(self, *args):
         env = {k: v for k, v in os.environ.items() if not k.startswith("STACK_")}
@@ -271,6 +279,47 @@ class Exchange(unittest.TestCase):
         time.sleep(3)  # a duplicate would be right behind
         for inst in (self.a, self.b):
             self.assertEqual(sum(1 for m in messages(inst) if re.search(pattern, m)), 1, inst.user)
+
+    def relay_through_b(self, password):
+        self.a.write_env(f"STACK_RELAYHOST=[{self.b.addr}]:587\nSTACK_RELAYHOST_TLS=encrypt\n"
+                         f"STACK_RELAYHOST_USER={self.b.user}\nSTACK_RELAYHOST_PASSWORD='{password}'\n")
+        for args in (("configure",), ("restart", "mta")):
+            r = self.a.stack(*args)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_6_smarthost_with_auth_over_starttls(self):
+        # company2 knows abc@mailcompany1.test as an address xyz may send as
+        # (a provider that verified the sending domain).
+        for args in (("domain", "add", self.a.domain), ("alias", "add", self.a.user, self.b.user)):
+            r = self.b.mailctl(*args)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        try:
+            self.relay_through_b("wrong password")
+            tag = f"relay-{os.urandom(5).hex()}"
+            self.assertEqual(submit(self.a, self.b.user, tag, b"via the smarthost\r\n"), {})
+            deadline = time.time() + 30
+            legs = []
+            while time.time() < deadline:
+                legs = self.a.psql("SELECT l.state, l.attempts, l.last_error FROM queue.legs l JOIN queue.jobs j"
+                                   " ON j.id = l.job_id JOIN store.blob_chunks c ON c.blob_id = j.blob_id"
+                                   f" WHERE convert_from(c.data, 'UTF8') LIKE '%{tag}%'")
+                if legs and int(legs[0][1]) >= 2 and "535" in legs[0][2]:
+                    break
+                time.sleep(0.5)
+            self.assertTrue(legs and legs[0][0] == "queued" and "535" in legs[0][2], f"a clear, retried error: {legs}")
+            self.assertIn("auth", legs[0][2].lower())
+            self.assertEqual(sum(1 for m in messages(self.b) if tag.encode() in m), 0)
+            self.relay_through_b(self.b.password)
+            got = self.wait_for(self.b, rb"(?m)^Subject: " + tag.encode() + rb"\r$", timeout=40, what=tag)
+            received = re.findall(rb"(?m)^Received: [^\r]*(?:\r\n[ \t][^\r]*)*", got.partition(b"\r\n\r\n")[0])
+            self.assertRegex(received[0], rb"from " + re.escape(self.a.hostname.encode()) + rb" ")
+            self.assertRegex(received[0], rb"with ESMTPSA ", "relayed over the submission port, authenticated")
+        finally:
+            self.a.write_env()
+            self.a.stack("configure")
+            self.a.stack("restart", "mta")
+            self.b.mailctl("alias", "delete", self.a.user)
+            self.b.mailctl("domain", "delete", self.a.domain)
 
 
 if __name__ == "__main__":
