@@ -295,7 +295,7 @@ start_dns() {
 stop_dns() {
   local f
   for f in "$RUN/dns/dnsmasq.pid" "$RUN/dns/dnsmasq.bg"; do
-    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    if [ -s "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
     rm -f "$f"
   done
   return 0
