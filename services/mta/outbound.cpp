@@ -82,7 +82,7 @@ Outbound::Outbound(queue::PgQueue& queue, pg::Pool& pool, OutboundOptions option
       plain_tls_(net::make_client_tls_context(false)),
       redis_(redis),
       outcomes_(registry.counter_family("mail_mta_outbound_outcomes_total",
-                                        "Remote recipients by outcome and reply class")),
+                                        "Remote recipients by outcome and the class of the reply that decided it (none: no reply)")),
       connections_(registry.counter_family("mail_mta_outbound_connections_total",
                                            "Outbound SMTP sessions by result (opened, reused, failed)")),
       active_(registry.gauge("mail_mta_outbound_active", "Outbound conversations under way")),
@@ -218,7 +218,7 @@ asio::ssl::context& Outbound::tls_context(smtpc::TlsPolicy policy) {
 
 void Outbound::count(const char* outcome, const queue::Job& job, size_t n) {
   (void)job;
-  outcomes_.Add({{"outcome", outcome}}).Increment(static_cast<double>(n));
+  outcomes_.Add({{"outcome", outcome}, {"class", "none"}}).Increment(static_cast<double>(n));
 }
 
 net::awaitable<void> Outbound::deliver(queue::Job job, std::string owner) {
@@ -347,7 +347,9 @@ net::awaitable<std::vector<queue::RecipientResult>> Outbound::attempt(const queu
     const char* name = res.outcome == queue::Outcome::delivered  ? "delivered"
                        : res.outcome == queue::Outcome::permfail ? "permfail"
                                                                  : "tempfail";
-    count(name, job, 1);
+    const int code = i < outcomes.size() ? outcomes[i].code : 0;
+    outcomes_.Add({{"outcome", name}, {"class", code >= 200 && code < 600 ? std::to_string(code / 100) + "xx" : "none"}})
+        .Increment();
     if (res.outcome == queue::Outcome::delivered) latency_.Observe(age);
     log::info("outbound", {{"queue_id", job.queue_id}, {"to", job.pending[i].address}, {"relay", peer},
                            {"status", name}, {"detail", res.detail}});

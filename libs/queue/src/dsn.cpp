@@ -2,6 +2,9 @@
 // Builds the bounce message (RFC 3464 delivery-status report).
 #include "mail/queue/dsn.h"
 
+#include <optional>
+#include <utility>
+
 #include <cstdio>
 
 namespace mail::queue {
@@ -51,6 +54,18 @@ std::string normalized_headers(std::string_view h) {
   return out;
 }
 
+// "host mx.example[192.0.2.1]:25 said: 550 5.1.1 ..." (the mta's words for a
+// remote server's reply): the server's name and its reply; nullopt for
+// anything else.
+std::optional<std::pair<std::string, std::string>> remote_reply(std::string_view d) {
+  if (d.substr(0, 5) != "host ") return std::nullopt;
+  const size_t bracket = d.find('[', 5);
+  const size_t said = d.find(" said: ");
+  if (bracket == std::string_view::npos || said == std::string_view::npos || bracket > said || bracket == 5)
+    return std::nullopt;
+  return std::make_pair(std::string(d.substr(5, bracket - 5)), std::string(d.substr(said + 7)));
+}
+
 }  // namespace
 
 std::string build_dsn(const DsnInput& in) {
@@ -88,7 +103,14 @@ std::string build_dsn(const DsnInput& in) {
     m += "Final-Recipient: rfc822; " + one_line(f.address, 320) + "\r\n";
     m += "Action: failed\r\n";
     m += "Status: " + one_line(f.status, 16) + "\r\n";
-    m += "Diagnostic-Code: X-mail; " + one_line(f.diagnostic) + "\r\n";
+    // A remote server's refusal is reported as that server's SMTP reply
+    // (RFC 3464 2.3.5, 2.3.6); our own reasons as X-mail.
+    if (auto remote = remote_reply(f.diagnostic)) {
+      m += "Remote-MTA: dns; " + one_line(remote->first, 255) + "\r\n";
+      m += "Diagnostic-Code: smtp; " + one_line(remote->second) + "\r\n";
+    } else {
+      m += "Diagnostic-Code: X-mail; " + one_line(f.diagnostic) + "\r\n";
+    }
   }
   m += "\r\n";
 

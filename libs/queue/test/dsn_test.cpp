@@ -66,3 +66,21 @@ TEST(Dsn, ShortOrEmptyHeadersAreFine) {
     EXPECT_NE(m.rfind("\r\n--b-123--\r\n"), std::string::npos) << h;
   }
 }
+
+TEST(Dsn, ARemoteRefusalIsReportedAsTheServersSmtpReply) {
+  auto in = input();
+  in.failed = {{"nobody@remote.example", "5.1.1",
+                "host mx.remote.example[192.0.2.7]:25 said: 550 5.1.1 <nobody@remote.example>: User unknown"},
+               {"x@remote.example", "4.4.7", "message expired in queue: connect to mx[192.0.2.7]:25: refused"}};
+  std::string m = queue::build_dsn(in);
+  EXPECT_NE(m.find("Status: 5.1.1\r\nRemote-MTA: dns; mx.remote.example\r\n"
+                   "Diagnostic-Code: smtp; 550 5.1.1 <nobody@remote.example>: User unknown\r\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("Status: 4.4.7\r\nDiagnostic-Code: X-mail; message expired in queue: connect to mx[192.0.2.7]:25: refused\r\n"),
+            std::string::npos)
+      << "our own reasons stay X-mail";
+  EXPECT_NE(m.find("<nobody@remote.example>: 5.1.1 host mx.remote.example[192.0.2.7]:25 said: 550 5.1.1"),
+            std::string::npos)
+      << "the human-readable part names the recipient and the server's words";
+}
