@@ -24,18 +24,7 @@ extern char** environ;
 namespace mail::net::test {
 namespace {
 
-std::string find_haproxy() {
-  for (const char* p : {"/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"})
-    if (::access(p, X_OK) == 0) return p;
-  return {};
-}
-
-// A port free on 127.0.0.1 now (bound and released; good enough for a test).
-uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
+std::string find_haproxy() { return find_program({"/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"}); }
 
 // haproxy in the foreground (-db), stopped and reaped in the destructor.
 class Haproxy {

@@ -21,11 +21,29 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
+#include <initializer_list>
+
 namespace mail::net::test {
 
 using namespace std::chrono_literals;
 
 /// An io_context run by `threads` background threads for the test's lifetime.
+// The first of `candidates` that is an executable file, or "" (the test then skips).
+inline std::string find_program(std::initializer_list<const char*> candidates) {
+  for (const char* p : candidates)
+    if (::access(p, X_OK) == 0) return p;
+  return {};
+}
+
+// A port free on 127.0.0.1 now (bound and released; good enough for a test).
+inline uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
 class IoThread {
  public:
   explicit IoThread(int threads = 2) : work_(io.get_executor()) {

@@ -22,16 +22,11 @@
 namespace mail::smtp::client::test {
 namespace {
 
-std::string find_smtp_sink() {
-  for (const char* p : {"/usr/sbin/smtp-sink", "/usr/bin/smtp-sink", "/usr/local/sbin/smtp-sink"})
-    if (::access(p, X_OK) == 0) return p;
-  return {};
-}
+using net::test::find_program;
+using net::test::free_port;
 
-uint16_t free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
+std::string find_smtp_sink() {
+  return find_program({"/usr/sbin/smtp-sink", "/usr/bin/smtp-sink", "/usr/local/sbin/smtp-sink"});
 }
 
 // smtp-sink as a child process, stopped (by its pid) at the end.
