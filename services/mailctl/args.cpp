@@ -12,7 +12,7 @@
 namespace mail::mailctl {
 
 const char* const kUsage =
-    "usage: mailctl [--server HOST:PORT] [--token-file FILE] COMMAND [ARGS]\n"
+    "usage: mailctl [--server HOST:PORT] [--queue-server HOST:PORT] [--token-file FILE] COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
     "  domain add DOMAIN\n"
