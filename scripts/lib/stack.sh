@@ -35,7 +35,7 @@ stack_env() {  # stack_env ROOT RUN_DIR OFFSET BUILD_DIR
   PG_DB=mail
   export MAIL_TEST_PG="host=$BIND port=$P_PG user=postgres dbname=$PG_DB"
   export MAIL_TEST_REDIS="$BIND:$P_REDIS"
-  export MAILCTL_SERVER="$BIND:$P_ADMIN"
+  export MAILCTL_SERVER="$BIND:$P_ADMIN" MAILCTL_QUEUE_SERVER="$BIND:$P_MTA"
   SECRETS=$RUN/secrets
   export MAILCTL_TOKEN_FILE=$SECRETS/admin.token
 }
@@ -344,7 +344,8 @@ db: {url: "$db user=mail_mta", pool_size: 16}
 redis: {host: $BIND, port: $P_REDIS}
 mda: {address: "$BIND:$P_MDA"}
 queue: {workers: 16, lease: ${STACK_QUEUE_LEASE:-60s}, reconcile_interval: ${STACK_QUEUE_RECONCILE:-30s}, retry_min: ${STACK_QUEUE_RETRY_MIN:-60s}, retry_max: ${STACK_QUEUE_RETRY_MAX:-1h}, max_age: ${STACK_QUEUE_MAX_AGE:-120h}}
-$(auth_yaml mta msa mda)
+# Transfer takes the msa and the mda; the Queue API (mailctl queue) the administrators.
+$(auth_yaml mta msa mda admin)
 Y
   # The host name the msa greets with also names us in bounces
   # (Reporting-MTA, MAILER-DAEMON@; the mta would otherwise take the

@@ -7,11 +7,12 @@
 
 #include "mail/common/config.h"
 #include "mail/common/strings.h"
+#include "queue_args.h"
 
 namespace mail::mailctl {
 
 const char* const kUsage =
-    "usage: mailctl [--server HOST:PORT] [--token-file FILE] COMMAND [ARGS]\n"
+    "usage: mailctl [--server HOST:PORT] [--queue-server HOST:PORT] [--token-file FILE] COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
     "  domain add DOMAIN\n"
@@ -30,9 +31,20 @@ const char* const kUsage =
     "  alias list [DOMAIN]\n"
     "  throttle show [--address IP] [--account NAME]   (failed-login counts and blocks)\n"
     "  throttle clear (--address IP | --account NAME)  (lifts the blocks at once)\n"
+    "  queue list [--sender ADDRESS|'<>'] [--recipient ADDRESS] [--domain DOMAIN]\n"
+    "             [--state queued|deferred|held|active|all] [--older-than DURATION] [--limit N]\n"
+    "                                       (unfinished jobs, oldest first, one line each)\n"
+    "  queue show QUEUE_ID                  (recipients, legs and attempts of one job)\n"
+    "  queue retry (QUEUE_ID | --domain DOMAIN)    (due now; the domain's backoff cleared)\n"
+    "  queue hold (QUEUE_ID | --domain DOMAIN)     (never attempted until released)\n"
+    "  queue release (QUEUE_ID | --domain DOMAIN)  (held legs due now)\n"
+    "  queue delete (QUEUE_ID | --domain DOMAIN) [--bounce]\n"
+    "                                       (pending recipients fail; the sender is told only with --bounce)\n"
     "\n"
     "Options:\n"
     "  --server HOST:PORT   admin service (default $MAILCTL_SERVER, else 127.0.0.1:7001)\n"
+    "  --queue-server HOST:PORT  the mta's queue API, for queue and account show\n"
+    "                       (default $MAILCTL_QUEUE_SERVER, else 127.0.0.1:7002; the same token)\n"
     "  --token-file FILE    the administrator's token (default $MAILCTL_TOKEN_FILE, else\n"
     "                       .run/secrets/admin.token of the local run, else /etc/mail/admin.token)\n"
     "  --password-file FILE read the password from the first line of FILE\n"
@@ -40,6 +52,8 @@ const char* const kUsage =
     "  --quota SIZE         quota of a new account (default 0 = unlimited)\n"
     "  --address IP         throttle: a client address\n"
     "  --account NAME       throttle: an account, as clients log in with it\n"
+    "  --older-than DURATION  queue list: received longer ago (90s, 30m, 2h, 7d)\n"
+    "  --limit N            queue list: at most N jobs (default 1000, at most 10000)\n"
     "  -h, --help           this text\n"
     "\n"
     "Passwords are never taken as command-line arguments.\n"
@@ -48,7 +62,8 @@ const char* const kUsage =
 namespace {
 
 struct Options {
-  std::optional<std::string> server, password_file, quota, token_file, address, account;
+  std::optional<std::string> server, password_file, quota, token_file, address, account, queue_server;
+  QueueOptionValues queue;
   bool password_stdin = false;
   bool help = false;
 };
@@ -107,13 +122,33 @@ constexpr Spec kSpecs[] = {
     {"alias", "list", Verb::alias_list, 0, 1, false, false, "[DOMAIN]"},
     {"throttle", "show", Verb::throttle_show, 0, 0, false, false, "[--address IP] [--account NAME]"},
     {"throttle", "clear", Verb::throttle_clear, 0, 0, false, false, "(--address IP | --account NAME)"},
+    {"queue", "list", Verb::queue_list, 0, 0, false, false,
+     "[--sender ADDRESS] [--recipient ADDRESS] [--domain DOMAIN] [--state STATE] [--older-than DURATION] [--limit N]"},
+    {"queue", "show", Verb::queue_show, 1, 1, false, false, "QUEUE_ID"},
+    {"queue", "retry", Verb::queue_retry, 0, 1, false, false, "(QUEUE_ID | --domain DOMAIN)"},
+    {"queue", "hold", Verb::queue_hold, 0, 1, false, false, "(QUEUE_ID | --domain DOMAIN)"},
+    {"queue", "release", Verb::queue_release, 0, 1, false, false, "(QUEUE_ID | --domain DOMAIN)"},
+    {"queue", "delete", Verb::queue_delete, 0, 1, false, false, "(QUEUE_ID | --domain DOMAIN) [--bounce]"},
 };
 
 std::string bounded(const std::string& s) { return s.size() > 60 ? s.substr(0, 60) + "..." : s; }
 
 }  // namespace
 
-std::variant<Command, UsageError> parse_args(const std::vector<std::string>& args, std::string_view default_server) {
+bool is_queue_verb(Verb v) {
+  switch (v) {
+    case Verb::queue_list:
+    case Verb::queue_show:
+    case Verb::queue_retry:
+    case Verb::queue_hold:
+    case Verb::queue_release:
+    case Verb::queue_delete: return true;
+    default: return false;
+  }
+}
+
+std::variant<Command, UsageError> parse_args(const std::vector<std::string>& args, std::string_view default_server,
+                                             std::string_view default_queue_server) {
   Options opt;
   std::vector<std::string> pos;
   bool options_done = false;
@@ -159,6 +194,22 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
       err = take(opt.address);
     } else if (name == "--account") {
       err = take(opt.account);
+    } else if (name == "--queue-server") {
+      err = take(opt.queue_server);
+    } else if (name == "--sender") {
+      err = take(opt.queue.sender);
+    } else if (name == "--recipient") {
+      err = take(opt.queue.recipient);
+    } else if (name == "--domain") {
+      err = take(opt.queue.domain);
+    } else if (name == "--state") {
+      err = take(opt.queue.state);
+    } else if (name == "--older-than") {
+      err = take(opt.queue.older_than);
+    } else if (name == "--limit") {
+      err = take(opt.queue.limit);
+    } else if (name == "--bounce" && !inline_value) {
+      opt.queue.bounce = true;
     } else if (name == "--password-stdin" && !inline_value) {
       opt.password_stdin = true;
     } else if (name == "--password" || name == "--pass" || name == "-p") {
@@ -172,6 +223,7 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
   Command cmd;
   cmd.server = opt.server.value_or(std::string(default_server));
   cmd.token_file = opt.token_file.value_or("");
+  cmd.queue_server = opt.queue_server.value_or(std::string(default_queue_server));
   if (opt.help || (pos.size() == 1 && pos[0] == "help")) return cmd;  // Verb::help
   if (cmd.server.empty()) return usage("--server needs HOST:PORT");
   if (pos.empty()) return usage("no command given");
@@ -232,6 +284,11 @@ std::variant<Command, UsageError> parse_args(const std::vector<std::string>& arg
     return usage("throttle show: give --address IP, --account NAME or both");
   cmd.address = opt.address.value_or("");
   cmd.account = opt.account.value_or("");
+  if (is_queue_verb(spec->verb)) {
+    if (auto e = complete_queue_command(cmd, opt.queue)) return usage(what + ": " + e->message);
+  } else if (opt.queue.any()) {
+    return usage("--sender, --recipient, --domain, --state, --older-than, --limit and --bounce apply to 'queue' only");
+  }
   if (opt.quota) {
     if (!spec->quota_option) return usage("--quota applies to 'account add' only (use 'account quota ADDRESS SIZE')");
     cmd.quota = parse_quota(*opt.quota);

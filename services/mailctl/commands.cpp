@@ -7,22 +7,11 @@
 #include <functional>
 
 #include "format.h"
+#include "queue_commands.h"
 
 namespace mail::mailctl {
-namespace {
 
-namespace pb = mail::admin::v1;
-
-std::string clean(std::string s) {
-  if (s.size() > 500) s = s.substr(0, 500) + "...";
-  for (char& c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = '?';
-  }
-  return s;
-}
-
-const char* code_name(grpc::StatusCode c) {
+const char* status_name(grpc::StatusCode c) {
   switch (c) {
     case grpc::StatusCode::CANCELLED: return "cancelled";
     case grpc::StatusCode::INVALID_ARGUMENT: return "invalid argument";
@@ -38,6 +27,19 @@ const char* code_name(grpc::StatusCode c) {
   }
 }
 
+namespace {
+
+namespace pb = mail::admin::v1;
+
+std::string clean(std::string s) {
+  if (s.size() > 500) s = s.substr(0, 500) + "...";
+  for (char& c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return s;
+}
+
 class Runner {
  public:
   Runner(const Command& cmd, pb::Admin::StubInterface& stub, std::ostream& out, std::ostream& err)
@@ -51,13 +53,13 @@ class Runner {
     ctx.set_deadline(std::chrono::system_clock::now() + kRpcDeadline);
     grpc::Status s = (stub_.*rpc)(&ctx, req, rep);
     if (s.ok()) return true;
-    std::string msg = clean(s.error_message().empty() ? code_name(s.error_code()) : s.error_message());
+    std::string msg = clean(s.error_message().empty() ? status_name(s.error_code()) : s.error_message());
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE || s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
       err_ << "mailctl: admin server " << clean(cmd_.server) << " unavailable: " << msg << "\n";
       code_ = kExitUnreachable;
     } else if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-      err_ << "mailctl: admin server " << clean(cmd_.server) << " refused our token (" << code_name(s.error_code())
+      err_ << "mailctl: admin server " << clean(cmd_.server) << " refused our token (" << status_name(s.error_code())
            << "): " << msg << "\n";
       code_ = kExitRefused;
     } else {
@@ -119,7 +121,7 @@ void print_throttle(std::ostream& out, const Command& cmd, const pb::LoginThrott
 }  // namespace
 
 int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::string& password, std::ostream& out,
-            std::ostream& err) {
+            std::ostream& err, mail::queue::v1::Queue::StubInterface* queue) {
   Runner r(cmd, stub, out, err);
   using S = pb::Admin::StubInterface;
   switch (cmd.verb) {
@@ -169,7 +171,9 @@ int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::strin
       pb::AccountRequest req;
       req.set_address(cmd.name);
       pb::Account rep;
-      if (r.call(&S::GetAccount, req, &rep)) print_account(out, rep);
+      if (!r.call(&S::GetAccount, req, &rep)) break;
+      print_account(out, rep);
+      if (queue) print_queued_as_sender(rep.address(), cmd.queue_server, *queue, out);
       break;
     }
     case Verb::account_list: {
@@ -252,6 +256,15 @@ int execute(const Command& cmd, pb::Admin::StubInterface& stub, const std::strin
       }
       break;
     }
+    case Verb::queue_list:
+    case Verb::queue_show:
+    case Verb::queue_retry:
+    case Verb::queue_hold:
+    case Verb::queue_release:
+    case Verb::queue_delete:
+      // main sends these to execute_queue, with the Queue API's stub.
+      err << "mailctl: queue commands need the queue server\n";
+      return kExitUsage;
     case Verb::alias_list: {
       pb::ListAliasesRequest req;
       req.set_domain(cmd.name);

@@ -37,6 +37,36 @@ std::string format_size(uint64_t bytes) {
   return buf;
 }
 
+std::string sanitize(std::string_view text, size_t max) {
+  std::string out;
+  out.reserve(std::min(text.size(), max) + 3);
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = len != 0 && i + len <= text.size();
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+               (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
+      ok = false;
+    if (!ok) len = 1;
+    if (out.size() + (ok ? len : 1) > max) {
+      out += "...";
+      return out;
+    }
+    if (!ok || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) out += '?';
+    else out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 std::string format_quota(uint64_t bytes) { return bytes == 0 ? "unlimited" : format_size(bytes); }
 
 std::string render_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows) {

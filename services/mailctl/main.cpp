@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// mailctl: the command-line client of the admin service's Admin API.
+// mailctl: the command-line client of the admin service's Admin API and of
+// the mta's Queue API (mailctl queue; account show asks it too), both with
+// the administrators' token.
 // Exit status: 0 done, 1 refused (credentials too), 2 usage error or no
 // token, 3 server unreachable.
 #include <grpcpp/grpcpp.h>
@@ -11,6 +13,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "queue_commands.h"
 #include "mail/rpc/channel.h"
 #include "password_input.h"
 #include "token.h"
@@ -20,8 +23,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* env = std::getenv("MAILCTL_SERVER");
   std::string default_server = env && *env ? env : "127.0.0.1:7001";
+  const char* queue_env = std::getenv("MAILCTL_QUEUE_SERVER");
+  std::string default_queue_server = queue_env && *queue_env ? queue_env : "127.0.0.1:7002";
 
-  auto parsed = parse_args(args, default_server);
+  auto parsed = parse_args(args, default_server, default_queue_server);
   if (auto* e = std::get_if<UsageError>(&parsed)) {
     std::cerr << "mailctl: " << e->message << "\n(see mailctl --help)\n";
     return kExitUsage;
@@ -72,7 +77,17 @@ int main(int argc, char** argv) {
     std::cerr << "mailctl: " << e.what() << "\n";
     return kExitUsage;
   }
+  // A list of 10000 jobs is more than gRPC's default 4 MiB reply.
+  auto queue_channel_args = mail::rpc::client_channel_arguments();
+  queue_channel_args.SetMaxReceiveMessageSize(64 << 20);
+  if (is_queue_verb(cmd.verb)) {
+    auto queue = mail::queue::v1::Queue::NewStub(mail::rpc::make_channel(cmd.queue_server, *token.token, security, queue_channel_args));
+    return execute_queue(cmd, *queue, std::cout, std::cerr);
+  }
   auto channel = mail::rpc::make_channel(cmd.server, *token.token, security);
   auto stub = mail::admin::v1::Admin::NewStub(channel);
-  return execute(cmd, *stub, password, std::cout, std::cerr);
+  std::unique_ptr<mail::queue::v1::Queue::Stub> queue;
+  if (cmd.verb == Verb::account_show)
+    queue = mail::queue::v1::Queue::NewStub(mail::rpc::make_channel(cmd.queue_server, *token.token, security, queue_channel_args));
+  return execute(cmd, *stub, password, std::cout, std::cerr, queue.get());
 }

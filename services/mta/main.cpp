@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// mail-mta: the queue. Serves gRPC Transfer (intake), runs the dispatcher
-// (workers, retry scheduler, reconciler) and /metrics, /healthz, /readyz.
+// mail-mta: the queue. Serves gRPC Transfer (intake) and Queue (operations,
+// mailctl queue) on one listener, runs the dispatcher (workers, retry
+// scheduler, reconciler), the sweeps, and /metrics, /healthz, /readyz.
 // Config keys (YAML or MAIL_* environment):
 //   transfer.listen (127.0.0.1:7002)   http.listen (127.0.0.1:9103)
 //   db.url, db.url_file, db.pool_size (16)   redis.host, redis.port
 //   mda.address (127.0.0.1:7003)
 //   auth.token_file (presented to the mda), auth.callers + auth.caller.<name>.token_file
-//   (accepted on Transfer: auth.allow.transfer, default msa and mda)
+//   (accepted on Transfer: auth.allow.transfer, default msa and mda; on Queue:
+//   auth.allow.queue, default admin, whose token must then be among the callers)
 //   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
 //   mta.hostname (the host name; names us in bounces)
@@ -14,13 +16,18 @@
 //   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
 //   transfer.staging_grace (1h): a staging blob (Stage/Append without Commit) untouched
 //   this long is garbage; transfer.staging_sweep_interval (5m): how often the sweep runs
+//   queue.keep_finished (7d): finished jobs are kept this long for mailctl queue show,
+//   then removed; queue.finished_sweep_interval (10m): how often that sweep runs
 #include <unistd.h>
 
 #include "dispatcher.h"
+#include "finished_sweeper.h"
 #include "mail/common/log.h"
 #include "mail/rpc/channel.h"
 #include "mail/rpc/guard.h"
+#include "mail/queue/queue_admin.h"
 #include "mail/service/process.h"
+#include "queue_service.h"
 #include "staging_sweeper.h"
 #include "transfer_service.h"
 
@@ -64,6 +71,8 @@ int main(int argc, char** argv) {
     const auto callers = rpc::CallerTokens::from_config(cfg);
     rpc::CallGuard transfer_guard(callers, "transfer", rpc::allowed_callers(cfg, "transfer", {"msa", "mda"}),
                                   proc.metrics());
+    // The Queue API is for administrators only (their token, as mailctl's).
+    rpc::CallGuard queue_guard(callers, "queue", rpc::allowed_callers(cfg, "queue", {"admin"}), proc.metrics());
     auto mda = rpc::make_channel(cfg.str("mda.address", "127.0.0.1:7003"), token, rpc::channel_security(cfg));
     // Mail for other domains: by MX or a smarthost (outbound_config.h).
     mta::OutboundOptions oopts = mta::outbound_options(cfg, qopts.hostname);
@@ -89,17 +98,33 @@ int main(int argc, char** argv) {
       throw common::ConfigError("config transfer.staging_grace and transfer.staging_sweep_interval: must be positive");
     mta::StagingSweeper sweeper(sweep_store, sopts, proc.metrics());
 
-    proc.serve_grpc(cfg.str("transfer.listen", "127.0.0.1:7002"), {&transfer});
+    // Queue operations run on the intake's pool: a hold, a delete and its
+    // bounces commit with fsync, as the intake does.
+    queue::QueueAdmin queue_admin(pool, qopts);
+    mta::QueueService queue_service(queue_admin, [&](int64_t id) { dispatcher.announce(id); }, proc.metrics(),
+                                    queue_guard);
+    // Finished jobs, kept for mailctl queue show, then removed (their bodies
+    // go with the mda's store sweep).
+    mta::FinishedSweepOptions fopts;
+    fopts.keep = std::chrono::duration_cast<std::chrono::seconds>(cfg.duration("queue.keep_finished", 7 * 24h));
+    fopts.interval = cfg.duration("queue.finished_sweep_interval", 600s);
+    if (fopts.keep.count() < 0 || fopts.interval.count() <= 0)
+      throw common::ConfigError("config queue.keep_finished (>= 0) and queue.finished_sweep_interval (> 0)");
+    mta::FinishedSweeper finished(work_pool, fopts, proc.metrics());
+
+    proc.serve_grpc(cfg.str("transfer.listen", "127.0.0.1:7002"), {&transfer, &queue_service});
     // Ready when the queue's database answers; Redis only speeds things up.
     proc.set_ready([&] { return pool.ping(); });
     proc.after_stop([&] {
       dispatcher.stop();
       if (outbound) outbound->stop();
       sweeper.stop();
+      finished.stop();
     });
     if (outbound) outbound->start();
     dispatcher.start();
     sweeper.start();
+    finished.start();
     return proc.run();
   });
 }

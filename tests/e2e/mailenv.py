@@ -39,6 +39,7 @@ P_POP3S = _port("P_POP3S", 2995)
 P_IMAP = _port("P_IMAP", 2143)
 P_IMAPS = _port("P_IMAPS", 2993)
 P_ADMIN = _port("P_ADMIN", 7001)
+P_MTA = _port("P_MTA", 7002)
 H_MSA = _port("H_MSA", 9101)
 H_MDA = _port("H_MDA", 9102)
 H_MTA = _port("H_MTA", 9103)
@@ -52,6 +53,7 @@ BUILD = os.environ.get("MAIL_BUILD_DIR") or os.path.join(ROOT, "build")
 RUN_DIR = os.environ.get("MAIL_RUN_DIR") or os.path.join(ROOT, ".run-test")
 MAILCTL = os.path.join(BUILD, "services", "mailctl", "mailctl")
 MAILCTL_SERVER = os.environ.get("MAILCTL_SERVER") or f"{HOST}:{P_ADMIN}"
+MAILCTL_QUEUE_SERVER = os.environ.get("MAILCTL_QUEUE_SERVER") or f"{HOST}:{P_MTA}"
 
 
 def tls_context():
@@ -68,10 +70,12 @@ def token():
 
 # ---------------------------------------------------------------- mailctl
 
-def mailctl(*args, password=None, server=None, timeout=60):
+def mailctl(*args, password=None, server=None, queue_server=None, timeout=60):
     """Runs mailctl; returns the CompletedProcess (text mode). `password`, when
-    given, is written to a temporary file passed as --password-file."""
-    cmd = [MAILCTL, "--server", server or MAILCTL_SERVER, *args]
+    given, is written to a temporary file passed as --password-file. The
+    queue commands (and account show) go to the test stack's mta unless
+    `queue_server` says otherwise."""
+    cmd = [MAILCTL, "--server", server or MAILCTL_SERVER, "--queue-server", queue_server or MAILCTL_QUEUE_SERVER, *args]
     pwfile = None
     try:
         if password is not None:

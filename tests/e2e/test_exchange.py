@@ -243,9 +243,10 @@ class Exchange(unittest.TestCase):
             self.assertIn("connect", error.lower())
             r = subprocess.run([ti.MAILCTL, "queue", "list"], capture_output=True, text=True, timeout=60,
                                env=dict(os.environ, MAILCTL_SERVER=f"{self.a.addr}:{ti.OTHER['admin']}",
+                                        MAILCTL_QUEUE_SERVER=f"{self.a.addr}:{ti.OTHER['mta']}",
                                         MAILCTL_TOKEN_FILE=os.path.join(self.a.run, "secrets", "admin.token")))
-            if r.returncode == 0:
-                self.assertIn(self.b.user, r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(self.b.user, r.stdout)
         finally:
             r = self.b.stack("start", "msa")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

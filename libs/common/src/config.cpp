@@ -128,6 +128,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
   else if (unit == "ms") ms = n;
   else if (unit == "m") ms = n * 60000;
   else if (unit == "h") ms = n * 3600000;
+  else if (unit == "d") ms = n * 86400000;  // retention periods (queue.keep_finished: 7d)
   else throw ConfigError("bad duration unit: " + text);
   return std::chrono::milliseconds(static_cast<int64_t>(ms));
 }

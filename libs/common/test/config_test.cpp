@@ -19,6 +19,7 @@ TEST(Config, SizesAndDurations) {
   EXPECT_EQ(parse_duration("250ms"), 250ms);
   EXPECT_EQ(parse_duration("2m"), 120s);
   EXPECT_EQ(parse_duration("5"), 5s);
+  EXPECT_EQ(parse_duration("7d"), std::chrono::hours(7 * 24));
   EXPECT_THROW(parse_duration("soon"), ConfigError);
 }
 

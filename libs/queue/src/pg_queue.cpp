@@ -5,10 +5,8 @@
 
 #include <algorithm>
 
-#include "mail/common/log.h"
 #include "mail/common/strings.h"
-#include "mail/mime/header.h"
-#include "mail/queue/dsn.h"
+#include "mail/queue/bounce.h"
 
 namespace mail::queue {
 
@@ -138,7 +136,7 @@ bool PgQueue::renew(int64_t leg_id, const std::string& owner) {
     pqxx::work tx(c);
     auto r = pg::exec(tx,
         "UPDATE queue.legs SET lease_until = now() + $3 * interval '1 millisecond'"
-        " WHERE id = $1 AND lease_owner = $2 AND state = 'queued' RETURNING id",
+        " WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'held') RETURNING id",
         leg_id, owner, static_cast<int64_t>(opts_.lease.count()));
     tx.commit();
     return !r.empty();
@@ -271,43 +269,8 @@ void PgQueue::record_destination(const std::string& name, bool reached, const st
 }
 
 std::vector<int64_t> PgQueue::queue_bounce(pqxx::transaction_base& tx, const Job& job) {
-  auto failed = pg::exec(tx,
-      "UPDATE queue.recipients SET notified = true WHERE job_id = $1 AND state = 'failed' AND NOT notified"
-      " RETURNING address, last_code, last_error",
-      job.id);
-  if (failed.empty()) return {};
-  // The bounce is a promise to the sender: this commit waits for fsync.
-  tx.exec("SET LOCAL synchronous_commit = on");
-  DsnInput in;
-  in.reporting_host = opts_.hostname;
-  in.queue_id = job.queue_id;
-  in.original_sender = job.sender;
-  in.arrival = Clock::to_time_t(job.received_at);
-  in.now = Clock::to_time_t(Clock::now());
-  for (const auto& row : failed)
-    in.failed.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
-  auto head = pg::exec(tx, "SELECT data FROM store.blob_chunks WHERE blob_id = $1 AND seq = 0", job.blob_id);
-  if (!head.empty()) {
-    pqxx::binarystring b(head[0][0]);
-    std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
-    auto end = mime::find_header_end(text);
-    in.original_headers = std::string(text.substr(0, std::min(end.value_or(text.size()), kMaxReturnedHeaders)));
-  }
-  in.boundary = "dsn-" + common::random_hex(12);
-  in.message_id = "<" + common::random_hex(12) + ".dsn@" + opts_.hostname + ">";
-  Envelope env;
-  env.recipients = {job.sender};  // sender stays empty: the null reverse-path
-  env.helo = opts_.hostname;
-  env.protocol = "local";
-  env.idempotency_key = "dsn:" + std::to_string(job.id) + ":" + in.failed.front().address;
-  if (auto dup = find_idempotent(tx, env.idempotency_key)) return {};
-  BlobWriter blob(tx, opts_.chunk_size);
-  blob.append(build_dsn(in));
-  const int64_t blob_id = blob.finish();
-  Accepted acc = insert_job(tx, env, blob_id, blob.size());
-  log::info("bounce queued", {{"queue_id", acc.queue_id}, {"for", job.queue_id}, {"to", job.sender},
-                              {"failed", in.failed.size()}});
-  return acc.legs;
+  return queue::queue_bounce(tx, BounceSource{job.id, job.queue_id, job.blob_id, job.sender, job.received_at},
+                             opts_.hostname, opts_.chunk_size);
 }
 
 std::vector<int64_t> PgQueue::overdue(std::chrono::milliseconds grace, int limit) {

@@ -47,6 +47,7 @@ class Config {
 };
 
 uint64_t parse_size(const std::string& text);
+/// "250ms", "30s" (or "30"), "5m", "2h", "7d"; ConfigError otherwise.
 std::chrono::milliseconds parse_duration(const std::string& text);
 
 }  // namespace mail::common

@@ -137,14 +137,18 @@ class PgQueue {
   /// Claim a due, unleased, queued leg for `owner`; nullopt when someone else
   /// holds it, it is done or held, or it is not due yet.
   std::optional<Job> claim(int64_t leg_id, const std::string& owner);
-  /// Extend the lease while working (false when the lease was lost).
+  /// Extend the lease while working (false when the lease was lost). A leg
+  /// held meanwhile (mailctl queue hold) keeps its lease: the attempt under
+  /// way still records its outcome, and the leg stays held after it.
   bool renew(int64_t leg_id, const std::string& owner);
   /// Apply delivery results and release the lease. Remote recipients
   /// delivered are marked here (local ones were marked by the mda in its own
   /// transaction). Recipients that failed for good are reported to the
   /// sender in a bounce (RFC 3464, null sender), queued in the same
   /// transaction, which then commits with fsync; a message with a null
-  /// sender is never bounced. The job is done once all its legs are.
+  /// sender is never bounced. The job is done once all its legs are. A leg
+  /// held while it was being worked on stays held (unless nothing is left
+  /// pending: then it is done).
   FinishResult finish(const Job& job, const std::string& owner, const std::vector<RecipientResult>& results);
   /// Give the leg back without an attempt, due again at `when` (a destination
   /// backed off or at its connection limit).
