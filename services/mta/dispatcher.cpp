@@ -25,6 +25,10 @@ Dispatcher::Dispatcher(queue::PgQueue& queue, std::shared_ptr<grpc::Channel> mda
                                            metrics::Registry::latency_buckets())),
       depth_(registry.gauge("mail_mta_queue_depth", "Jobs in the queue not yet finished")),
       oldest_(registry.gauge("mail_mta_queue_oldest_age_seconds", "Age of the oldest unfinished job")),
+      legs_(registry.gauge_family("mail_mta_queue_legs",
+                                  "Unfinished legs (a job's recipients for one destination) by state: due, active, deferred, held")),
+      legs_oldest_(registry.gauge_family("mail_mta_queue_legs_oldest_age_seconds",
+                                         "Age of the oldest message among the unfinished legs, by state")),
       reannounced_(registry.counter("mail_mta_reconciler_reannounced_total",
                                     "Jobs the reconciler announced again because no worker had them")),
       busy_(registry.gauge("mail_mta_workers_busy", "Workers working a job now")) {}
@@ -191,6 +195,10 @@ void Dispatcher::reconciler_loop() {
       auto st = queue_.stats();
       depth_.Set(static_cast<double>(st.depth));
       oldest_.Set(st.oldest_age_seconds);
+      for (const auto& l : st.legs) {
+        legs_.Add({{"state", l.state}}).Set(static_cast<double>(l.legs));
+        legs_oldest_.Add({{"state", l.state}}).Set(l.oldest_age_seconds);
+      }
     } catch (const std::exception& e) {
       log::warn("reconciler pass failed", {{"error", e.what()}});
     }

@@ -68,6 +68,8 @@ class Dispatcher {
   prometheus::Histogram& attempt_duration_;
   prometheus::Gauge& depth_;
   prometheus::Gauge& oldest_;
+  prometheus::Family<prometheus::Gauge>& legs_;
+  prometheus::Family<prometheus::Gauge>& legs_oldest_;
   prometheus::Counter& reannounced_;
   prometheus::Gauge& busy_;
 };

@@ -307,8 +307,18 @@ Stats PgQueue::stats() {
     auto r = tx.exec(
         "SELECT count(*), COALESCE(extract(epoch from now() - min(received_at)), 0)"
         " FROM queue.jobs WHERE state = 'queued'");
+    Stats st{r[0][0].as<int64_t>(), r[0][1].as<double>(), {}};
+    auto legs = tx.exec(
+        "SELECT s.state, count(l.id), COALESCE(extract(epoch from now() - min(j.received_at)), 0)"
+        " FROM (VALUES ('due'), ('active'), ('deferred'), ('held')) s(state)"
+        " LEFT JOIN (queue.legs l JOIN queue.jobs j ON j.id = l.job_id) ON l.state <> 'done' AND s.state ="
+        "   CASE WHEN l.state = 'held' THEN 'held' WHEN l.lease_until > now() THEN 'active'"
+        "        WHEN l.next_attempt_at > now() THEN 'deferred' ELSE 'due' END"
+        " GROUP BY s.state ORDER BY s.state");
+    for (const auto& row : legs)
+      st.legs.push_back({row[0].as<std::string>(), row[1].as<int64_t>(), row[2].as<double>()});
     tx.commit();
-    return Stats{r[0][0].as<int64_t>(), r[0][1].as<double>()};
+    return st;
   });
 }
 

@@ -242,6 +242,28 @@ TEST_F(QueueTest, EachDestinationIsALegOfItsOwn) {
   EXPECT_EQ(state().substr(0, 5), "done ") << "every leg done: the job is done";
 }
 
+TEST_F(QueueTest, StatsCountTheLegsByState) {
+  queue::PgQueue q(*pool_, fast_options());
+  auto legs = [&] {
+    std::map<std::string, int64_t> m;
+    for (const auto& l : q.stats().legs) m[l.state] = l.legs;
+    return m;
+  };
+  auto before = legs();
+  ASSERT_EQ(before.size(), 4u) << "due, active, deferred and held are always there";
+  auto acc = submit("x\r\n", {"a@stats-one.test", "b@stats-two.test"});
+  auto now = legs();
+  EXPECT_EQ(now["due"], before["due"] + 2);
+  auto job = q.claim(acc.legs[0], "w");
+  ASSERT_TRUE(job);
+  EXPECT_EQ(legs()["active"], before["active"] + 1);
+  q.finish(*job, "w", {{job->pending[0].id, queue::Outcome::tempfail, "4.4.1", "refused"}});
+  now = legs();
+  EXPECT_EQ(now["deferred"], before["deferred"] + 1);
+  EXPECT_EQ(now["due"], before["due"] + 1);
+  EXPECT_EQ(now["active"], before["active"]);
+}
+
 TEST_F(QueueTest, ADeferredLegCountsNoAttempt) {
   queue::PgQueue q(*pool_, fast_options());
   auto acc = submit("x\r\n", {"a@backed-off.test"});

@@ -101,6 +101,15 @@ struct RecipientResult {
 struct Stats {
   int64_t depth = 0;               // queued jobs
   double oldest_age_seconds = 0;   // age of the oldest queued job
+  /// Unfinished legs by state: "due" (waiting for a worker), "active"
+  /// (leased), "deferred" (next attempt later), "held"; each with the age
+  /// of its oldest message. Every state is present (0 when none).
+  struct ByState {
+    std::string state;
+    int64_t legs = 0;
+    double oldest_age_seconds = 0;
+  };
+  std::vector<ByState> legs;
 };
 
 struct QueueOptions {
