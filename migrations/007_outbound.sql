@@ -46,7 +46,8 @@ CREATE TABLE queue.destinations (
 );
 
 -- What each attempt of a leg came to (mailctl queue show): one row per
--- attempt that was not a plain local success, so the common case writes none.
+-- attempt that left something deferred or failed; a success writes none
+-- (the recipients' rows keep the server's last reply).
 CREATE TABLE queue.attempts (
   id         bigserial PRIMARY KEY,
   leg_id     bigint NOT NULL REFERENCES queue.legs(id) ON DELETE CASCADE,

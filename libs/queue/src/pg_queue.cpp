@@ -168,8 +168,9 @@ FinishResult PgQueue::finish(const Job& job, const std::string& owner, const std
           " WHERE id = $1 AND job_id = $2 AND state = 'pending'",
           res.recipient_id, job.id, res.code, res.detail, res.outcome == Outcome::permfail);
     }
-    // The attempt's record, except for a local leg that simply succeeded.
-    if (!job.local() || deferred + failed > 0) {
+    // The attempt's record when something did not go through (a success is
+    // in the recipients' own rows: the remote's 250 is their last reply).
+    if (deferred + failed > 0) {
       std::string detail = last_error;
       for (const auto& res : results)
         if (detail.empty() && res.outcome == Outcome::delivered) detail = res.detail;
