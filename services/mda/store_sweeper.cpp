@@ -18,6 +18,8 @@ StoreSweeper::StoreSweeper(pg::Pool& pool, StoreSweepOptions opts, metrics::Regi
       opts_(opts),
       swept_messages_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "message"}})),
       swept_blobs_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "blob"}})),
+      swept_bytes_(registry.counter("mail_mda_store_swept_bytes_total",
+                                    "Bytes of message bodies the store sweep freed (unreferenced blobs deleted)")),
       swept_expunged_(registry.counter("mail_mda_store_swept_total", kSweptHelp, {{"kind", "expunge_record"}})),
       thread_(opts_.interval, [this] { sweep_once(); }) {}
 
@@ -40,6 +42,8 @@ StoreSweeper::Swept StoreSweeper::sweep_once() {
       blob_cursor_ = r.blob_cursor;
       total.messages += r.messages;
       total.blobs += r.blobs;
+      total.bytes += r.bytes;
+      swept_bytes_.Increment(static_cast<double>(r.bytes));
       swept_messages_.Increment(static_cast<double>(r.messages));
       swept_blobs_.Increment(static_cast<double>(r.blobs));
       // Done when no full batch of messages is left and the pass over the
@@ -65,6 +69,7 @@ StoreSweeper::Swept StoreSweeper::sweep_once() {
   if (total.messages > 0 || total.blobs > 0 || total.expunge_records > 0)
     log::info("store swept", {{"messages", total.messages},
                               {"blobs", total.blobs},
+                              {"bytes", total.bytes},
                               {"expunge_records", total.expunge_records},
                               {"grace_s", static_cast<int64_t>(opts_.grace.count())}});
   return total;

@@ -44,6 +44,7 @@ class StoreSweeper {
   struct Swept {
     int64_t messages = 0;
     int64_t blobs = 0;
+    int64_t bytes = 0;            ///< sizes of the blobs deleted
     int64_t expunge_records = 0;  ///< store.expunged rows past expunged_retention
   };
   /// One sweep now (up to max_batches batches).
@@ -54,6 +55,7 @@ class StoreSweeper {
   StoreSweepOptions opts_;
   prometheus::Counter& swept_messages_;
   prometheus::Counter& swept_blobs_;
+  prometheus::Counter& swept_bytes_;
   prometheus::Counter& swept_expunged_;
   int64_t blob_cursor_ = 0;  // only the sweeping thread (or a test calling sweep_once) touches it
   common::PeriodicThread thread_;  // last: it stops before the members it uses go

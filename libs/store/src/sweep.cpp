@@ -49,10 +49,11 @@ SweepResult sweep_orphans(pqxx::transaction_base& tx, std::chrono::seconds grace
     freed.erase(std::unique(freed.begin(), freed.end()), freed.end());
   }
   auto b = pg::exec(tx,
-      "SELECT deleted, last_id FROM store.sweep_blobs($1::bigint[], $2, $3, $4 * interval '1 second')",
+      "SELECT deleted, last_id, freed_bytes FROM store.sweep_blobs($1::bigint[], $2, $3, $4 * interval '1 second')",
       detail::int_array(freed), blobs_after, static_cast<int>(n), grace_s);
   out.blobs = b[0][0].as<int64_t>();
   out.blob_cursor = b[0][1].as<int64_t>();
+  out.bytes = b[0][2].as<int64_t>();
   return out;
 }
 

@@ -36,6 +36,7 @@ class SweepTest : public ImapStoreTest {
       auto r = sweep(grace, limit, cursor);
       total.messages += r.messages;
       total.blobs += r.blobs;
+      total.bytes += r.bytes;
       cursor = r.blob_cursor;
       if (!r.more && cursor == 0) break;
     }
@@ -78,9 +79,13 @@ TEST_F(SweepTest, ExpungeOfTheLastCopyMarksAndTheSweepDeletes) {
   }
   sweep_all(seconds(3600));
   EXPECT_EQ(count_of(*admin_, kMessageRows, app.message_id), 1) << "the grace is not over";
-  sweep_all(seconds(0));
+  const int64_t size = count_of(*admin_, "SELECT size FROM store.blobs WHERE id = $1", blob);
+  auto freed = sweep_all(seconds(0));
   EXPECT_EQ(count_of(*admin_, kMessageRows, app.message_id), 0);
   EXPECT_EQ(count_of(*admin_, kBlobRows, blob), 0);
+  EXPECT_EQ(freed.blobs, 1);
+  EXPECT_EQ(freed.bytes, size) << "the sweep says how many bytes it freed";
+  EXPECT_GT(size, 0);
   EXPECT_EQ(count_of(*admin_, "SELECT count(*) FROM store.blob_chunks WHERE blob_id = $1", blob), 0);
 }
 

@@ -32,6 +32,7 @@ namespace mail::store {
 struct SweepResult {
   int64_t messages = 0;     ///< messages deleted
   int64_t blobs = 0;        ///< blobs deleted (their chunks went with them)
+  int64_t bytes = 0;        ///< their sizes together
   int64_t blob_cursor = 0;  ///< blobs_after for the next call; 0: the pass over all blobs ended
   bool more = false;        ///< a full batch of messages: call again soon
 };
