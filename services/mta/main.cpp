@@ -11,6 +11,7 @@
 //   auth.allow.queue, default admin, whose token must then be among the callers)
 //   queue.workers (16)  queue.lease (60s)  queue.reconcile_interval (30s)
 //   queue.retry_min (60s)  queue.retry_max (1h)  queue.max_age (120h)
+//   queue.delay_warning (0: off): tell the sender once when a message has waited this long
 //   mta.hostname (the host name; names us in bounces)
 //   outbound.* (outbound_config.h): MX delivery, smarthosts, TLS policy, limits
 //   queue.deliver_timeout (30s)  limits.max_message_size (50M)  limits.max_recipients (1000)
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     qopts.retry_min = cfg.duration("queue.retry_min", 60s);
     qopts.retry_max = cfg.duration("queue.retry_max", 3600s);
     qopts.max_age = std::chrono::duration_cast<std::chrono::seconds>(cfg.duration("queue.max_age", 120h));
+    qopts.delay_warning = std::chrono::duration_cast<std::chrono::seconds>(cfg.duration("queue.delay_warning", 0s));
     if (qopts.max_age < std::chrono::seconds(1)) throw common::ConfigError("queue.max_age must be at least 1s");
     char hostname[256] = "localhost";
     gethostname(hostname, sizeof hostname - 1);

@@ -74,7 +74,7 @@ std::string build_dsn(const DsnInput& in) {
   std::string m;
   m += "From: Mail Delivery System <MAILER-DAEMON@" + host + ">\r\n";
   m += "To: <" + one_line(in.original_sender, 320) + ">\r\n";
-  m += "Subject: Undelivered Mail Returned to Sender\r\n";
+  m += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n";
   m += "Date: " + rfc5322_date(in.now) + "\r\n";
   m += "Message-ID: " + one_line(in.message_id, 255) + "\r\n";
   m += "Auto-Submitted: auto-replied\r\n";
@@ -85,9 +85,16 @@ std::string build_dsn(const DsnInput& in) {
   m += "--" + b + "\r\n";
   m += "Content-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n";
   m += "This is the mail system at host " + host + ".\r\n\r\n";
-  m += "Your message could not be delivered to one or more recipients, and the\r\n";
-  m += "mail system has given up on them. The reasons are below; the headers of\r\n";
-  m += "your message are attached.\r\n\r\n";
+  if (in.delayed) {
+    m += "Your message could not be delivered yet to one or more recipients. The\r\n";
+    m += "mail system keeps trying until " + rfc5322_date(in.retry_until) + "; you need\r\n";
+    m += "not send it again. The reasons so far are below; the headers of your\r\n";
+    m += "message are attached.\r\n\r\n";
+  } else {
+    m += "Your message could not be delivered to one or more recipients, and the\r\n";
+    m += "mail system has given up on them. The reasons are below; the headers of\r\n";
+    m += "your message are attached.\r\n\r\n";
+  }
   for (const auto& f : in.failed)
     m += "<" + one_line(f.address, 320) + ">: " + one_line(f.status, 16) + " " + one_line(f.diagnostic) + "\r\n";
   m += "\r\n";
@@ -101,7 +108,7 @@ std::string build_dsn(const DsnInput& in) {
   for (const auto& f : in.failed) {
     m += "\r\n";
     m += "Final-Recipient: rfc822; " + one_line(f.address, 320) + "\r\n";
-    m += "Action: failed\r\n";
+    m += in.delayed ? "Action: delayed\r\n" : "Action: failed\r\n";
     m += "Status: " + one_line(f.status, 16) + "\r\n";
     // A remote server's refusal is reported as that server's SMTP reply
     // (RFC 3464 2.3.5, 2.3.6); our own reasons as X-mail.
@@ -111,6 +118,7 @@ std::string build_dsn(const DsnInput& in) {
     } else {
       m += "Diagnostic-Code: X-mail; " + one_line(f.diagnostic) + "\r\n";
     }
+    if (in.delayed) m += "Will-Retry-Until: " + rfc5322_date(in.retry_until) + "\r\n";
   }
   m += "\r\n";
 

@@ -210,6 +210,12 @@ FinishResult PgQueue::finish(const Job& job, const std::string& owner, const std
           job.id);
     }
     if (!job.sender.empty()) out.bounce_legs = queue_bounce(tx, job);
+    if (out.next && !job.sender.empty() && opts_.delay_warning.count() > 0 &&
+        job.received_at + opts_.delay_warning <= Clock::now()) {
+      auto warn = queue_delay_warning(tx, BounceSource{job.id, job.queue_id, job.blob_id, job.sender, job.received_at},
+                                      opts_.hostname, opts_.chunk_size, job.received_at + opts_.max_age);
+      out.bounce_legs.insert(out.bounce_legs.end(), warn.begin(), warn.end());
+    }
     tx.commit();
     return out;
   });

@@ -169,6 +169,43 @@ TEST_F(QueueTest, ATempfailPastTheMaximumAgeFailsForGood) {
   });
 }
 
+TEST_F(QueueTest, ADelayWarningGoesOnceAfterTheConfiguredTime) {
+  queue::QueueOptions o = fast_options();
+  o.delay_warning = 1s;
+  queue::PgQueue q(*pool_, o);
+  auto acc = submit("Subject: slow one\r\n\r\nx\r\n", {"slow@far-away.test"});
+  auto attempt = [&] {
+    auto job = q.claim(acc.legs[0], "w");
+    EXPECT_TRUE(job);
+    if (!job) return std::vector<int64_t>{};
+    return q.finish(*job, "w", {{job->pending[0].id, queue::Outcome::tempfail, "4.4.1", "connect to mx: refused"}})
+        .bounce_legs;
+  };
+  EXPECT_TRUE(attempt().empty()) << "not yet: the message is younger than queue.delay_warning";
+  std::this_thread::sleep_for(1200ms);
+  auto warned = attempt();
+  ASSERT_EQ(warned.size(), 1u) << "one warning to the sender";
+  pool_->with([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(
+        "SELECT j.sender, r.address, string_agg(encode(bc.data, 'escape'), '' ORDER BY bc.seq) FROM queue.jobs j"
+        " JOIN queue.recipients r ON r.job_id = j.id JOIN store.blob_chunks bc ON bc.blob_id = j.blob_id"
+        " WHERE j.id = (SELECT job_id FROM queue.legs WHERE id = $1) GROUP BY j.sender, r.address", warned[0]);
+    EXPECT_EQ(r[0][0].as<std::string>(), "") << "null sender, as a bounce";
+    EXPECT_EQ(r[0][1].as<std::string>(), "sender@remote.test");
+    const std::string body = r[0][2].as<std::string>();
+    EXPECT_NE(body.find("Subject: Delayed Mail (still being retried)"), std::string::npos) << body;
+    EXPECT_NE(body.find("Final-Recipient: rfc822; slow@far-away.test\r\nAction: delayed\r\nStatus: 4.4.1\r\n"),
+              std::string::npos)
+        << body;
+    EXPECT_NE(body.find("Will-Retry-Until: "), std::string::npos);
+    EXPECT_NE(body.find("Content-Type: text/rfc822-headers"), std::string::npos) << "the original headers' part";
+    return 0;
+  });
+  std::this_thread::sleep_for(500ms);  // the third attempt is due 400 ms after the second
+  EXPECT_TRUE(attempt().empty()) << "warned once only";
+}
+
 TEST_F(QueueTest, IdempotencyKeyReturnsFirstQueueId) {
   std::string key = "k-" + common::random_hex(4);
   auto a = submit("one\r\n", {"a@local.test"}, key);

@@ -36,4 +36,12 @@ struct BounceSource {
 std::vector<int64_t> queue_bounce(pqxx::transaction_base& tx, const BounceSource& job, const std::string& hostname,
                                   size_t chunk_size);
 
+/// The delay warning (queue.delay_warning): the job's recipients still
+/// pending and not yet warned about are marked warned and reported to the
+/// sender once, Action: delayed, retried until `retry_until`. Returns the
+/// report's legs (empty when there was no one to warn about).
+std::vector<int64_t> queue_delay_warning(pqxx::transaction_base& tx, const BounceSource& job,
+                                         const std::string& hostname, size_t chunk_size,
+                                         std::chrono::system_clock::time_point retry_until);
+
 }  // namespace mail::queue

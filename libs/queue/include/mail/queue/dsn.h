@@ -29,6 +29,10 @@ struct DsnInput {
   std::string original_headers;  // header section of the failed message (may be cut)
   std::string boundary;          // unique MIME boundary (random)
   std::string message_id;        // "<...@host>"
+  /// A delay warning (Action: delayed) instead of a bounce: the recipients
+  /// in `failed` are still being retried, until `retry_until`.
+  bool delayed = false;
+  std::time_t retry_until = 0;
 };
 
 /// Longest header section returned in the text/rfc822-headers part.

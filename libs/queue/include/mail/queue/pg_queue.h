@@ -117,6 +117,10 @@ struct QueueOptions {
   std::chrono::milliseconds retry_min{60000};
   std::chrono::milliseconds retry_max{3600000};
   std::chrono::seconds max_age{24 * 5 * 3600};
+  /// After this long in the queue, the sender of a message still pending
+  /// is told once (queue.delay_warning, as Postfix's delay_warning_time);
+  /// 0: never.
+  std::chrono::seconds delay_warning{0};
   std::string hostname = "localhost";  // names us in bounces
   size_t chunk_size = 256 * 1024;
 };
