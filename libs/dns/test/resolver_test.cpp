@@ -8,6 +8,7 @@
 // results on the caller's strand, and destruction idle and busy.
 // Skips when dnsmasq is not installed (scripts/packages.txt lists it).
 #include "mail/dns/resolver.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -35,22 +36,7 @@ using Address = asio::ip::address;
 const std::string kNoUsableAnswer = "no usable answer from any server (SERVFAIL, REFUSED or unreachable)";
 
 // An io_context run by two threads for the test's lifetime.
-class IoThreads {
- public:
-  IoThreads() : work_(io.get_executor()) {
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io.run(); });
-  }
-  ~IoThreads() {
-    work_.reset();
-    io.stop();
-    for (auto& t : threads_) t.join();
-  }
-  asio::io_context io;
-
- private:
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::vector<std::thread> threads_;
-};
+using IoThreads = net::test::IoThread;
 
 // Runs `make()` on `ex` and waits up to `wait` for its result.
 template <class T, class F>

@@ -296,7 +296,11 @@ ActionResult QueueAdmin::retry(const Target& t) {
   });
 }
 
-ActionResult QueueAdmin::hold(const Target& t) {
+// hold and release: one UPDATE of the target's legs from one state to the
+// other; `set` is the SET list, `announce` says whether the legs go to the
+// workers now.
+ActionResult QueueAdmin::move_legs(const Target& t, const char* from, const std::string& set, bool announce,
+                                   const char* verb) {
   return pool_.with([&](pqxx::connection& c) {
     pqxx::work tx(c);
     ActionResult out;
@@ -306,37 +310,24 @@ ActionResult QueueAdmin::hold(const Target& t) {
       out.found = false;
       return out;
     }
-    // A leg under way keeps its lease and stays held after its attempt (PgQueue::finish).
-    auto r = p.exec(tx, "UPDATE queue.legs l SET state = 'held' WHERE l.state = 'queued'" + clause +
+    auto r = p.exec(tx, "UPDATE queue.legs l SET " + set + " WHERE l.state = '" + from + "'" + clause +
                             " RETURNING l.id, l.job_id");
+    if (announce)
+      for (const auto& row : r)
+        if (out.announce.size() < kMaxAnnounce) out.announce.push_back(row[0].as<int64_t>());
     out.legs = static_cast<int64_t>(r.size());
     out.jobs = distinct_jobs(r, 1);
     tx.commit();
-    log::info("queue hold", {{"target", describe(t)}, {"legs", out.legs}, {"jobs", out.jobs}});
+    log::info(std::string("queue ") + verb, {{"target", describe(t)}, {"legs", out.legs}, {"jobs", out.jobs}});
     return out;
   });
 }
 
+// A leg under way keeps its lease and stays held after its attempt (PgQueue::finish).
+ActionResult QueueAdmin::hold(const Target& t) { return move_legs(t, "queued", "state = 'held'", false, "hold"); }
+
 ActionResult QueueAdmin::release(const Target& t) {
-  return pool_.with([&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    ActionResult out;
-    Params p;
-    std::string clause;
-    if (!target_clause(tx, t, p, clause)) {
-      out.found = false;
-      return out;
-    }
-    auto r = p.exec(tx, "UPDATE queue.legs l SET state = 'queued', next_attempt_at = now() WHERE l.state = 'held'" +
-                            clause + " RETURNING l.id, l.job_id");
-    for (const auto& row : r)
-      if (out.announce.size() < kMaxAnnounce) out.announce.push_back(row[0].as<int64_t>());
-    out.legs = static_cast<int64_t>(r.size());
-    out.jobs = distinct_jobs(r, 1);
-    tx.commit();
-    log::info("queue release", {{"target", describe(t)}, {"legs", out.legs}, {"jobs", out.jobs}});
-    return out;
-  });
+  return move_legs(t, "held", "state = 'queued', next_attempt_at = now()", true, "release");
 }
 
 ActionResult QueueAdmin::remove(const Target& t, bool bounce, const std::function<bool()>& cancelled) {

@@ -156,6 +156,7 @@ class QueueAdmin {
   ActionResult remove(const Target& target, bool bounce, const std::function<bool()>& cancelled = {});
 
  private:
+  ActionResult move_legs(const Target& t, const char* from, const std::string& set, bool announce, const char* verb);
   pg::Pool& pool_;
   QueueOptions opts_;
 };
