@@ -88,7 +88,7 @@ class ResolverTest : public ::testing::Test {
   static void TearDownTestSuite() { server_.reset(); }
 
   void SetUp() override {
-    if (find_dnsmasq().empty()) GTEST_SKIP() << "dnsmasq is not installed (apt-get install dnsmasq)";
+    if (find_dnsmasq().empty()) GTEST_SKIP() << "dnsmasq is not installed (apt-get install dnsmasq-base)";
     ASSERT_TRUE(server_) << "dnsmasq did not start; its log:\n" << last_log_;
   }
 
