@@ -109,9 +109,7 @@ void Dispatcher::process(queue::RedisSignals& redis, int64_t leg_id, const std::
   auto start = std::chrono::steady_clock::now();
   std::vector<queue::RecipientResult> results;
   if (job->local()) {
-    std::vector<const queue::Recipient*> local;
-    for (const auto& r : job->pending) local.push_back(&r);
-    if (!local.empty()) results = deliver_local(*job, local);
+    if (!job->pending.empty()) results = deliver_local(*job);
   } else {
     for (const auto& r : job->pending) {
       results.push_back({r.id, queue::Outcome::tempfail, "4.4.0", "outbound delivery is disabled (outbound.enabled)"});
@@ -125,17 +123,17 @@ void Dispatcher::process(queue::RedisSignals& redis, int64_t leg_id, const std::
   for (int64_t leg : done.bounce_legs) redis.announce(leg);
 }
 
-std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& job,
-                                                              const std::vector<const queue::Recipient*>& rcpts) {
+std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& job) {
+  const auto& rcpts = job.pending;
   pb::DeliverRequest req;
   req.set_job_id(job.id);
   req.set_queue_id(job.queue_id);
   req.set_blob_id(job.blob_id);
   req.set_sender(job.sender);
-  for (const auto* r : rcpts) {
+  for (const auto& r : rcpts) {
     auto* pr = req.add_recipients();
-    pr->set_recipient_id(r->id);
-    pr->set_address(r->address);
+    pr->set_recipient_id(r.id);
+    pr->set_address(r.address);
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + opts_.deliver_timeout);
@@ -145,16 +143,16 @@ std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& 
   if (!st.ok()) {
     log::warn("mda unreachable; will retry", {{"queue_id", job.queue_id}, {"grpc", static_cast<int>(st.error_code())},
                                               {"error", st.error_message()}});
-    for (const auto* r : rcpts) {
-      out.push_back({r->id, queue::Outcome::tempfail, "4.4.1", "local delivery agent unavailable: " + st.error_message()});
+    for (const auto& r : rcpts) {
+      out.push_back({r.id, queue::Outcome::tempfail, "4.4.1", "local delivery agent unavailable: " + st.error_message()});
       outcomes_.Add({{"route", "local"}, {"outcome", "tempfail"}}).Increment();
     }
     return out;
   }
-  for (const auto* r : rcpts) {
-    queue::RecipientResult res{r->id, queue::Outcome::tempfail, "4.3.0", "no answer for this recipient"};
+  for (const auto& r : rcpts) {
+    queue::RecipientResult res{r.id, queue::Outcome::tempfail, "4.3.0", "no answer for this recipient"};
     for (const auto& rr : reply.results()) {
-      if (rr.recipient_id() != r->id) continue;
+      if (rr.recipient_id() != r.id) continue;
       res.code = rr.enhanced_code();
       res.detail = rr.detail();
       res.outcome = rr.outcome() == pb::DELIVERED  ? queue::Outcome::delivered
@@ -166,7 +164,7 @@ std::vector<queue::RecipientResult> Dispatcher::deliver_local(const queue::Job& 
                                                                  : "tempfail";
     outcomes_.Add({{"route", "local"}, {"outcome", name}}).Increment();
     if (res.outcome == queue::Outcome::permfail)
-      log::warn("recipient failed", {{"queue_id", job.queue_id}, {"rcpt", r->address}, {"code", res.code}, {"detail", res.detail}});
+      log::warn("recipient failed", {{"queue_id", job.queue_id}, {"rcpt", r.address}, {"code", res.code}, {"detail", res.detail}});
     out.push_back(std::move(res));
   }
   return out;

@@ -51,8 +51,7 @@ class Dispatcher {
   void scheduler_loop();
   void reconciler_loop();
   void process(queue::RedisSignals& redis, int64_t leg_id, const std::string& owner);
-  std::vector<queue::RecipientResult> deliver_local(const queue::Job& job,
-                                                    const std::vector<const queue::Recipient*>& rcpts);
+  std::vector<queue::RecipientResult> deliver_local(const queue::Job& job);
   void sleep_for(std::chrono::milliseconds d);
 
   queue::PgQueue& queue_;

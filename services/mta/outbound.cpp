@@ -11,6 +11,7 @@
 #include "mail/net/offload.h"
 #include "mail/net/tls.h"
 #include "mail/pg/exec.h"
+#include "mail/queue/dsn.h"
 
 namespace mail::mta {
 
@@ -216,8 +217,7 @@ asio::ssl::context& Outbound::tls_context(smtpc::TlsPolicy policy) {
   return policy == smtpc::TlsPolicy::verify ? *verify_tls_ : plain_tls_;
 }
 
-void Outbound::count(const char* outcome, const queue::Job& job, size_t n) {
-  (void)job;
+void Outbound::count(const char* outcome, size_t n) {
   outcomes_.Add({{"outcome", outcome}, {"class", "none"}}).Increment(static_cast<double>(n));
 }
 
@@ -225,48 +225,45 @@ net::awaitable<void> Outbound::deliver(queue::Job job, std::string owner) {
   active_.Increment();
   auto done = std::make_shared<bool>(false);
   asio::co_spawn(io_, keep_lease(job.leg_id, owner, done), asio::detached);
-  std::vector<queue::RecipientResult> results;
-  bool deferred = false;
   // A destination that keeps failing is backed off as a whole: its legs wait
-  // without counting an attempt.
+  // without counting an attempt. Past the queue's maximum age a leg is
+  // attempted (and given up) instead.
   auto state = co_await net::offload(blocking_, [&] { return queue_.destination(job.destination); });
-  // Past the queue's maximum age it is attempted (and given up) instead.
-  if (state.backoff_until && job.received_at + opts_.max_age > Clock::now()) deferred = true;
-  if (deferred) {
+  if (state.backoff_until && job.received_at + opts_.max_age > Clock::now()) {
     *done = true;
     const auto when = *state.backoff_until;
+    // Database and Redis (blocking hiredis) both on the pool, never on the io thread.
     co_await net::offload(blocking_, [&] {
       queue_.defer(job, owner, when, "destination backed off: " + state.last_error);
-    });
-    {
       std::lock_guard g(redis_mu_);
       redis_.schedule(job.leg_id, when);
-    }
+    });
     active_.Decrement();
     co_return;
   }
   co_await acquire(job.destination);
+  std::vector<queue::RecipientResult> results;
   try {
-    results = co_await attempt(job);
+    results = co_await attempt(job, state.failures > 0);
   } catch (const std::exception& e) {
     results = all(job, queue::Outcome::tempfail, "4.3.0", std::string("internal error: ") + e.what());
   }
   release(job.destination);
   *done = true;
-  auto fin = co_await net::offload(blocking_, [&] { return queue_.finish(job, owner, results); });
-  {
+  co_await net::offload(blocking_, [&] {
+    auto fin = queue_.finish(job, owner, results);
     std::lock_guard g(redis_mu_);
     if (fin.next) redis_.schedule(job.leg_id, *fin.next);
     for (int64_t leg : fin.bounce_legs) redis_.announce(leg);
-  }
+  });
   active_.Decrement();
 }
 
-net::awaitable<std::vector<queue::RecipientResult>> Outbound::attempt(const queue::Job& job) {
+net::awaitable<std::vector<queue::RecipientResult>> Outbound::attempt(const queue::Job& job, bool had_failures) {
   Routes routes = co_await router_->route(job.destination);
   if (routes.hops.empty()) {
     log::warn("no route", {{"queue_id", job.queue_id}, {"destination", job.destination}, {"error", routes.error}});
-    count(routes.permanent ? "permfail" : "tempfail", job, job.pending.size());
+    count(routes.permanent ? "permfail" : "tempfail", job.pending.size());
     co_return all(job, routes.permanent ? queue::Outcome::permfail : queue::Outcome::tempfail, routes.code,
                   routes.error);
   }
@@ -325,10 +322,11 @@ net::awaitable<std::vector<queue::RecipientResult>> Outbound::attempt(const queu
   }
   if (!session) {
     co_await net::offload(blocking_, [&] { queue_.record_destination(job.destination, false, last_error); });
-    count(last_permanent ? "permfail" : "tempfail", job, job.pending.size());
+    count(last_permanent ? "permfail" : "tempfail", job.pending.size());
     co_return all(job, last_permanent ? queue::Outcome::permfail : queue::Outcome::tempfail, last_code, last_error);
   }
-  co_await net::offload(blocking_, [&] { queue_.record_destination(job.destination, true, ""); });
+  // Reached: a record of failures is cleared (no write when there is none).
+  if (had_failures) co_await net::offload(blocking_, [&] { queue_.record_destination(job.destination, true, ""); });
   peer = session->peer();
   BlobBody body(pool_, blocking_, job.blob_id);
   auto outcomes = co_await session->send(msg, body);
@@ -342,7 +340,7 @@ net::awaitable<std::vector<queue::RecipientResult>> Outbound::attempt(const queu
                     : oc.kind == smtpc::RecipientOutcome::Kind::permfail ? queue::Outcome::permfail
                                                                         : queue::Outcome::tempfail;
       res.code = !oc.enhanced.empty() ? oc.enhanced : default_code(oc.code);
-      res.detail = (oc.code != 0 ? "host " + peer + " said: " : peer + ": ") + oc.text;
+      res.detail = oc.code != 0 ? queue::remote_reply_detail(peer, oc.text) : peer + ": " + oc.text;
     }
     const char* name = res.outcome == queue::Outcome::delivered  ? "delivered"
                        : res.outcome == queue::Outcome::permfail ? "permfail"

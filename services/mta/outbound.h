@@ -65,13 +65,14 @@ class Outbound {
   };
 
   net::awaitable<void> deliver(queue::Job job, std::string owner);
-  net::awaitable<std::vector<queue::RecipientResult>> attempt(const queue::Job& job);
+  /// `had_failures`: the destination's record shows failures to clear on success.
+  net::awaitable<std::vector<queue::RecipientResult>> attempt(const queue::Job& job, bool had_failures);
   net::awaitable<void> keep_lease(int64_t leg_id, std::string owner, std::shared_ptr<bool> done);
   net::awaitable<void> acquire(const std::string& destination);
   void release(const std::string& destination);
   net::awaitable<void> reap_idle();
   boost::asio::ssl::context& tls_context(smtpc::TlsPolicy policy);
-  void count(const char* outcome, const queue::Job& job, size_t n);
+  void count(const char* outcome, size_t n);
 
   queue::PgQueue& queue_;
   pg::Pool& pool_;

@@ -54,19 +54,26 @@ std::string normalized_headers(std::string_view h) {
   return out;
 }
 
-// "host mx.example[192.0.2.1]:25 said: 550 5.1.1 ..." (the mta's words for a
-// remote server's reply): the server's name and its reply; nullopt for
-// anything else.
+constexpr std::string_view kHost = "host ";
+constexpr std::string_view kSaid = " said: ";
+
+// The server's name and its reply from what remote_reply_detail() wrote;
+// nullopt for anything else.
 std::optional<std::pair<std::string, std::string>> remote_reply(std::string_view d) {
-  if (d.substr(0, 5) != "host ") return std::nullopt;
-  const size_t bracket = d.find('[', 5);
-  const size_t said = d.find(" said: ");
-  if (bracket == std::string_view::npos || said == std::string_view::npos || bracket > said || bracket == 5)
+  if (d.substr(0, kHost.size()) != kHost) return std::nullopt;
+  const size_t bracket = d.find('[', kHost.size());
+  const size_t said = d.find(kSaid);
+  if (bracket == std::string_view::npos || said == std::string_view::npos || bracket > said || bracket == kHost.size())
     return std::nullopt;
-  return std::make_pair(std::string(d.substr(5, bracket - 5)), std::string(d.substr(said + 7)));
+  return std::make_pair(std::string(d.substr(kHost.size(), bracket - kHost.size())),
+                        std::string(d.substr(said + kSaid.size())));
 }
 
 }  // namespace
+
+std::string remote_reply_detail(std::string_view peer, std::string_view reply) {
+  return std::string(kHost) + std::string(peer) + std::string(kSaid) + std::string(reply);
+}
 
 std::string build_dsn(const DsnInput& in) {
   const std::string host = one_line(in.reporting_host, 255);

@@ -70,7 +70,8 @@ TEST(Dsn, ShortOrEmptyHeadersAreFine) {
 TEST(Dsn, ARemoteRefusalIsReportedAsTheServersSmtpReply) {
   auto in = input();
   in.failed = {{"nobody@remote.example", "5.1.1",
-                "host mx.remote.example[192.0.2.7]:25 said: 550 5.1.1 <nobody@remote.example>: User unknown"},
+                queue::remote_reply_detail("mx.remote.example[192.0.2.7]:25",
+                                           "550 5.1.1 <nobody@remote.example>: User unknown")},
                {"x@remote.example", "4.4.7", "message expired in queue: connect to mx[192.0.2.7]:25: refused"}};
   std::string m = queue::build_dsn(in);
   EXPECT_NE(m.find("Status: 5.1.1\r\nRemote-MTA: dns; mx.remote.example\r\n"

@@ -40,4 +40,11 @@ inline constexpr size_t kMaxReturnedHeaders = 64 * 1024;
 
 std::string build_dsn(const DsnInput& in);
 
+/// How a remote server's reply is recorded as a recipient's last error
+/// ("host mx.example[192.0.2.1]:25 said: 550 5.1.1 ..."): `peer` as the mta
+/// names it ("name[address]:port"), `reply` the server's reply summary.
+/// build_dsn() recognises this form and reports it as the server's SMTP
+/// reply (Remote-MTA, Diagnostic-Code: smtp).
+std::string remote_reply_detail(std::string_view peer, std::string_view reply);
+
 }  // namespace mail::queue
