@@ -8,6 +8,10 @@
 // harmless. Trusts nothing from the peer.
 #include "mail/net/connection.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -202,9 +206,16 @@ awaitable<bool> Connection::wait_readable() {
   std::string().swap(buf_);
   begin_ = end_ = 0;
   // Readiness only: nothing of a TLS record is consumed, so ending the wait
-  // early (cancel_wait) leaves the stream as it was.
-  const bool ready = co_await wait_for(Step::want_read);
-  co_return ready;
+  // early (cancel_wait) leaves the stream as it was. A reactor may report
+  // readiness with nothing to read (an edge left from bytes already
+  // consumed): only bytes waiting, or the peer's end (a peek of 0), count.
+  for (;;) {
+    const bool ready = co_await wait_for(Step::want_read);
+    if (!ready) co_return false;
+    char byte;
+    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) co_return true;
+  }
 }
 
 void Connection::cancel_wait() {
